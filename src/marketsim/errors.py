@@ -1,0 +1,20 @@
+"""The one family of errors marketsim raises for bad input."""
+
+from __future__ import annotations
+
+
+class MarketsimError(Exception):
+    """Base class of every error marketsim raises on purpose (shown without a traceback)."""
+
+
+class ScenarioError(MarketsimError):
+    """A scenario file or dictionary is invalid.
+
+    The message names the file, the field path, the value given and what is allowed; when
+    several fields are wrong, each has its own line.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, problems: list[str] | None = None):
+        self.source = source
+        self.problems = problems or [message]
+        super().__init__(message)

@@ -1,0 +1,95 @@
+"""Firms as Mesa agents: few, rich, deciding in Python once per period."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from marketsim import layout
+from marketsim.errors import ScenarioError
+from marketsim.scenario import Firm as FirmSpec
+from marketsim.scenario import Retention
+from marketsim.strategies import Strategy, make_strategy
+
+if TYPE_CHECKING:
+    from marketsim.market import MarketModel
+
+FIRM_LEVERS = ("promise", "acquisition_budget", "reach_cost", "service", "image", "convenience",
+               "trust")
+
+
+class Firm(mesa.Agent):
+    """One firm: its levers (offers, promise, budgets, retention programme) and its strategy.
+
+    Levers are plain attributes; the engine reads them into arrays at the start of each period
+    (:meth:`MarketModel.firm_arrays`). ``last_results`` holds the firm's row of last period's
+    metrics.
+    """
+
+    def __init__(self, model: "MarketModel", spec: FirmSpec, index: int,
+                 strategy: Strategy | None = None):
+        super().__init__(model)
+        self.name = spec.name
+        self.index = index
+        self.price = {c: o.price for c, o in spec.offers.items()}
+        self.quality = {c: o.quality for c, o in spec.offers.items()}
+        self.unit_cost = {c: o.unit_cost for c, o in spec.offers.items()}
+        for lever in FIRM_LEVERS:
+            setattr(self, lever, getattr(spec, lever))
+        self.retention = spec.retention.model_copy()
+        self.strategy = strategy or make_strategy(spec.strategy, spec.strategy_params,
+                                                  where=f"firms[{index}].strategy")
+        self.last_results: dict[str, Any] = {}
+
+    @property
+    def reach(self) -> float:
+        """Share of unaware customers its advertising reaches this period (diminishing returns)."""
+        return 1.0 - math.exp(-self.acquisition_budget / self.reach_cost)
+
+    def set_lever(self, lever: str, value: Any) -> None:
+        """Set one lever by name (``price``, ``retention.reward_rate``, ...), validated."""
+        if lever in ("price", "quality", "unit_cost"):
+            target = getattr(self, lever)
+            if isinstance(value, dict):
+                for category, v in value.items():
+                    if category not in target:
+                        raise ScenarioError(f"firm '{self.name}': {lever}.{category}: the firm "
+                                            f"does not sell '{category}'")
+                    target[category] = float(v)
+            else:
+                for category in target:
+                    target[category] = float(value)
+        elif lever.startswith("retention."):
+            field = lever.split(".", 1)[1]
+            if field not in Retention.model_fields:
+                raise ScenarioError(f"firm '{self.name}': unknown lever '{lever}'")
+            setattr(self.retention, field, value)  # validated by pydantic
+        elif lever in FIRM_LEVERS:
+            setattr(self, lever, float(value))
+        else:
+            raise ScenarioError(f"firm '{self.name}': unknown lever '{lever}'")
+
+    def step(self) -> None:
+        """Decide this period's levers (MODEL.md section 2, step 1)."""
+        self.strategy.decide(self, self.model)
+
+    def parameter_row(self) -> np.ndarray:
+        """The firm's levers as a row of the kernels' firm-parameter array."""
+        row = np.zeros(layout.N_FIRM_PARAMS)
+        row[layout.SERVICE] = self.service
+        row[layout.IMAGE] = self.image
+        row[layout.CONVENIENCE] = self.convenience
+        row[layout.TRUST] = self.trust
+        row[layout.PROMISE] = self.promise
+        row[layout.REACH] = self.reach
+        r = self.retention
+        row[layout.REWARD_RATE] = r.reward_rate
+        row[layout.POINTS_EXPIRY] = r.points_expiry
+        row[layout.PERSONAL_SERVICE] = r.personal_service
+        row[layout.PERSONAL_SERVICE_COST] = r.personal_service_cost
+        row[layout.STRUCTURAL_INVESTMENT] = r.structural_investment
+        row[layout.STRUCTURAL_COST] = r.structural_cost
+        return row

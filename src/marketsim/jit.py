@@ -1,0 +1,38 @@
+"""One place for the Numba compilation options shared by every kernel.
+
+Set ``MARKETSIM_NO_CACHE=1`` to switch the on-disk cache off, or ``NUMBA_DISABLE_JIT=1`` to run
+every kernel as plain Python (slow, but debuggable and measurable by coverage tools).
+"""
+
+from __future__ import annotations
+
+import os
+
+from numba import njit
+
+#: Options for kernels that loop over customers (parallel over a fixed number of chunks).
+PARALLEL = {"cache": os.environ.get("MARKETSIM_NO_CACHE") != "1", "parallel": True,
+            "fastmath": False, "nogil": True}
+#: Options for small helpers inlined into kernels and for serial kernels.
+SERIAL = {"cache": PARALLEL["cache"], "parallel": False, "fastmath": False, "nogil": True}
+
+#: Number of chunks every customer loop is split into. Fixed, independent of the thread
+#: count, so that reductions (per-chunk partial sums added in chunk order) are bit-identical
+#: for any number of threads.
+N_CHUNKS = 256
+
+
+def parallel_kernel(func):
+    """Compile ``func`` as a parallel, cached kernel."""
+    return njit(**PARALLEL)(func)
+
+
+def inline_helper(func):
+    """Compile ``func`` as a helper inlined at the Numba IR level into every kernel calling it
+    (no call overhead, no copying of array structs)."""
+    return njit(inline="always", **SERIAL)(func)
+
+
+def serial_kernel(func):
+    """Compile ``func`` as a serial, cached kernel or inlinable helper."""
+    return njit(**SERIAL)(func)

@@ -1,0 +1,74 @@
+"""Step 10, accounting: revenue, costs and margin per firm and per customer-firm pair."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.common import chunk_range
+from marketsim.layout import (
+    FIRST_TIME, PERSONAL_SERVICE, PERSONAL_SERVICE_COST, REGULAR, REWARD_RATE, STRUCTURAL_COST,
+    STRUCTURAL_INVESTMENT, WINDOW_DECAY,
+)
+
+# Columns of the accounting totals.
+ACC_UNITS = 0
+ACC_REVENUE = 1
+ACC_COST_OF_GOODS = 2
+ACC_BUYERS = 3
+ACC_REWARD_COST = 4
+ACC_SERVICE_COST = 5
+ACC_CUSTOMERS = 6
+N_ACCOUNTS = 7
+
+
+@parallel_kernel
+def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, window_spend,
+         totals):
+    """Book this period's sales and programme costs.
+
+    Per pair: ``spend = sum_c units * price``; ``margin = spend - units * unit_cost -
+    reward_rate * spend - cost_to_serve``, where ``cost_to_serve = personal_service *
+    personal_service_cost + structural_investment * structural_cost`` is charged on the
+    customers a firm holds at the end of the period. ``cumulative_margin`` accumulates the
+    margin (the realised customer value, Gupta and Lehmann 2003); ``window_spend`` is the
+    exponentially weighted spend behind share of customer (``W <- decay W + spend``).
+
+    ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64 receives per-chunk sums of units, revenue,
+    cost of goods, buyers, reward cost, cost to serve, customers.
+    """
+    n_customers, n_categories, n_firms = units.shape
+    decay = behaviour[WINDOW_DECAY]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for f in range(n_firms):
+            for a in range(N_ACCOUNTS):
+                totals[chunk, f, a] = 0.0
+        for i in range(start, stop):
+            for f in range(n_firms):
+                bought = 0
+                spend = 0.0
+                goods = 0.0
+                for c in range(n_categories):
+                    n = units[i, c, f]
+                    bought += n
+                    spend += n * price[f, c]
+                    goods += n * unit_cost[f, c]
+                reward = firm[f, REWARD_RATE] * spend
+                serve = 0.0
+                if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
+                    serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
+                             + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST])
+                    totals[chunk, f, ACC_CUSTOMERS] += 1.0
+                if bought > 0:
+                    totals[chunk, f, ACC_UNITS] += bought
+                    totals[chunk, f, ACC_REVENUE] += spend
+                    totals[chunk, f, ACC_COST_OF_GOODS] += goods
+                    totals[chunk, f, ACC_BUYERS] += 1.0
+                    totals[chunk, f, ACC_REWARD_COST] += reward
+                totals[chunk, f, ACC_SERVICE_COST] += serve
+                margin = spend - goods - reward - serve
+                if margin != 0.0:
+                    cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + margin
+                window_spend[i, f] = decay * np.float64(window_spend[i, f]) + spend

@@ -1,0 +1,107 @@
+"""Step 8, defection: customers leave when dissatisfaction and rivals' pull beat threshold plus ties."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
+from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
+from marketsim.jit import inline_helper
+
+
+@inline_helper
+def offer_value(i, f, weights, price_sensitivity, purchase_rate, expectation, firm, price, sells,
+                reference_price):
+    """Perceived value of firm ``f`` to customer ``i`` over the categories ``f`` sells, weighted
+    by the customer's purchase rates (equal weights if the customer buys none of them)."""
+    n_categories = price.shape[1]
+    total = 0.0
+    weight = 0.0
+    plain = 0.0
+    n_sold = 0
+    for c in range(n_categories):
+        if sells[f, c] == 0:
+            continue
+        value = perceived_value(weights, i, price_sensitivity, expectation[i, f], firm, f,
+                                price[f, c], reference_price[c])
+        rate = np.float64(purchase_rate[i, c])
+        total += rate * value
+        weight += rate
+        plain += value
+        n_sold += 1
+    if weight > 0.0:
+        return total / weight
+    return plain / n_sold
+
+
+@parallel_kernel
+def decide_defection(firm, price, sells, reference_price, segment_params, segment, weights,
+                     price_sensitivity, purchase_rate, switching_threshold, lapse_periods, aware,
+                     status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
+                     tenure, recency, counts):
+    """Defect from ``f`` when ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``.
+
+    The two routes of MODEL.md step 8 in one inequality: with no better rival it reads
+    "dissatisfaction beats threshold plus switching cost"; for a neutral customer it reads "a
+    competitor's value beats the current one by more than that". Because satisfaction offsets a
+    rival's advantage, only very satisfied customers stay when rivals are strong, while in a
+    captive market (few rivals, high switching cost) even dissatisfied ones stay: the
+    satisfaction-loyalty curves of Jones and Sasser (1995, "Why satisfied customers defect",
+    HBR 73(6)).
+
+    A customer who has not bought from ``f`` for more than ``lapse_periods`` periods lapses:
+    in a non-contractual market a customer is one who still buys (Schmittlein, Morrison and
+    Colombo 1987, "Counting your customers", Management Science 33(1)); it stays aware of ``f``.
+
+    A defector or lapsed customer forfeits its points and loses its social and structural ties and tenure, and the
+    firm leaves its consideration set (``aware = 0``) until advertising or praise brings it back.
+    ``counts`` (N_CHUNKS, F, 3) int64: [defections (lapses included), defections of customers
+    held at the start of the period (tenure >= 2), lapses].
+    """
+    n_customers, n_firms = aware.shape
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        value = np.empty(n_firms)
+        for f in range(n_firms):
+            for q in range(3):
+                counts[chunk, f, q] = 0
+        for i in range(start, stop):
+            customer_of_any = False
+            for f in range(n_firms):
+                if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
+                    customer_of_any = True
+            if not customer_of_any:
+                continue
+            for f in range(n_firms):
+                if aware[i, f] == 1:
+                    value[f] = offer_value(i, f, weights, price_sensitivity, purchase_rate,
+                                           expectation, firm, price, sells, reference_price)
+            s = segment[i]
+            barrier_base = np.float64(switching_threshold[i])
+            for f in range(n_firms):
+                if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
+                    continue
+                own = value[f] if aware[i, f] == 1 else 0.0
+                advantage = 0.0
+                for g in range(n_firms):
+                    if g != f and aware[i, g] == 1 and value[g] - own > advantage:
+                        advantage = value[g] - own
+                pressure = advantage - np.float64(satisfaction[i, f])
+                barrier = barrier_base + switching_cost(segment_params, s, tie_financial[i, f], tie_social[i, f],
+                                                        tie_structural[i, f])
+                lapsed = recency[i, f] > lapse_periods
+                if lapsed or pressure > barrier:
+                    counts[chunk, f, 0] += 1
+                    if tenure[i, f] >= 2:
+                        counts[chunk, f, 1] += 1
+                    status[i, f] = EX_CUSTOMER
+                    if lapsed:
+                        counts[chunk, f, 2] += 1
+                    else:
+                        aware[i, f] = 0
+                    tie_financial[i, f] = 0.0
+                    tie_social[i, f] = 0.0
+                    tie_structural[i, f] = 0.0
+                    tenure[i, f] = 0

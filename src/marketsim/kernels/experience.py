@@ -1,0 +1,39 @@
+"""Step 4, experience: the performance a firm delivers to each customer who bought from it."""
+
+from __future__ import annotations
+
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.common import chunk_range
+from marketsim.layout import PERFORMANCE_NOISE, SERVICE
+from marketsim.rng import customer_key, draw_bits, normal
+
+
+@parallel_kernel
+def deliver(experience_key, firm, quality, behaviour, units, performance):
+    """Delivered performance ``P_if = quality_f + service_f + customisation_if + noise``.
+
+    ``quality_f`` is the unit-weighted mean quality over the categories bought from ``f`` this
+    period, noise is normal with standard deviation ``performance_noise``; customisation
+    (one-to-one learning) is zero until firms learn (MODEL.md section 2, step 4). Only pairs that
+    bought are written.
+    """
+    n_customers, n_categories, n_firms = units.shape
+    noise = behaviour[PERFORMANCE_NOISE]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            key_i = customer_key(experience_key, i)
+            for f in range(n_firms):
+                bought = 0
+                weighted_quality = 0.0
+                for c in range(n_categories):
+                    bought += units[i, c, f]
+                    weighted_quality += units[i, c, f] * quality[f, c]
+                if bought == 0:
+                    continue
+                value = weighted_quality / bought + firm[f, SERVICE]
+                if noise > 0.0:
+                    value += noise * normal(draw_bits(key_i, f))
+                performance[i, f] = value

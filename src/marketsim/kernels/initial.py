@@ -1,0 +1,86 @@
+"""Creating the customer population: one pass, one counter-based stream per customer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.common import chunk_range
+from marketsim.layout import (
+    INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES, INIT_SEGMENT, INIT_THRESHOLD,
+    INIT_WEIGHTS, REGULAR,
+)
+from marketsim.rng import customer_key, draw_bits, gamma, normal, uniform
+
+
+@parallel_kernel
+def initialise_customers(key, segment_cumulative_share, segment_weights, weight_spread,
+                         price_mean, price_spread, threshold_mean, threshold_spread,
+                         rate_mean, rate_shape, word_of_mouth, initial_expectation,
+                         firm_cumulative_share, firm_awareness, sells,
+                         segment, weights, price_sensitivity, switching_threshold,
+                         purchase_rate, wom_propensity, last_firm,
+                         aware, status, expectation, tenure):
+    """Draw every customer's segment and traits and the initial customer-firm state.
+
+    Segment ``s`` with probability equal to its share. Importance weights, price sensitivity and
+    switching threshold: the segment mean times a mean-one log-normal factor
+    ``exp(sigma z - sigma^2 / 2)``. Category purchase rate: Gamma(shape k, mean m), so Poisson
+    purchases at that rate are negative binomial across customers (Ehrenberg 1959, "The pattern
+    of consumer purchases"). A customer starts as a regular customer of firm ``f`` with
+    probability ``initial_share_f`` (of no firm with the remaining probability) and aware of each
+    other firm with probability ``initial_awareness_f``.
+    """
+    n_customers = segment.shape[0]
+    n_firms = aware.shape[1]
+    n_categories = purchase_rate.shape[1]
+    n_segments = segment_cumulative_share.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            ckey = customer_key(key, i)
+            u = uniform(draw_bits(ckey, INIT_SEGMENT))
+            s = 0
+            while s < n_segments - 1 and u >= segment_cumulative_share[s]:
+                s += 1
+            segment[i] = s
+            sigma = weight_spread[s]
+            for k in range(8):
+                z = normal(draw_bits(ckey, INIT_WEIGHTS + k))
+                weights[i, k] = segment_weights[s, k] * math.exp(sigma * z - 0.5 * sigma * sigma)
+            sigma = price_spread[s]
+            z = normal(draw_bits(ckey, INIT_PRICE_SENSITIVITY))
+            price_sensitivity[i] = price_mean[s] * math.exp(sigma * z - 0.5 * sigma * sigma)
+            sigma = threshold_spread[s]
+            z = normal(draw_bits(ckey, INIT_THRESHOLD))
+            switching_threshold[i] = threshold_mean[s] * math.exp(sigma * z - 0.5 * sigma * sigma)
+            wom_propensity[i] = word_of_mouth[s]
+            index = INIT_RATES
+            for c in range(n_categories):
+                mean = rate_mean[s, c]
+                if mean <= 0.0:
+                    purchase_rate[i, c] = 0.0
+                else:
+                    shape = rate_shape[s, c]
+                    value, index = gamma(ckey, index, shape, mean / shape)
+                    purchase_rate[i, c] = value
+            u = uniform(draw_bits(ckey, INIT_FIRM))
+            first = -1
+            for f in range(n_firms):
+                if u < firm_cumulative_share[f]:
+                    first = f
+                    break
+            for f in range(n_firms):
+                expectation[i, f] = initial_expectation[s]
+                if f == first:
+                    aware[i, f] = 1
+                    status[i, f] = REGULAR
+                    tenure[i, f] = 1
+                else:
+                    u = uniform(draw_bits(ckey, INIT_AWARENESS + f))
+                    aware[i, f] = 1 if u < firm_awareness[f] else 0
+            for c in range(n_categories):
+                last_firm[i, c] = first if (first >= 0 and sells[first, c]) else -1

@@ -1,0 +1,60 @@
+"""Step 7, ties: points accrue and expire, social bonds grow with touch points, structure with tenure."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.common import chunk_range
+from marketsim.layout import (
+    FIRST_TIME, PERSONAL_SERVICE, POINTS_EXPIRY, REGULAR, REWARD_RATE, SOCIAL_DECAY, SOCIAL_GROWTH,
+    STRUCTURAL_DECAY, STRUCTURAL_GROWTH, STRUCTURAL_INVESTMENT,
+)
+
+
+@parallel_kernel
+def update_ties(firm, price, reference_price, behaviour, units, status,
+                tie_financial, tie_social, tie_structural, tenure):
+    """Update the three ties of every current customer (first-time or regular) and its tenure.
+
+    The three levels of relationship marketing (Berry and Parasuraman 1991, *Marketing
+    Services*; Berry 1995, JAMS 23(4)):
+
+    * financial: ``T_fin <- (1 - expiry) T_fin + reward_rate * spend / reference_price``, points
+      valued in reference-price units; expiring, and forfeited on defection;
+    * social: ``T_soc <- T_soc + g_soc p (1 - T_soc) - d_soc (1 - p) T_soc`` with ``p`` the
+      firm's personal-service intensity: grows with touch points, decays without them;
+    * structural: ``T_str <- T_str + g_str x (1 - T_str) - d_str (1 - x) T_str`` with ``x`` the
+      firm's structural investment: builds up period after period of tenure and decays slowest
+      (``d_str`` smallest).
+
+    Tenure counts periods as a customer (saturating at 65535).
+    """
+    n_customers, n_categories, n_firms = units.shape
+    social_growth = behaviour[SOCIAL_GROWTH]
+    social_decay = behaviour[SOCIAL_DECAY]
+    structural_growth = behaviour[STRUCTURAL_GROWTH]
+    structural_decay = behaviour[STRUCTURAL_DECAY]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            for f in range(n_firms):
+                if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
+                    continue
+                spend = 0.0
+                for c in range(n_categories):
+                    spend += units[i, c, f] * (price[f, c] / reference_price[c])
+                points = np.float64(tie_financial[i, f])
+                tie_financial[i, f] = ((1.0 - firm[f, POINTS_EXPIRY]) * points
+                                       + firm[f, REWARD_RATE] * spend)
+                touch = firm[f, PERSONAL_SERVICE]
+                bond = np.float64(tie_social[i, f])
+                tie_social[i, f] = (bond + social_growth * touch * (1.0 - bond)
+                                    - social_decay * (1.0 - touch) * bond)
+                invest = firm[f, STRUCTURAL_INVESTMENT]
+                structure = np.float64(tie_structural[i, f])
+                tie_structural[i, f] = (structure + structural_growth * invest * (1.0 - structure)
+                                        - structural_decay * (1.0 - invest) * structure)
+                if tenure[i, f] < 65535:
+                    tenure[i, f] += 1

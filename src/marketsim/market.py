@@ -1,0 +1,246 @@
+"""The market: a Mesa model holding the firms (agents) and the customer population (arrays).
+
+:meth:`MarketModel.step` is one period of MODEL.md section 2, read top to bottom.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import mesa
+import numpy as np
+
+from marketsim import layout
+from marketsim.firms import Firm
+from marketsim.jit import N_CHUNKS
+from marketsim.kernels.accounting import N_ACCOUNTS, book
+from marketsim.kernels.awareness import update_awareness
+from marketsim.kernels.defection import decide_defection
+from marketsim.kernels.expectation import update_expectations
+from marketsim.kernels.experience import deliver
+from marketsim.kernels.measures import N_MEASURES, measure
+from marketsim.kernels.purchase import purchase
+from marketsim.kernels.satisfaction import update_satisfaction
+from marketsim.kernels.ties import update_ties
+from marketsim.kernels.word_of_mouth import form_reports
+from marketsim.metrics import (
+    ACCOUNTS_SLICE, DEFECTION_SLICE, MEASURES_SLICE, PURCHASE_SLICE, RAW, RAW_INDEX, metrics_frame,
+)
+from marketsim.network import SocialNetwork, build_network
+from marketsim.population import Population, create_population
+from marketsim import rng
+from marketsim.scenario import Scenario
+
+
+def segment_parameters(scenario: Scenario) -> np.ndarray:
+    """Per-segment behaviour parameters as the kernels' (S, N_SEGMENT_PARAMS) array."""
+    rows = np.zeros((len(scenario.segments), layout.N_SEGMENT_PARAMS))
+    for s, segment in enumerate(scenario.segments):
+        rows[s, layout.LOSS_AVERSION] = segment.loss_aversion
+        rows[s, layout.SATISFACTION_MEMORY] = segment.satisfaction_memory
+        rows[s, layout.EXPECT_EXPERIENCE] = segment.expectation.experience
+        rows[s, layout.EXPECT_WORD_OF_MOUTH] = segment.expectation.word_of_mouth
+        rows[s, layout.EXPECT_PROMISE] = segment.expectation.promise
+        rows[s, layout.TIE_FINANCIAL] = segment.tie_response.financial
+        rows[s, layout.TIE_SOCIAL] = segment.tie_response.social
+        rows[s, layout.TIE_STRUCTURAL] = segment.tie_response.structural
+    return rows
+
+
+def behaviour_parameters(scenario: Scenario) -> np.ndarray:
+    """Behaviour constants as the kernels' (N_BEHAVIOUR,) array."""
+    b = scenario.behaviour
+    values = np.zeros(layout.N_BEHAVIOUR)
+    values[layout.CHOICE_SENSITIVITY] = b.choice_sensitivity
+    values[layout.TIE_WEIGHT] = b.tie_weight
+    values[layout.HABIT_WEIGHT] = b.habit_weight
+    values[layout.PERFORMANCE_NOISE] = b.performance_noise
+    values[layout.PRAISE_THRESHOLD] = b.praise_threshold
+    values[layout.COMPLAINT_THRESHOLD] = b.complaint_threshold
+    values[layout.COMPLAINT_REACH] = b.complaint_reach
+    values[layout.SOCIAL_GROWTH] = b.social_bond_growth
+    values[layout.SOCIAL_DECAY] = b.social_bond_decay
+    values[layout.STRUCTURAL_GROWTH] = b.structural_growth
+    values[layout.STRUCTURAL_DECAY] = b.structural_decay
+    values[layout.WINDOW_DECAY] = 1.0 - 1.0 / scenario.market.share_of_customer_window
+    return values
+
+
+class FirmArrays:
+    """This period's firm levers as the dense arrays the kernels read."""
+
+    def __init__(self, firms: list[Firm], categories: list[str]):
+        n_firms, n_categories = len(firms), len(categories)
+        self.params = np.array([firm.parameter_row() for firm in firms])
+        self.price = np.ones((n_firms, n_categories))
+        self.quality = np.zeros((n_firms, n_categories))
+        self.unit_cost = np.zeros((n_firms, n_categories))
+        self.sells = np.zeros((n_firms, n_categories), np.uint8)
+        for f, firm in enumerate(firms):
+            for c, name in enumerate(categories):
+                if name in firm.price:
+                    self.sells[f, c] = 1
+                    self.price[f, c] = firm.price[name]
+                    self.quality[f, c] = firm.quality[name]
+                    self.unit_cost[f, c] = firm.unit_cost[name]
+        self.acquisition_spend = np.array([firm.acquisition_budget for firm in firms])
+
+
+class MarketModel(mesa.Model):
+    """A market of firms (Mesa agents) and a vectorised customer population.
+
+    Parameters
+    ----------
+    scenario : a validated :class:`~marketsim.scenario.Scenario`.
+    seed : the run's seed; with the scenario it fixes every number of the run.
+    record_transactions : keep a transaction log (period, customer, firm, category, units,
+        revenue) in memory; see :meth:`transactions`.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int = 0, *, record_transactions: bool = False):
+        super().__init__(seed=seed)
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.period = 0
+        self.categories = [c.name for c in scenario.categories]
+        self.reference_price = np.array([c.reference_price for c in scenario.categories])
+        self.segment_params = segment_parameters(scenario)
+        self.behaviour = behaviour_parameters(scenario)
+        self.complaint_reach = float(scenario.behaviour.complaint_reach)
+        self.lapse_periods = int(scenario.market.lapse_periods)
+        self.firms: list[Firm] = [Firm(self, spec, f) for f, spec in enumerate(scenario.firms)]
+        self.network: SocialNetwork = build_network(scenario.network, scenario.population.customers,
+                                                    self.seed)
+        self.population: Population = create_population(scenario, self.seed)
+        n_firms = len(self.firms)
+        self.raw = np.zeros((scenario.market.periods, n_firms, len(RAW)))
+        self._purchase_counts = np.zeros((N_CHUNKS, n_firms, 3), np.int64)
+        self._defection_counts = np.zeros((N_CHUNKS, n_firms, 3), np.int64)
+        self._accounts = np.zeros((N_CHUNKS, n_firms, N_ACCOUNTS))
+        self._measures = np.zeros((N_CHUNKS, n_firms, N_MEASURES))
+        self.record_transactions = record_transactions
+        self._transactions: list[tuple[np.ndarray, ...]] = []
+
+    # ------------------------------------------------------------------ the period
+    def step(self, decisions: dict[str, dict[str, Any]] | None = None) -> None:
+        """Run one period (MODEL.md section 2).
+
+        ``decisions`` optionally sets levers from outside (``{"acme": {"price": 9.5}}``), applied
+        after the firms' own strategies: a dashboard or an optimiser can steer a firm this way.
+        """
+        self.period += 1
+        t = self.period
+        p, net, key = self.population, self.network, self._key
+
+        # 1. Firms decide (Python, once per period, from last period's results).
+        for firm in self.firms:
+            firm.step()
+        for name, levers in (decisions or {}).items():
+            firm = self.firm(name)
+            for lever, value in levers.items():
+                firm.set_lever(lever, value)
+        firms = FirmArrays(self.firms, self.categories)
+
+        # 2. Awareness: advertising reach and positive word of mouth.
+        update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING), firms.params,
+                         self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
+                         p.wom_propensity, p.aware)
+        # 3. Purchase: Poisson counts per category, logit choice of firm.
+        purchase(key(t, rng.STREAM_PURCHASE_COUNT), key(t, rng.STREAM_PURCHASE_CHOICE),
+                 firms.params, firms.price, firms.sells, self.reference_price, self.segment_params,
+                 self.behaviour, p.segment, p.weights, p.price_sensitivity, p.purchase_rate,
+                 p.last_firm, p.aware, p.status, p.expectation, p.tie_financial, p.tie_social,
+                 p.tie_structural, p.tenure, p.recency, p.units, self._purchase_counts)
+        if self.record_transactions:
+            self._record_transactions(firms)
+        # 4. Experience: delivered performance.
+        deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, firms.quality, self.behaviour,
+                p.units, p.performance)
+        # 5. Satisfaction: expectation-disconfirmation.
+        update_satisfaction(self.segment_params, p.segment, p.units, p.performance,
+                            p.expectation, p.satisfaction)
+        # 6. Expectations: experience, word of mouth, promise.
+        update_expectations(key(t, rng.STREAM_HEARING), firms.params, self.segment_params,
+                            self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
+                            p.wom_performance, p.wom_propensity, p.segment, p.units, p.aware,
+                            p.performance, p.expectation)
+        # 7. Ties: points, social bond, structural tie; tenure.
+        update_ties(firms.params, firms.price, self.reference_price, self.behaviour, p.units,
+                    p.status, p.tie_financial, p.tie_social, p.tie_structural, p.tenure)
+        # 8. Defection.
+        decide_defection(firms.params, firms.price, firms.sells, self.reference_price,
+                         self.segment_params, p.segment, p.weights, p.price_sensitivity,
+                         p.purchase_rate, p.switching_threshold, self.lapse_periods, p.aware,
+                         p.status, p.expectation, p.satisfaction, p.tie_financial, p.tie_social,
+                         p.tie_structural, p.tenure, p.recency, self._defection_counts)
+        # 9. Word of mouth: reports neighbours hear next period.
+        form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
+                     p.wom_firm, p.wom_performance)
+        # 10. Accounting.
+        book(firms.params, firms.price, firms.unit_cost, self.behaviour, p.units, p.status,
+             p.cumulative_margin, p.window_spend, self._accounts)
+        # 11. Metrics.
+        measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
+                p.tie_structural, p.tenure, p.window_spend, self._measures)
+        self._collect(firms)
+
+    def _key(self, period: int, stream: int) -> np.uint64:
+        return rng.stream_key(self.seed, period, stream)
+
+    def _collect(self, firms: FirmArrays) -> None:
+        row = self.raw[self.period - 1]
+        row[:, PURCHASE_SLICE] = self._purchase_counts.sum(axis=0)
+        row[:, DEFECTION_SLICE] = self._defection_counts.sum(axis=0)
+        row[:, ACCOUNTS_SLICE] = self._accounts.sum(axis=0)
+        row[:, MEASURES_SLICE] = self._measures.sum(axis=0)
+        row[:, RAW_INDEX["acquisition_spend"]] = firms.acquisition_spend
+        frame = metrics_frame(row[None], [f.name for f in self.firms],
+                              self.population.n_customers, first_period=self.period)
+        for firm, record in zip(self.firms, frame.to_dict("records")):
+            firm.last_results = record
+
+    def _record_transactions(self, firms: FirmArrays) -> None:
+        customer, category, firm = np.nonzero(self.population.units)
+        units = self.population.units[customer, category, firm]
+        revenue = units * firms.price[firm, category]
+        self._transactions.append((np.full(customer.shape, self.period, np.int32),
+                                   customer.astype(np.int64), firm.astype(np.int16),
+                                   category.astype(np.int16), units.astype(np.int32), revenue))
+
+    # ------------------------------------------------------------------ results
+    def firm(self, name: str) -> Firm:
+        for firm in self.firms:
+            if firm.name == name:
+                return firm
+        raise KeyError(f"no firm named {name!r}; firms: {', '.join(f.name for f in self.firms)}")
+
+    def run(self, periods: int | None = None,
+            on_period: Callable[[int], None] | None = None) -> None:
+        """Run the remaining periods of the scenario (or ``periods`` of them)."""
+        remaining = self.scenario.market.periods - self.period
+        for _ in range(remaining if periods is None else min(periods, remaining)):
+            self.step()
+            if on_period is not None:
+                on_period(self.period)
+
+    def metrics(self):
+        """The metrics table of the periods run so far (see :data:`marketsim.metrics.COLUMNS`)."""
+        return metrics_frame(self.raw[: self.period], [f.name for f in self.firms],
+                             self.population.n_customers)
+
+    def transactions(self):
+        """The transaction log as a DataFrame (needs ``record_transactions=True``)."""
+        import pandas as pd
+
+        names = ["period", "customer_id", "firm", "category", "units", "revenue"]
+        if not self._transactions:
+            return pd.DataFrame({n: [] for n in names})
+        parts = [np.concatenate(arrays) for arrays in zip(*self._transactions)]
+        frame = pd.DataFrame(dict(zip(names, parts)))
+        frame["firm"] = pd.Categorical.from_codes(frame["firm"], [f.name for f in self.firms])
+        frame["category"] = pd.Categorical.from_codes(frame["category"], self.categories)
+        return frame
+
+    def state_bytes(self) -> int:
+        """Bytes of model state: population and network arrays."""
+        return self.population.nbytes() + self.network.nbytes()

@@ -1,0 +1,140 @@
+"""The per-period metrics table (MODEL.md section 3), built once at the end of a run.
+
+During a run the engine only adds per-firm sums into a preallocated array (``RAW``, one slot
+per period, firm and raw quantity); :func:`metrics_frame` turns them into the tidy table with
+one row per period and firm.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from marketsim.kernels.accounting import N_ACCOUNTS
+from marketsim.kernels.measures import N_MEASURES
+
+#: Names of the raw per-period, per-firm quantities, in storage order.
+RAW = (
+    # from the purchase kernel
+    "customers_start", "acquisitions", "reactivations",
+    # from the defection kernel
+    "defections", "defections_of_start", "lapses",
+    # from the accounting kernel (order of marketsim.kernels.accounting)
+    "units", "revenue", "cost_of_goods", "buyers", "reward_cost", "service_cost", "customers",
+    # from the measure kernel (order of marketsim.kernels.measures)
+    "satisfaction_sum", "share_of_customer_sum", "soc_customers", "window_spend", "customer_wallet",
+    "tie_financial_sum", "tie_social_sum", "tie_structural_sum", "tenure_sum", "aware",
+    "expectation_sum",
+    # from the firms
+    "acquisition_spend",
+)
+RAW_INDEX = {name: k for k, name in enumerate(RAW)}
+PURCHASE_SLICE = slice(0, 3)
+DEFECTION_SLICE = slice(3, 6)
+ACCOUNTS_SLICE = slice(6, 6 + N_ACCOUNTS)
+MEASURES_SLICE = slice(ACCOUNTS_SLICE.stop, ACCOUNTS_SLICE.stop + N_MEASURES)
+assert MEASURES_SLICE.stop == len(RAW) - 1
+
+#: Columns of the metrics table, with their meaning (also in docs/model.md).
+COLUMNS = {
+    "period": "period number, from 1",
+    "firm": "firm name",
+    "customers": "customers held at the end of the period (first-time or regular)",
+    "buyers": "customers who bought from the firm this period",
+    "units": "purchases (units) this period",
+    "revenue": "sales revenue this period",
+    "market_share_units": "firm's units over all firms' units",
+    "market_share_revenue": "firm's revenue over all firms' revenue",
+    "market_share_buyers": "firm's buyers over the sum of all firms' buyers",
+    "penetration": "buyers over all customers in the market",
+    "share_of_customer": "mean over the firm's customers of its share of their (windowed) spend",
+    "share_of_customer_weighted": "firm's windowed spend over its customers' total windowed spend",
+    "retention": "share of the customers held at the start of the period still held at its end",
+    "churn": "1 - retention",
+    "acquisitions": "prospects who bought for the first time",
+    "reactivations": "ex-customers who bought again",
+    "defections": "customers lost this period (defections, lapses included)",
+    "lapses": "customers lost because they stopped buying (no purchase for lapse_periods)",
+    "mean_satisfaction": "mean satisfaction of the firm's customers",
+    "mean_expectation": "mean expectation of customers aware of the firm",
+    "awareness": "share of all customers with the firm in their consideration set",
+    "tie_financial": "mean financial tie (points, in reference-price units) of its customers",
+    "tie_social": "mean social bond of its customers (0-1)",
+    "tie_structural": "mean structural tie of its customers (0-1)",
+    "mean_tenure": "mean tenure (periods) of its customers",
+    "cost_of_goods": "units times unit cost",
+    "acquisition_spend": "advertising and acquisition budget spent",
+    "reward_cost": "points issued (reward rate times spend)",
+    "service_cost": "cost to serve: personal service and structural investment",
+    "profit": "revenue - cost of goods - acquisition spend - reward cost - service cost",
+}
+
+
+def _ratio(numerator, denominator):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,
+                  first_period: int = 1) -> pd.DataFrame:
+    """Tidy metrics, one row per period and firm, from raw sums of shape (T, F, len(RAW))."""
+    periods, n_firms, _ = raw.shape
+    col = {name: raw[:, :, k] for name, k in RAW_INDEX.items()}
+    total = {name: col[name].sum(axis=1, keepdims=True) for name in ("units", "revenue", "buyers")}
+    customers = col["customers"]
+    retention = _ratio(col["customers_start"] - col["defections_of_start"], col["customers_start"])
+    profit = (col["revenue"] - col["cost_of_goods"] - col["acquisition_spend"]
+              - col["reward_cost"] - col["service_cost"])
+    data = {
+        "period": np.repeat(np.arange(first_period, first_period + periods), n_firms),
+        "firm": np.tile(np.array(firm_names, dtype=object), periods),
+        "customers": customers,
+        "buyers": col["buyers"],
+        "units": col["units"],
+        "revenue": col["revenue"],
+        "market_share_units": _ratio(col["units"], total["units"]),
+        "market_share_revenue": _ratio(col["revenue"], total["revenue"]),
+        "market_share_buyers": _ratio(col["buyers"], total["buyers"]),
+        "penetration": col["buyers"] / max(n_customers, 1),
+        "share_of_customer": _ratio(col["share_of_customer_sum"], col["soc_customers"]),
+        "share_of_customer_weighted": _ratio(col["window_spend"], col["customer_wallet"]),
+        "retention": retention,
+        "churn": 1.0 - retention,
+        "acquisitions": col["acquisitions"],
+        "reactivations": col["reactivations"],
+        "defections": col["defections"],
+        "lapses": col["lapses"],
+        "mean_satisfaction": _ratio(col["satisfaction_sum"], customers),
+        "mean_expectation": _ratio(col["expectation_sum"], col["aware"]),
+        "awareness": col["aware"] / max(n_customers, 1),
+        "tie_financial": _ratio(col["tie_financial_sum"], customers),
+        "tie_social": _ratio(col["tie_social_sum"], customers),
+        "tie_structural": _ratio(col["tie_structural_sum"], customers),
+        "mean_tenure": _ratio(col["tenure_sum"], customers),
+        "cost_of_goods": col["cost_of_goods"],
+        "acquisition_spend": col["acquisition_spend"],
+        "reward_cost": col["reward_cost"],
+        "service_cost": col["service_cost"],
+        "profit": profit,
+    }
+    frame = pd.DataFrame({k: (v.reshape(-1) if isinstance(v, np.ndarray) and v.ndim == 2 else v)
+                          for k, v in data.items()})
+    for name in ("customers", "buyers", "units", "acquisitions", "reactivations", "defections", "lapses"):
+        frame[name] = frame[name].astype(np.int64)
+    return frame
+
+
+def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:
+    """Per-firm summary over the last ``last`` periods: shares, share of customer, retention, profit."""
+    recent = metrics[metrics["period"] > metrics["period"].max() - last]
+    summary = recent.groupby("firm", sort=False).agg(
+        customers=("customers", "last"),
+        market_share_units=("market_share_units", "mean"),
+        market_share_revenue=("market_share_revenue", "mean"),
+        share_of_customer=("share_of_customer", "last"),
+        retention=("retention", "mean"),
+        mean_satisfaction=("mean_satisfaction", "last"),
+        revenue=("revenue", "sum"),
+        profit=("profit", "sum"),
+    )
+    return summary

@@ -1,0 +1,151 @@
+"""The customer population as a struct of arrays: one row per customer or customer-firm pair.
+
+Nothing here is a Python object per customer. Per customer: segment, importance weights, price
+sensitivity, switching threshold, word-of-mouth propensity, category purchase rates, the firm of
+the last purchase per category, and this period's word-of-mouth report. Per customer-firm pair:
+awareness (membership of the consideration set), status, expectation, satisfaction, the three
+ties, tenure, this period's delivered performance, cumulative margin and the windowed spend
+behind share of customer. Per customer, category and firm: units bought this period.
+
+``docs/model.md`` gives units and ranges; :func:`state_bytes` adds up what a population holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from marketsim.kernels.initial import initialise_customers
+from marketsim.layout import N_SEGMENT_PARAMS  # noqa: F401  (re-exported for kernels' users)
+from marketsim.rng import STREAM_INIT, stream_key
+from marketsim.scenario import Scenario
+
+
+@dataclass
+class Population:
+    """All customer state (arrays only). Shapes: N customers, F firms, C categories."""
+
+    # per customer
+    segment: np.ndarray              # (N,) uint8
+    weights: np.ndarray              # (N, 8) float32: product, services, personal, image | monetary, time, energy, psychic
+    price_sensitivity: np.ndarray    # (N,) float32
+    switching_threshold: np.ndarray  # (N,) float32
+    wom_propensity: np.ndarray       # (N,) float32
+    purchase_rate: np.ndarray        # (N, C) float32, purchases per period
+    last_firm: np.ndarray            # (N, C) int8, -1 = none
+    wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent
+    wom_performance: np.ndarray      # (N,) float32: performance the report is about
+    # per customer-firm pair
+    aware: np.ndarray                # (N, F) uint8
+    status: np.ndarray               # (N, F) int8 (see marketsim.layout)
+    expectation: np.ndarray          # (N, F) float32
+    satisfaction: np.ndarray         # (N, F) float32
+    tie_financial: np.ndarray        # (N, F) float32
+    tie_social: np.ndarray           # (N, F) float32
+    tie_structural: np.ndarray       # (N, F) float32
+    tenure: np.ndarray               # (N, F) uint16, periods as a customer
+    recency: np.ndarray              # (N, F) uint8, periods since the last purchase (saturating)
+    performance: np.ndarray          # (N, F) float32, delivered this period
+    cumulative_margin: np.ndarray    # (N, F) float32
+    window_spend: np.ndarray         # (N, F) float32
+    # per customer-category-firm
+    units: np.ndarray                # (N, C, F) uint16, bought this period
+
+    @property
+    def n_customers(self) -> int:
+        return self.segment.shape[0]
+
+    def nbytes(self) -> int:
+        """Bytes held by all arrays."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
+    """Zeroed arrays for a population (no initial values drawn yet)."""
+    n, f, c = n_customers, n_firms, n_categories
+    z = np.zeros
+    return Population(
+        segment=z(n, np.uint8), weights=z((n, 8), np.float32),
+        price_sensitivity=z(n, np.float32), switching_threshold=z(n, np.float32),
+        wom_propensity=z(n, np.float32), purchase_rate=z((n, c), np.float32),
+        last_firm=np.full((n, c), -1, np.int8), wom_firm=np.full(n, -1, np.int8),
+        wom_performance=z(n, np.float32),
+        aware=z((n, f), np.uint8), status=z((n, f), np.int8),
+        expectation=z((n, f), np.float32), satisfaction=z((n, f), np.float32),
+        tie_financial=z((n, f), np.float32), tie_social=z((n, f), np.float32),
+        tie_structural=z((n, f), np.float32), tenure=z((n, f), np.uint16),
+        recency=z((n, f), np.uint8),
+        performance=z((n, f), np.float32), cumulative_margin=z((n, f), np.float32),
+        window_spend=z((n, f), np.float32), units=z((n, c, f), np.uint16),
+    )
+
+
+def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
+    """Model-state bytes per customer, network included (estimate before allocating)."""
+    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
+    per_pair = 1 + 1 + 4 * 7 + 2 + 1
+    per_category_pair = 2
+    network = 4 * degree + 8
+    return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network
+
+
+def segment_arrays(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per-segment inputs of :func:`initialise_customers` from a validated scenario."""
+    categories = [c.name for c in scenario.categories]
+    segments = scenario.segments
+    shares = np.array([s.share for s in segments])
+    cumulative = np.cumsum(shares) / shares.sum()
+    weights = np.array([[s.benefit_weights.product, s.benefit_weights.services,
+                         s.benefit_weights.personal, s.benefit_weights.image,
+                         s.cost_weights.monetary, s.cost_weights.time,
+                         s.cost_weights.energy, s.cost_weights.psychic] for s in segments])
+    rate_mean = np.zeros((len(segments), len(categories)))
+    rate_shape = np.ones((len(segments), len(categories)))
+    for s_index, s in enumerate(segments):
+        for name, rate in s.purchase_rate.items():
+            rate_mean[s_index, categories.index(name)] = rate.mean
+            rate_shape[s_index, categories.index(name)] = rate.shape
+    return {
+        "segment_cumulative_share": cumulative,
+        "segment_weights": weights,
+        "weight_spread": np.array([s.weight_spread for s in segments]),
+        "price_mean": np.array([s.price_sensitivity.mean for s in segments]),
+        "price_spread": np.array([s.price_sensitivity.spread for s in segments]),
+        "threshold_mean": np.array([s.switching_threshold.mean for s in segments]),
+        "threshold_spread": np.array([s.switching_threshold.spread for s in segments]),
+        "rate_mean": rate_mean,
+        "rate_shape": rate_shape,
+        "word_of_mouth": np.array([s.word_of_mouth for s in segments]),
+        "initial_expectation": np.array([s.initial_expectation for s in segments]),
+    }
+
+
+def firm_initial_arrays(scenario: Scenario) -> dict[str, np.ndarray]:
+    """Per-firm inputs of :func:`initialise_customers`."""
+    categories = [c.name for c in scenario.categories]
+    sells = np.zeros((scenario.n_firms, len(categories)), np.uint8)
+    for f, firm in enumerate(scenario.firms):
+        for name in firm.offers:
+            sells[f, categories.index(name)] = 1
+    return {
+        "firm_cumulative_share": np.cumsum([f.initial_share for f in scenario.firms]),
+        "firm_awareness": np.array([f.initial_awareness for f in scenario.firms]),
+        "sells": sells,
+    }
+
+
+def create_population(scenario: Scenario, seed: int) -> Population:
+    """Allocate and draw the initial population of a scenario (customers 0..N-1)."""
+    population = allocate(scenario.population.customers, scenario.n_firms, scenario.n_categories)
+    p = population
+    initialise_customers(
+        stream_key(seed, -1, STREAM_INIT), **segment_arrays(scenario), **firm_initial_arrays(scenario),
+        segment=p.segment, weights=p.weights, price_sensitivity=p.price_sensitivity,
+        switching_threshold=p.switching_threshold, purchase_rate=p.purchase_rate,
+        wom_propensity=p.wom_propensity, last_firm=p.last_firm, aware=p.aware, status=p.status,
+        expectation=p.expectation, tenure=p.tenure)
+    return population

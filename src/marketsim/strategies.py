@@ -1,0 +1,135 @@
+"""Strategies: how a firm sets its levers at the start of each period.
+
+A strategy is a small class with one method, ``decide(firm, model)``, called once per period
+before customers act (MODEL.md section 2, step 1). It reads ``firm.last_results`` (the firm's
+row of last period's metrics, a dict; empty in the first period) and ``model`` (the market),
+and sets the firm's levers: ``firm.price[category]``, ``firm.quality[category]``,
+``firm.unit_cost[category]``, ``firm.promise``, ``firm.acquisition_budget``, ``firm.service``,
+``firm.image``, ``firm.convenience``, ``firm.trust`` and the ``firm.retention`` programme
+(``reward_rate``, ``points_expiry``, ``personal_service``, ``structural_investment``, ...).
+
+Register a new one with :func:`register_strategy` and name it in a scenario::
+
+    from marketsim.strategies import Strategy, register_strategy
+
+    @register_strategy("discount_when_losing")
+    class DiscountWhenLosing(Strategy):
+        def __init__(self, cut=0.05):
+            self.cut = cut
+
+        def decide(self, firm, model):
+            if firm.last_results.get("retention", 1.0) < 0.95:
+                for category in firm.price:
+                    firm.price[category] *= 1 - self.cut
+
+and in the scenario ``strategy = "discount_when_losing"`` with
+``strategy_params = { cut = 0.1 }``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from marketsim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from marketsim.firms import Firm
+    from marketsim.market import MarketModel
+
+_REGISTRY: dict[str, type["Strategy"]] = {}
+
+
+class Strategy:
+    """Base class: keeps every lever as it is."""
+
+    def decide(self, firm: "Firm", model: "MarketModel") -> None:  # noqa: D401
+        """Set the firm's levers for the coming period."""
+
+
+def register_strategy(name: str):
+    """Class decorator registering a strategy under ``name`` for use in scenario files."""
+
+    def decorate(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+            raise TypeError(f"register_strategy({name!r}) needs a subclass of Strategy")
+        _REGISTRY[name] = cls
+        return cls
+
+    return decorate
+
+
+def available_strategies() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def make_strategy(name: str, params: dict[str, Any], *, where: str = "strategy") -> Strategy:
+    """Instantiate a registered strategy; a clear :class:`ScenarioError` when it does not fit."""
+    import difflib
+
+    cls = _REGISTRY.get(name)
+    if cls is None:
+        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ScenarioError(f"{where}: unknown strategy '{name}'{hint}; "
+                            f"registered: {', '.join(available_strategies())}")
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ScenarioError(f"{where}_params: {exc}") from None
+
+
+@register_strategy("static")
+class Static(Strategy):
+    """Keep every lever at its scenario value."""
+
+
+@register_strategy("scheduled")
+class Scheduled(Strategy):
+    """Change levers at given periods: ``changes = [{period = 20, price = 9.0}, ...]``.
+
+    Keys of a change: ``period`` (the first period with the new value, counting from 1) and any
+    of ``price``, ``quality`` (applied to every category the firm sells), ``promise``,
+    ``acquisition_budget``, ``service``, ``image``, ``convenience``, ``trust``, or
+    ``retention.<field>``. Useful for price cuts, entries and what-if shocks.
+    """
+
+    PER_CATEGORY = ("price", "quality", "unit_cost")
+
+    def __init__(self, changes: list[dict[str, Any]]):
+        self.changes = sorted(changes, key=lambda change: change["period"])
+
+    def decide(self, firm, model):
+        for change in self.changes:
+            if change["period"] != model.period:
+                continue
+            for lever, value in change.items():
+                if lever == "period":
+                    continue
+                firm.set_lever(lever, value)
+
+
+@register_strategy("adaptive_price")
+class AdaptivePrice(Strategy):
+    """A simple adaptive rule: cut price when market share (units) falls, raise it when it rises.
+
+    ``step`` is the relative price change per period (default 2%); prices stay within
+    ``[floor, ceiling]`` times their starting value.
+    """
+
+    def __init__(self, step: float = 0.02, floor: float = 0.7, ceiling: float = 1.3):
+        self.step, self.floor, self.ceiling = step, floor, ceiling
+        self._start: dict[str, float] | None = None
+        self._previous_share: float | None = None
+
+    def decide(self, firm, model):
+        if self._start is None:
+            self._start = dict(firm.price)
+        share = firm.last_results.get("market_share_units")
+        if share is None or share != share:  # first period or no sales
+            return
+        if self._previous_share is not None:
+            direction = -1.0 if share < self._previous_share else 1.0
+            for category, start in self._start.items():
+                new = firm.price[category] * (1.0 + direction * self.step)
+                firm.price[category] = min(max(new, self.floor * start), self.ceiling * start)
+        self._previous_share = share
