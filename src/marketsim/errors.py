@@ -18,3 +18,7 @@ class ScenarioError(MarketsimError):
         self.source = source
         self.problems = problems or [message]
         super().__init__(message)
+
+
+class RunOptionError(MarketsimError):
+    """An option of a run (seed, thread count, output folder) is invalid."""

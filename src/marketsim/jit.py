@@ -12,9 +12,9 @@ from numba import njit
 
 #: Options for kernels that loop over customers (parallel over a fixed number of chunks).
 PARALLEL = {"cache": os.environ.get("MARKETSIM_NO_CACHE") != "1", "parallel": True,
-            "fastmath": False, "nogil": True}
+            "fastmath": False, "nogil": True, "error_model": "numpy"}
 #: Options for small helpers inlined into kernels and for serial kernels.
-SERIAL = {"cache": PARALLEL["cache"], "parallel": False, "fastmath": False, "nogil": True}
+SERIAL = {"cache": PARALLEL["cache"], "parallel": False, "fastmath": False, "nogil": True, "error_model": "numpy"}
 
 #: Number of chunks every customer loop is split into. Fixed, independent of the thread
 #: count, so that reductions (per-chunk partial sums added in chunk order) are bit-identical

@@ -140,7 +140,7 @@ class Segment(_Strict):
         0.15, ge=0.0, le=1.0,
         description="Chance per period that a customer with something to say tells each neighbour.")
     initial_expectation: float = Field(
-        0.6, ge=0.0, le=3.0, description="Expected performance of a firm before any information.")
+        1.0, ge=0.0, le=3.0, description="Expected performance of a firm before any information.")
     expectation: ExpectationWeights = Field(default_factory=ExpectationWeights)
     loss_aversion: float = Field(
         2.0, ge=1.0, le=10.0, description="How much more a shortfall weighs than a surplus (lambda).")
@@ -170,7 +170,7 @@ class Behaviour(_Strict):
 
     choice_sensitivity: float = Field(
         5.0, gt=0.0, le=100.0, description="Logit scale: how sharply customers pick the highest utility.")
-    tie_weight: float = Field(1.0, ge=0.0, le=10.0, description="Weight of switching cost in choice utility (b_tie).")
+    tie_weight: float = Field(0.3, ge=0.0, le=10.0, description="Weight of switching cost in choice utility (b_tie).")
     habit_weight: float = Field(0.3, ge=0.0, le=10.0, description="Utility bonus of last period's firm (b_habit).")
     performance_noise: float = Field(
         0.1, ge=0.0, le=5.0, description="Standard deviation of delivered performance around the offer.")
@@ -213,7 +213,7 @@ class Firm(_Strict):
     image: float = Field(0.5, ge=0.0, le=1.0, description="Brand image (image benefit).")
     convenience: float = Field(0.5, ge=0.0, le=1.0, description="Convenience: lowers time and energy cost.")
     trust: float = Field(0.5, ge=0.0, le=1.0, description="Trust: lowers psychic cost.")
-    promise: float = Field(0.6, ge=0.0, le=3.0, description="Performance the firm advertises.")
+    promise: float = Field(1.0, ge=0.0, le=3.0, description="Performance the firm advertises (same scale as quality + service).")
     acquisition_budget: float = Field(0.0, ge=0.0, description="Advertising and acquisition spend per period.")
     reach_cost: float = Field(
         1000.0, gt=0.0,

@@ -33,10 +33,15 @@ def update_awareness(advertising_key, hearing_key, firm, complaint_reach,
         start, stop = chunk_range(n_customers, chunk)
         for i in range(start, stop):
             ad_key = customer_key(advertising_key, i)
+            unaware = 0
             for f in range(n_firms):
-                if aware[i, f] == 0 and firm[f, REACH] > 0.0:
-                    if uniform(draw_bits(ad_key, f)) < firm[f, REACH]:
+                if aware[i, f] == 0:
+                    if firm[f, REACH] > 0.0 and uniform(draw_bits(ad_key, f)) < firm[f, REACH]:
                         aware[i, f] = 1
+                    else:
+                        unaware += 1
+            if unaware == 0:
+                continue  # nothing left to hear about
             hear_key = customer_key(hearing_key, i)
             first = indptr[i]
             for slot in range(indptr[i + 1] - first):

@@ -1,0 +1,35 @@
+"""marketsim: an agent-based market simulator contrasting market share and share of customer.
+
+Firms are Mesa agents; customers are a vectorised population (millions of them) updated by
+Numba kernels each period. Start with :func:`run`::
+
+    import marketsim
+    result = marketsim.run("scenarios/default.toml", customers=20_000, seed=1)
+    print(result.summary())
+"""
+
+from __future__ import annotations
+
+from importlib import metadata as _metadata
+
+from marketsim.api import RunResult, run
+from marketsim.errors import MarketsimError, ScenarioError
+from marketsim.scenario import Scenario, load_scenario
+
+try:
+    __version__ = _metadata.version("marketsim")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = ["run", "RunResult", "load_scenario", "Scenario", "MarketModel", "ScenarioError",
+           "MarketsimError", "__version__"]
+
+
+def __getattr__(name: str):
+    # The engine (Numba kernels, Mesa) loads on first use, so that reading or validating a
+    # scenario stays quick.
+    if name == "MarketModel":
+        from marketsim.market import MarketModel
+
+        return MarketModel
+    raise AttributeError(f"module 'marketsim' has no attribute {name!r}")
