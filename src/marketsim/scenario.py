@@ -226,6 +226,8 @@ class Firm(_Strict):
 
 
 class Population(_Strict):
+    """The customer population."""
+
     customers: int = Field(100_000, ge=1, le=200_000_000, description="Number of customers N.")
 
 

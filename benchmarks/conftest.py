@@ -1,0 +1,6 @@
+"""Benchmarks are run on demand: ``python -m pytest benchmarks/ --benchmark-only``."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

@@ -1,0 +1,86 @@
+"""The social network in plain Python: one list of neighbours per customer.
+
+The same two constructions as :mod:`marketsim.network`, drawing the same random numbers from the
+network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
+engine's ``neighbours[indptr[i]:indptr[i + 1]]``. The order matters: a listener's chance of
+hearing the neighbour in position ``slot`` is drawn with index ``slot``.
+
+* small world: a ring on which every customer listens to its ``degree`` nearest customers, each
+  tie replaced with probability ``rewiring`` by a tie to a random customer (Watts and Strogatz
+  1998, Nature 393; directed fixed-degree form of Newman and Watts 1999);
+* scale free: preferential attachment, each newcomer tied to ``degree / 2`` earlier customers
+  chosen with probability proportional to their degree, ties mutual (Barabasi and Albert 1999,
+  Science 286).
+"""
+
+from __future__ import annotations
+
+from marketsim.reference.rng import customer_key, draw_bits, uniform
+from marketsim.rng import STREAM_NETWORK, stream_key
+from marketsim.scenario import Network
+
+
+def build_neighbour_lists(spec: Network, n_customers: int, seed: int) -> list[list[int]]:
+    """The scenario's network: for each customer, the customers whose reports it hears."""
+    key = int(stream_key(seed, -1, STREAM_NETWORK))
+    if n_customers < 2:
+        return [[] for _ in range(n_customers)]
+    if spec.kind == "small_world":
+        degree = min(spec.degree, 2 * ((n_customers - 1) // 2))
+        return small_world(key, n_customers, degree, spec.rewiring)
+    links = max(1, min(spec.degree // 2, n_customers - 1))
+    return scale_free(key, n_customers, links)
+
+
+def small_world(key: int, n_customers: int, degree: int, rewiring: float) -> list[list[int]]:
+    """Ring lattice with random shortcuts.
+
+    Customer ``i`` listens to ``i - 1, i + 1, i - 2, i + 2, ...`` (``degree / 2`` on each side).
+    For the tie in position ``slot`` draw ``2 slot`` decides whether it is rewired and draw
+    ``2 slot + 1`` picks the new neighbour uniformly among everyone but ``i``.
+    """
+    neighbours = []
+    for i in range(n_customers):
+        ckey = customer_key(key, i)
+        mine = []
+        for offset in range(1, degree // 2 + 1):
+            for side in (-1, 1):
+                slot = len(mine)
+                j = (i + side * offset) % n_customers
+                if rewiring > 0.0 and uniform(draw_bits(ckey, 2 * slot)) < rewiring:
+                    j = int(uniform(draw_bits(ckey, 2 * slot + 1)) * (n_customers - 1))
+                    if j >= i:
+                        j += 1  # anyone but i
+                mine.append(j)
+        neighbours.append(mine)
+    return neighbours
+
+
+def scale_free(key: int, n_customers: int, links: int) -> list[list[int]]:
+    """Preferential attachment, then each tie recorded at both ends in the order it was made.
+
+    The first ``links + 1`` customers form a complete graph. Each later customer ``t`` ties to
+    ``links`` distinct earlier customers; a candidate is an end of a uniformly drawn existing
+    tie (the first end for an even pick, the second for an odd one), which picks customers in
+    proportion to their degree. A duplicate candidate is redrawn with the next draw index.
+    """
+    ties: list[tuple[int, int]] = []
+    for a in range(links + 1):
+        for b in range(a + 1, links + 1):
+            ties.append((a, b))
+    for t in range(links + 1, n_customers):
+        ckey = customer_key(key, t)
+        draw = 0
+        chosen: list[int] = []
+        while len(chosen) < links:
+            pick = int(uniform(draw_bits(ckey, draw)) * (2 * len(ties)))
+            draw += 1
+            candidate = ties[pick // 2][pick % 2]
+            if candidate not in chosen:
+                chosen.append(candidate)
+        ties.extend((t, other) for other in chosen)
+    neighbours: list[list[int]] = [[] for _ in range(n_customers)]
+    for a, b in ties:
+        neighbours[a].append(b)
+        neighbours[b].append(a)
+    return neighbours

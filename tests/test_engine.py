@@ -1,0 +1,117 @@
+"""The fast engine: reproducibility, thread independence and invariants of every period."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from marketsim.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
+from marketsim.market import MarketModel
+from tests.helpers import market_dict, scenario
+
+
+def run_model(sc, seed, periods=None, transactions=False):
+    model = MarketModel(sc, seed=seed, record_transactions=transactions)
+    model.run(periods)
+    return model
+
+
+def assert_same_state(a: MarketModel, b: MarketModel):
+    for name, array in a.population.as_dict().items():
+        np.testing.assert_array_equal(array, b.population.as_dict()[name], err_msg=name)
+    np.testing.assert_array_equal(a.raw, b.raw)
+
+
+def test_same_seed_same_run_bit_for_bit():
+    sc = scenario(customers=3000, periods=12)
+    assert_same_state(run_model(sc, 7), run_model(sc, 7))
+
+
+def test_different_seeds_differ():
+    sc = scenario(customers=3000, periods=5)
+    a, b = run_model(sc, 1), run_model(sc, 2)
+    assert not np.array_equal(a.population.expectation, b.population.expectation)
+    assert not np.array_equal(a.raw, b.raw)
+
+
+@pytest.mark.parametrize("kind", ["small_world", "scale_free"])
+def test_one_and_two_threads_give_identical_results(kind):
+    data = market_dict(customers=20_000, periods=8, n_firms=4, categories=2)
+    data["network"] = {"kind": kind, "degree": 6}
+    data["firms"][0]["retention"] = {"reward_rate": 0.05, "personal_service": 0.5,
+                                     "structural_investment": 0.5}
+    sc = scenario(data)
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_model(sc, 11)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = run_model(sc, 11)
+    finally:
+        numba.set_num_threads(before)
+    assert_same_state(one, two)
+
+
+def test_invariants_hold_every_period():
+    data = market_dict(customers=8000, periods=15, n_firms=4, categories=2)
+    data["firms"][1]["offers"].pop("cat1")  # a firm selling only one category
+    data["firms"][2]["retention"] = {"reward_rate": 0.05, "personal_service": 0.6,
+                                     "personal_service_cost": 0.1}
+    sc = scenario(data)
+    model = MarketModel(sc, seed=3, record_transactions=True)
+    n = sc.population.customers
+    for _ in range(sc.market.periods):
+        model.step()
+        p = model.population
+        # customers are conserved and every status is a known one
+        assert p.status.shape == (n, sc.n_firms)
+        assert np.isin(p.status, [PROSPECT, FIRST_TIME, REGULAR, EX_CUSTOMER]).all()
+        # current customers are aware of the firm; nobody holds ties with a non-customer
+        current = (p.status == FIRST_TIME) | (p.status == REGULAR)
+        assert (p.aware[current] == 1).all()
+        for tie in (p.tie_financial, p.tie_social, p.tie_structural):
+            assert (tie >= 0).all()
+            assert (tie[~current] == 0).all()
+        assert (p.tie_social <= 1).all() and (p.tie_structural <= 1).all()
+        # the firm that does not sell category 1 sells nothing there
+        assert p.units[:, 1, 1].sum() == 0
+        assert (p.window_spend >= 0).all()
+    metrics = model.metrics()
+    for column in ("market_share_units", "market_share_revenue", "market_share_buyers"):
+        sums = metrics.groupby("period")[column].sum()
+        np.testing.assert_allclose(sums, 1.0, rtol=1e-12)
+    for column in ("units", "revenue", "buyers", "customers", "acquisitions", "defections",
+                   "cost_of_goods", "reward_cost", "service_cost"):
+        assert (metrics[column] >= 0).all(), column
+    assert metrics["share_of_customer"].between(0, 1).all()
+    assert metrics["retention"].between(0, 1).all()
+    transactions = model.transactions()
+    assert (transactions["units"] > 0).all()
+    assert transactions["units"].sum() == metrics["units"].sum()
+    np.testing.assert_allclose(transactions["revenue"].sum(), metrics["revenue"].sum(), rtol=1e-9)
+    # customers at the end of a period are the next period's customers at its start
+    raw = model.raw
+    from marketsim.metrics import RAW_INDEX
+    np.testing.assert_array_equal(raw[1:, :, RAW_INDEX["customers_start"]],
+                                  raw[:-1, :, RAW_INDEX["customers"]])
+
+
+def test_decisions_from_outside_override_strategies():
+    sc = scenario(customers=2000, periods=3)
+    model = MarketModel(sc, seed=1)
+    model.step(decisions={"firm0": {"price": 7.5, "retention.reward_rate": 0.1}})
+    assert model.firm("firm0").price["cat0"] == 7.5
+    assert model.firm("firm0").retention.reward_rate == 0.1
+
+
+def test_scheduled_strategy_changes_price_at_its_period():
+    data = market_dict(customers=2000, periods=6)
+    data["firms"][0]["strategy"] = "scheduled"
+    data["firms"][0]["strategy_params"] = {"changes": [{"period": 4, "price": 8.0}]}
+    model = MarketModel(scenario(data), seed=1)
+    prices = []
+    for _ in range(6):
+        model.step()
+        prices.append(model.firm("firm0").price["cat0"])
+    assert prices == [10.0, 10.0, 10.0, 8.0, 8.0, 8.0]
