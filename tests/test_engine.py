@@ -115,3 +115,19 @@ def test_scheduled_strategy_changes_price_at_its_period():
         model.step()
         prices.append(model.firm("firm0").price["cat0"])
     assert prices == [10.0, 10.0, 10.0, 8.0, 8.0, 8.0]
+
+
+@pytest.mark.parametrize("kind", ["small_world", "scale_free"])
+def test_fused_period_equals_phase_by_phase(kind):
+    data = market_dict(customers=6000, periods=10, n_firms=4, categories=2)
+    data["network"] = {"kind": kind}
+    data["firms"][1]["offers"].pop("cat1")
+    data["firms"][0]["retention"] = {"reward_rate": 0.05, "personal_service": 0.5,
+                                     "structural_investment": 0.5}
+    sc = scenario(data)
+    fused = MarketModel(sc, seed=5, fused=True, record_transactions=True)
+    phased = MarketModel(sc, seed=5, fused=False, record_transactions=True)
+    fused.run()
+    phased.run()
+    assert_same_state(fused, phased)
+    assert fused.transactions().equals(phased.transactions())

@@ -192,7 +192,7 @@ class _RichProgress:
             TextColumn("periods"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
             console=console, transient=False, disable=not console.is_terminal)
         self.label = label
-        self.task = self.progress.add_task(f"building {label}", total=total)
+        self.task = self.progress.add_task("building market", total=total)
 
     def __enter__(self):
         self.progress.start()
@@ -203,7 +203,7 @@ class _RichProgress:
         return False
 
     def started(self):
-        self.progress.update(self.task, description=f"simulating {self.label}")
+        self.progress.update(self.task, description="simulating")
 
     def __call__(self, done: int, total: int):
         self.progress.update(self.task, completed=done)

@@ -28,9 +28,13 @@ def parallel_kernel(func):
 
 
 def inline_helper(func):
-    """Compile ``func`` as a helper inlined at the Numba IR level into every kernel calling it
-    (no call overhead, no copying of array structs)."""
-    return njit(inline="always", **SERIAL)(func)
+    """Compile ``func`` as a helper called from kernels (per customer, or smaller).
+
+    Deliberately a plain ``njit`` function, not ``inline="always"``: Numba's IR-level inlining
+    can let a helper's local variables clash with the caller's (numba#7365, numba#7652); we
+    saw it silently change results. LLVM still inlines small helpers on its own.
+    """
+    return njit(**SERIAL)(func)
 
 
 def serial_kernel(func):

@@ -19,12 +19,14 @@ from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
 from marketsim.kernels.experience import deliver
 from marketsim.kernels.measures import N_MEASURES, measure
+from marketsim.kernels.period import customer_period
 from marketsim.kernels.purchase import purchase
 from marketsim.kernels.satisfaction import update_satisfaction
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.metrics import (
-    ACCOUNTS_SLICE, DEFECTION_SLICE, MEASURES_SLICE, PURCHASE_SLICE, RAW, RAW_INDEX, metrics_frame,
+    ACCOUNTS_SLICE, DEFECTION_SLICE, MEASURES_SLICE, PURCHASE_SLICE, RAW, RAW_INDEX,
+    last_period_results, metrics_frame,
 )
 from marketsim.network import SocialNetwork, build_network
 from marketsim.population import Population, create_population
@@ -95,9 +97,12 @@ class MarketModel(mesa.Model):
     seed : the run's seed; with the scenario it fixes every number of the run.
     record_transactions : keep a transaction log (period, customer, firm, category, units,
         revenue) in memory; see :meth:`transactions`.
+    fused : run the customer phases in one pass (:mod:`marketsim.kernels.period`, fast) or as
+        one kernel per phase (identical results; easier to profile and to read).
     """
 
-    def __init__(self, scenario: Scenario, seed: int = 0, *, record_transactions: bool = False):
+    def __init__(self, scenario: Scenario, seed: int = 0, *, record_transactions: bool = False,
+                 fused: bool = True):
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
@@ -119,6 +124,7 @@ class MarketModel(mesa.Model):
         self._accounts = np.zeros((N_CHUNKS, n_firms, N_ACCOUNTS))
         self._measures = np.zeros((N_CHUNKS, n_firms, N_MEASURES))
         self.record_transactions = record_transactions
+        self.fused = fused
         self._transactions: list[tuple[np.ndarray, ...]] = []
 
     # ------------------------------------------------------------------ the period
@@ -129,9 +135,6 @@ class MarketModel(mesa.Model):
         after the firms' own strategies: a dashboard or an optimiser can steer a firm this way.
         """
         self.period += 1
-        t = self.period
-        p, net, key = self.population, self.network, self._key
-
         # 1. Firms decide (Python, once per period, from last period's results).
         for firm in self.firms:
             firm.step()
@@ -140,11 +143,21 @@ class MarketModel(mesa.Model):
             for lever, value in levers.items():
                 firm.set_lever(lever, value)
         firms = FirmArrays(self.firms, self.categories)
+        # 2.-11. Customers: awareness, purchase, experience, satisfaction, expectations, ties,
+        # defection, word of mouth, accounting, metrics.
+        if self.fused:
+            self._customer_period(firms)
+        else:
+            self._customer_phases(firms)
+        self._collect(firms)
 
+    def _customer_phases(self, firms: FirmArrays) -> None:
+        """Steps 2-11, one kernel per phase, in the order of MODEL.md section 2."""
+        t, p, net, key = self.period, self.population, self.network, self._key
         # 2. Awareness: advertising reach and positive word of mouth.
         update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING), firms.params,
                          self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
-                         p.wom_propensity, p.aware)
+                         p.wom_performance, p.wom_propensity, p.aware)
         # 3. Purchase: Poisson counts per category, logit choice of firm.
         purchase(key(t, rng.STREAM_PURCHASE_COUNT), key(t, rng.STREAM_PURCHASE_CHOICE),
                  firms.params, firms.price, firms.sells, self.reference_price, self.segment_params,
@@ -182,7 +195,28 @@ class MarketModel(mesa.Model):
         # 11. Metrics.
         measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
                 p.tie_structural, p.tenure, p.window_spend, self._measures)
-        self._collect(firms)
+
+    def _customer_period(self, firms: FirmArrays) -> None:
+        """Steps 2-11 in two passes (:mod:`marketsim.kernels.period`); same results."""
+        t, p, net = self.period, self.population, self.network
+        keys = np.array([self._key(t, stream) for stream in (
+            rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
+            rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE)], dtype=np.uint64)
+        customer_period(keys, firms.params, firms.price, firms.quality, firms.unit_cost,
+                        firms.sells, self.reference_price, self.segment_params, self.behaviour,
+                        self.complaint_reach, self.lapse_periods, net.indptr, net.neighbours,
+                        p.segment, p.weights, p.price_sensitivity, p.switching_threshold,
+                        p.wom_propensity, p.purchase_rate, p.last_firm, p.wom_firm,
+                        p.wom_performance, p.aware, p.status, p.expectation, p.satisfaction,
+                        p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
+                        p.performance, p.cumulative_margin, p.window_spend, p.units,
+                        self._purchase_counts, self._defection_counts, self._accounts,
+                        self._measures)
+        if self.record_transactions:
+            self._record_transactions(firms)
+        # 9. Word of mouth, after every customer has heard last period's reports.
+        form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
+                     p.wom_firm, p.wom_performance)
 
     def _key(self, period: int, stream: int) -> np.uint64:
         return rng.stream_key(self.seed, period, stream)
@@ -194,9 +228,10 @@ class MarketModel(mesa.Model):
         row[:, ACCOUNTS_SLICE] = self._accounts.sum(axis=0)
         row[:, MEASURES_SLICE] = self._measures.sum(axis=0)
         row[:, RAW_INDEX["acquisition_spend"]] = firms.acquisition_spend
-        frame = metrics_frame(row[None], [f.name for f in self.firms],
-                              self.population.n_customers, first_period=self.period)
-        for firm, record in zip(self.firms, frame.to_dict("records")):
+        results = last_period_results(row, self.population.n_customers)
+        for firm, record in zip(self.firms, results):
+            record["period"] = self.period
+            record["firm"] = firm.name
             firm.last_results = record
 
     def _record_transactions(self, firms: FirmArrays) -> None:

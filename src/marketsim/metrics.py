@@ -75,19 +75,15 @@ def _ratio(numerator, denominator):
         return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
 
 
-def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,
-                  first_period: int = 1) -> pd.DataFrame:
-    """Tidy metrics, one row per period and firm, from raw sums of shape (T, F, len(RAW))."""
-    periods, n_firms, _ = raw.shape
+def metric_columns(raw: np.ndarray, n_customers: int) -> dict[str, np.ndarray]:
+    """Every metric column (except period and firm) as a (T, F) array, from raw sums (T, F, len(RAW))."""
     col = {name: raw[:, :, k] for name, k in RAW_INDEX.items()}
     total = {name: col[name].sum(axis=1, keepdims=True) for name in ("units", "revenue", "buyers")}
     customers = col["customers"]
     retention = _ratio(col["customers_start"] - col["defections_of_start"], col["customers_start"])
     profit = (col["revenue"] - col["cost_of_goods"] - col["acquisition_spend"]
               - col["reward_cost"] - col["service_cost"])
-    data = {
-        "period": np.repeat(np.arange(first_period, first_period + periods), n_firms),
-        "firm": np.tile(np.array(firm_names, dtype=object), periods),
+    return {
         "customers": customers,
         "buyers": col["buyers"],
         "units": col["units"],
@@ -117,11 +113,33 @@ def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,
         "service_cost": col["service_cost"],
         "profit": profit,
     }
-    frame = pd.DataFrame({k: (v.reshape(-1) if isinstance(v, np.ndarray) and v.ndim == 2 else v)
-                          for k, v in data.items()})
-    for name in ("customers", "buyers", "units", "acquisitions", "reactivations", "defections", "lapses"):
+
+
+COUNT_COLUMNS = ("customers", "buyers", "units", "acquisitions", "reactivations", "defections",
+                 "lapses")
+
+
+def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,
+                  first_period: int = 1) -> pd.DataFrame:
+    """Tidy metrics, one row per period and firm, from raw sums of shape (T, F, len(RAW))."""
+    periods, n_firms, _ = raw.shape
+    data = {
+        "period": np.repeat(np.arange(first_period, first_period + periods), n_firms),
+        "firm": np.tile(np.array(firm_names, dtype=object), periods),
+    }
+    for name, values in metric_columns(raw, n_customers).items():
+        data[name] = values.reshape(-1)
+    frame = pd.DataFrame(data)
+    for name in COUNT_COLUMNS:
         frame[name] = frame[name].astype(np.int64)
     return frame
+
+
+def last_period_results(raw_row: np.ndarray, n_customers: int) -> list[dict[str, float]]:
+    """One dict of metrics per firm for a single period's raw sums (F, len(RAW)); no pandas."""
+    columns = metric_columns(raw_row[None], n_customers)
+    n_firms = raw_row.shape[0]
+    return [{name: float(values[0, f]) for name, values in columns.items()} for f in range(n_firms)]
 
 
 def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:

@@ -186,9 +186,10 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
         colours = firm_colours(metrics)
         wide = metrics.pivot_table(index="period", columns=metrics["firm"].astype(str),
                                    values=column, aggfunc="first", dropna=False, observed=True)
+        marker = "o" if len(wide.index) <= 12 else None  # a short run: show each period
         for name in firm_order(metrics):
             if name in wide.columns:
-                ax.plot(wide.index, wide[name], color=colours[name], label=name)
+                ax.plot(wide.index, wide[name], color=colours[name], label=name, marker=marker)
         title, explanation = TITLES.get(column, (column.replace("_", " ").capitalize(), ""))
         ax.set_title(title)
         if explanation:
@@ -198,13 +199,22 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
         if column in _FRACTIONS:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             low, high = ax.get_ylim()
-            ax.set_ylim(max(0.0, low), min(1.0, high))
+            low = max(0.0, low)
+            high = min(high, 1.0 + 0.015 * (1.0 - low))  # room for a line at 100%, no more
+            ax.set_ylim(low, high)
+            ax.set_yticks([t for t in ax.get_yticks() if low <= t <= min(1.0, high)])
         low, high = ax.get_ylim()
         if low < 0.0 < high:  # a reference line at zero (satisfaction, profit)
             ax.axhline(0.0, color="#888888", linewidth=1.0, zorder=1)
         if len(wide.index):
-            ax.set_xlim(wide.index.min(), wide.index.max())
-        ax.xaxis.get_major_locator().set_params(integer=True)
+            pad = 0.3 if marker else 0.0  # markers at the ends stay whole
+            first, last = wide.index.min() - pad, wide.index.max() + pad
+            if last > first:
+                ax.set_xlim(first, last)
+        if marker:
+            ax.set_xticks(list(wide.index))
+        else:
+            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Firm",
                   title_fontproperties={"weight": "bold"})
         return ax

@@ -87,7 +87,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
     per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
-    per_pair = 1 + 1 + 4 * 7 + 2 + 1
+    per_pair = 1 + 1 + 4 * 8 + 2 + 1  # aware, status, 8 float32, tenure, recency
     per_category_pair = 2
     network = 4 * degree + 8
     return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network

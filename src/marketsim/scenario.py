@@ -333,24 +333,47 @@ def _format_location(loc: tuple) -> str:
 
 
 def _describe_error(error: dict) -> str:
+    """One line for one pydantic error: field path, what is wrong, what was given or allowed."""
     loc = tuple(p for p in error["loc"] if p not in ("function-after",))
     where = _format_location(loc)
     kind = error["type"]
     value = error.get("input")
-    if kind == "extra_forbidden":
+
+    def parent_model():
+        # The model holding the last part of ``loc``; under a dict of models (offers,
+        # purchase_rate) the part before it is a key of the dict, not a field.
         parent = _model_at(loc[:-1])
+        if parent is None and len(loc) >= 2:
+            parent = _model_at(loc[:-2])
+        return parent
+
+    if kind == "extra_forbidden":
+        parent = parent_model()
         allowed = list(parent.model_fields) if parent else []
         hint = _suggest(str(loc[-1]), allowed)
-        return f"{where}: unknown field{hint}; allowed here: {', '.join(allowed)}"
+        listed = f"; allowed here: {', '.join(allowed)}" if allowed else ""
+        return f"{where}: unknown field{hint}{listed}"
     if kind == "missing":
-        return f"{where}: required field is missing"
+        parent = parent_model()
+        field = parent.model_fields.get(str(loc[-1])) if parent and loc else None
+        about = f" ({field.description})" if field is not None and field.description else ""
+        return f"{where}: required field is missing{about}"
     if kind == "value_error":
         message = error["msg"].removeprefix("Value error, ")
         return f"{where}: {message}" if loc else message
+    message = error["msg"]
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        message = "must be a table (key = value pairs)"
+    elif kind == "list_type":
+        message = "must be an array (a [[...]] table list or [ ... ])"
+    elif message.startswith("Input should be"):
+        message = "must be" + message.removeprefix("Input should be")
+    else:
+        message = message[:1].lower() + message[1:]
     shown = repr(value)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    return f"{where}: {error['msg'].lower()} (got {shown})"
+    return f"{where}: {message} (got {shown})"
 
 
 def parse_scenario(data: dict, *, source: str = "<dict>") -> Scenario:
@@ -358,9 +381,15 @@ def parse_scenario(data: dict, *, source: str = "<dict>") -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe_error(e) for e in exc.errors()]
-        # A cross-field error lists several problems joined by "; ".
-        flat = [p for problem in problems for p in problem.split("; ")]
+        flat = []
+        for error in exc.errors():
+            problem = _describe_error(error)
+            if error["type"] == "value_error" and not error["loc"]:
+                # The scenario-wide check lists several problems joined by "; ", each with its
+                # own field path: one line each.
+                flat.extend(problem.split("; "))
+            else:
+                flat.append(problem)
         lines = "\n".join(f"  - {p}" for p in flat)
         raise ScenarioError(f"{source}: invalid scenario\n{lines}", source=source, problems=flat) from None
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
     FIRST_TIME, PERSONAL_SERVICE, PERSONAL_SERVICE_COST, REGULAR, REWARD_RATE, STRUCTURAL_COST,
@@ -23,9 +23,9 @@ ACC_CUSTOMERS = 6
 N_ACCOUNTS = 7
 
 
-@parallel_kernel
-def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, window_spend,
-         totals):
+@inline_helper
+def book_customer(i, chunk, firm, price, unit_cost, decay, units, status, cumulative_margin,
+                  window_spend, totals):
     """Book this period's sales and programme costs.
 
     Per pair: ``spend = sum_c units * price``; ``margin = spend - units * unit_cost -
@@ -35,9 +35,42 @@ def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, wi
     margin (the realised customer value, Gupta and Lehmann 2003); ``window_spend`` is the
     exponentially weighted spend behind share of customer (``W <- decay W + spend``).
 
-    ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64 receives per-chunk sums of units, revenue,
+    ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
     """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    for f in range(n_firms):
+        bought = 0
+        spend = 0.0
+        goods = 0.0
+        for c in range(n_categories):
+            n = units[i, c, f]
+            bought += n
+            spend += n * price[f, c]
+            goods += n * unit_cost[f, c]
+        reward = firm[f, REWARD_RATE] * spend
+        serve = 0.0
+        if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
+            serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
+                     + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST])
+            totals[chunk, f, ACC_CUSTOMERS] += 1.0
+        if bought > 0:
+            totals[chunk, f, ACC_UNITS] += bought
+            totals[chunk, f, ACC_REVENUE] += spend
+            totals[chunk, f, ACC_COST_OF_GOODS] += goods
+            totals[chunk, f, ACC_BUYERS] += 1.0
+            totals[chunk, f, ACC_REWARD_COST] += reward
+        totals[chunk, f, ACC_SERVICE_COST] += serve
+        margin = spend - goods - reward - serve
+        if margin != 0.0:
+            cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + margin
+        window_spend[i, f] = decay * np.float64(window_spend[i, f]) + spend
+
+
+@parallel_kernel
+def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, window_spend,
+         totals):
+    """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, n_categories, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
     for chunk in prange(N_CHUNKS):
@@ -46,29 +79,5 @@ def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, wi
             for a in range(N_ACCOUNTS):
                 totals[chunk, f, a] = 0.0
         for i in range(start, stop):
-            for f in range(n_firms):
-                bought = 0
-                spend = 0.0
-                goods = 0.0
-                for c in range(n_categories):
-                    n = units[i, c, f]
-                    bought += n
-                    spend += n * price[f, c]
-                    goods += n * unit_cost[f, c]
-                reward = firm[f, REWARD_RATE] * spend
-                serve = 0.0
-                if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
-                    serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
-                             + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST])
-                    totals[chunk, f, ACC_CUSTOMERS] += 1.0
-                if bought > 0:
-                    totals[chunk, f, ACC_UNITS] += bought
-                    totals[chunk, f, ACC_REVENUE] += spend
-                    totals[chunk, f, ACC_COST_OF_GOODS] += goods
-                    totals[chunk, f, ACC_BUYERS] += 1.0
-                    totals[chunk, f, ACC_REWARD_COST] += reward
-                totals[chunk, f, ACC_SERVICE_COST] += serve
-                margin = spend - goods - reward - serve
-                if margin != 0.0:
-                    cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + margin
-                window_spend[i, f] = decay * np.float64(window_spend[i, f]) + spend
+            book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
+                          cumulative_margin, window_spend, totals)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
 from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
-from marketsim.jit import inline_helper
 
 
 @inline_helper
@@ -36,11 +35,11 @@ def offer_value(i, f, weights, price_sensitivity, purchase_rate, expectation, fi
     return plain / n_sold
 
 
-@parallel_kernel
-def decide_defection(firm, price, sells, reference_price, segment_params, segment, weights,
-                     price_sensitivity, purchase_rate, switching_threshold, lapse_periods, aware,
-                     status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
-                     tenure, recency, counts):
+@inline_helper
+def defection_customer(i, chunk, firm, price, sells, reference_price, segment_params, segment,
+                       weights, price_sensitivity, purchase_rate, switching_threshold,
+                       lapse_periods, aware, status, expectation, satisfaction, tie_financial,
+                       tie_social, tie_structural, tenure, recency, counts, offer_values):
     """Defect from ``f`` when ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``.
 
     The two routes of MODEL.md step 8 in one inequality: with no better rival it reads
@@ -55,11 +54,60 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
     in a non-contractual market a customer is one who still buys (Schmittlein, Morrison and
     Colombo 1987, "Counting your customers", Management Science 33(1)); it stays aware of ``f``.
 
-    A defector or lapsed customer forfeits its points and loses its social and structural ties and tenure, and the
-    firm leaves its consideration set (``aware = 0``) until advertising or praise brings it back.
-    ``counts`` (N_CHUNKS, F, 3) int64: [defections (lapses included), defections of customers
+    A defector or lapsed customer forfeits its points and loses its social and structural ties
+    and tenure; a defector also takes ``f`` out of its consideration set
+    (``aware = 0``) until advertising or praise brings it back.
+    ``counts[chunk, f]`` receives [defections (lapses included), defections of customers
     held at the start of the period (tenure >= 2), lapses].
     """
+    n_firms = aware.shape[1]
+    customer_of_any = False
+    for f in range(n_firms):
+        if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
+            customer_of_any = True
+    if not customer_of_any:
+        return
+    for f in range(n_firms):  # rivals: the consideration set at the start of the step
+        if aware[i, f] == 1:
+            offer_values[f] = offer_value(i, f, weights, price_sensitivity, purchase_rate,
+                                   expectation, firm, price, sells, reference_price)
+        else:
+            offer_values[f] = -np.inf
+    s = segment[i]
+    barrier_base = np.float64(switching_threshold[i])
+    for f in range(n_firms):
+        if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
+            continue
+        own = offer_values[f]  # a current customer is always aware of its firm
+        advantage = 0.0
+        for g in range(n_firms):
+            if g != f and offer_values[g] - own > advantage:
+                advantage = offer_values[g] - own
+        pressure = advantage - np.float64(satisfaction[i, f])
+        barrier = barrier_base + switching_cost(segment_params, s, tie_financial[i, f],
+                                                tie_social[i, f], tie_structural[i, f])
+        lapsed = recency[i, f] > lapse_periods
+        if lapsed or pressure > barrier:
+            counts[chunk, f, 0] += 1
+            if tenure[i, f] >= 2:
+                counts[chunk, f, 1] += 1
+            status[i, f] = EX_CUSTOMER
+            if lapsed:
+                counts[chunk, f, 2] += 1
+            else:
+                aware[i, f] = 0
+            tie_financial[i, f] = 0.0
+            tie_social[i, f] = 0.0
+            tie_structural[i, f] = 0.0
+            tenure[i, f] = 0
+
+
+@parallel_kernel
+def decide_defection(firm, price, sells, reference_price, segment_params, segment, weights,
+                     price_sensitivity, purchase_rate, switching_threshold, lapse_periods, aware,
+                     status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
+                     tenure, recency, counts):
+    """Step 8 for every customer; ``counts`` (N_CHUNKS, F, 3) int64."""
     n_customers, n_firms = aware.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
@@ -68,40 +116,8 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            customer_of_any = False
-            for f in range(n_firms):
-                if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
-                    customer_of_any = True
-            if not customer_of_any:
-                continue
-            for f in range(n_firms):
-                if aware[i, f] == 1:
-                    value[f] = offer_value(i, f, weights, price_sensitivity, purchase_rate,
-                                           expectation, firm, price, sells, reference_price)
-            s = segment[i]
-            barrier_base = np.float64(switching_threshold[i])
-            for f in range(n_firms):
-                if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
-                    continue
-                own = value[f] if aware[i, f] == 1 else 0.0
-                advantage = 0.0
-                for g in range(n_firms):
-                    if g != f and aware[i, g] == 1 and value[g] - own > advantage:
-                        advantage = value[g] - own
-                pressure = advantage - np.float64(satisfaction[i, f])
-                barrier = barrier_base + switching_cost(segment_params, s, tie_financial[i, f], tie_social[i, f],
-                                                        tie_structural[i, f])
-                lapsed = recency[i, f] > lapse_periods
-                if lapsed or pressure > barrier:
-                    counts[chunk, f, 0] += 1
-                    if tenure[i, f] >= 2:
-                        counts[chunk, f, 1] += 1
-                    status[i, f] = EX_CUSTOMER
-                    if lapsed:
-                        counts[chunk, f, 2] += 1
-                    else:
-                        aware[i, f] = 0
-                    tie_financial[i, f] = 0.0
-                    tie_social[i, f] = 0.0
-                    tie_structural[i, f] = 0.0
-                    tenure[i, f] = 0
+            defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,
+                               segment, weights, price_sensitivity, purchase_rate,
+                               switching_threshold, lapse_periods, aware, status, expectation,
+                               satisfaction, tie_financial, tie_social, tie_structural, tenure,
+                               recency, counts, value)

@@ -5,17 +5,15 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
-from marketsim.kernels.hearing import heard
+from marketsim.kernels.hearing import gather_reports
 from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_MOUTH, PROMISE
-from marketsim.rng import customer_key
 
 
-@parallel_kernel
-def update_expectations(hearing_key, firm, segment_params, complaint_reach, indptr, neighbours,
-                        wom_firm, wom_performance, wom_propensity, segment, units, aware,
-                        performance, expectation):
+@inline_helper
+def expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+                         expectation, heard_sum, heard_count):
     """``E <- E + a (P - E) + b (WOM - E) + g (promise - E)``, all terms from the old ``E``.
 
     Expectations are shaped by past buying experience, friends' advice and marketers' promises
@@ -23,40 +21,40 @@ def update_expectations(hearing_key, firm, segment_params, complaint_reach, indp
     models of expectation updating (Boulding, Kalra, Staelin and Zeithaml 1993, JMR 30(1)).
     The experience term applies to pairs that bought this period; the word-of-mouth term to
     firms the customer heard about (``WOM`` = mean performance in the reports heard, praise and
-    complaints alike); the promise term to firms in the consideration set. Over-promising thus
-    raises expectations (and choice) and then disappoints.
+    complaints alike: ``heard_sum / heard_count``); the promise term to firms in the
+    consideration set. Over-promising thus raises expectations (and choice) and then
+    disappoints.
     """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    for f in range(n_firms):
+        old = np.float64(expectation[i, f])
+        change = 0.0
+        bought = 0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+        if bought > 0:
+            change += segment_params[s, EXPECT_EXPERIENCE] * (performance[i, f] - old)
+        if heard_count[f] > 0:
+            change += segment_params[s, EXPECT_WORD_OF_MOUTH] * (heard_sum[f] / heard_count[f] - old)
+        if aware[i, f] == 1:
+            change += segment_params[s, EXPECT_PROMISE] * (firm[f, PROMISE] - old)
+        expectation[i, f] = old + change
+
+
+@parallel_kernel
+def update_expectations(hearing_key, firm, segment_params, complaint_reach, indptr, neighbours,
+                        wom_firm, wom_performance, wom_propensity, segment, units, aware,
+                        performance, expectation):
+    """Step 6 for every customer (hearing last period's reports of its neighbours)."""
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
+        heard_praise = np.empty(n_firms, np.uint8)
         heard_sum = np.empty(n_firms)
         heard_count = np.empty(n_firms, np.int64)
         for i in range(start, stop):
-            for f in range(n_firms):
-                heard_sum[f] = 0.0
-                heard_count[f] = 0
-            hear_key = customer_key(hearing_key, i)
-            first = indptr[i]
-            for slot in range(indptr[i + 1] - first):
-                j = neighbours[first + slot]
-                code = wom_firm[j]
-                if code < 0:
-                    continue
-                if heard(hear_key, slot, code, n_firms, wom_propensity[j], complaint_reach):
-                    f = code if code < n_firms else code - n_firms
-                    heard_sum[f] += wom_performance[j]
-                    heard_count[f] += 1
-            s = segment[i]
-            for f in range(n_firms):
-                old = np.float64(expectation[i, f])
-                change = 0.0
-                bought = 0
-                for c in range(n_categories):
-                    bought += units[i, c, f]
-                if bought > 0:
-                    change += segment_params[s, EXPECT_EXPERIENCE] * (performance[i, f] - old)
-                if heard_count[f] > 0:
-                    change += segment_params[s, EXPECT_WORD_OF_MOUTH] * (heard_sum[f] / heard_count[f] - old)
-                if aware[i, f] == 1:
-                    change += segment_params[s, EXPECT_PROMISE] * (firm[f, PROMISE] - old)
-                expectation[i, f] = old + change
+            gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
+                           wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
+            expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+                                 expectation, heard_sum, heard_count)

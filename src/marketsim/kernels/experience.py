@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import PERFORMANCE_NOISE, SERVICE
 from marketsim.rng import customer_key, draw_bits, normal
 
 
-@parallel_kernel
-def deliver(experience_key, firm, quality, behaviour, units, performance):
+@inline_helper
+def deliver_customer(i, experience_key, firm, quality, noise, units, performance):
     """Delivered performance ``P_if = quality_f + service_f + customisation_if + noise``.
 
     ``quality_f`` is the unit-weighted mean quality over the categories bought from ``f`` this
@@ -19,21 +19,27 @@ def deliver(experience_key, firm, quality, behaviour, units, performance):
     (one-to-one learning) is zero until firms learn (MODEL.md section 2, step 4). Only pairs that
     bought are written.
     """
-    n_customers, n_categories, n_firms = units.shape
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    key_i = customer_key(experience_key, i)
+    for f in range(n_firms):
+        bought = 0
+        weighted_quality = 0.0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+            weighted_quality += units[i, c, f] * quality[f, c]
+        if bought == 0:
+            continue
+        value = weighted_quality / bought + firm[f, SERVICE]
+        if noise > 0.0:
+            value += noise * normal(draw_bits(key_i, f))
+        performance[i, f] = value
+
+
+@parallel_kernel
+def deliver(experience_key, firm, quality, behaviour, units, performance):
+    """Step 4 for every customer."""
     noise = behaviour[PERFORMANCE_NOISE]
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(n_customers, chunk)
+        start, stop = chunk_range(units.shape[0], chunk)
         for i in range(start, stop):
-            key_i = customer_key(experience_key, i)
-            for f in range(n_firms):
-                bought = 0
-                weighted_quality = 0.0
-                for c in range(n_categories):
-                    bought += units[i, c, f]
-                    weighted_quality += units[i, c, f] * quality[f, c]
-                if bought == 0:
-                    continue
-                value = weighted_quality / bought + firm[f, SERVICE]
-                if noise > 0.0:
-                    value += noise * normal(draw_bits(key_i, f))
-                performance[i, f] = value
+            deliver_customer(i, experience_key, firm, quality, noise, units, performance)

@@ -1,9 +1,9 @@
-"""Whether a customer hears a neighbour's report: shared by awareness and expectations."""
+"""Hearing neighbours' reports: shared by awareness (step 2) and expectations (step 6)."""
 
 from __future__ import annotations
 
 from marketsim.jit import inline_helper
-from marketsim.rng import draw_bits, uniform
+from marketsim.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper
@@ -21,3 +21,34 @@ def heard(hear_key, slot, code, n_firms, propensity, complaint_reach):
     if chance <= 0.0:
         return False
     return uniform(draw_bits(hear_key, slot)) < chance
+
+
+@inline_helper
+def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
+                   wom_performance, wom_propensity, heard_praise, heard_sum, heard_count):
+    """What customer ``i`` hears this period from last period's reports of its neighbours.
+
+    Fills, per firm: ``heard_praise`` (1 if any praise was heard), ``heard_sum`` and
+    ``heard_count`` (sum and number of the performances reported in praise and complaints
+    heard).
+    """
+    n_firms = heard_sum.shape[0]
+    for f in range(n_firms):
+        heard_praise[f] = 0
+        heard_sum[f] = 0.0
+        heard_count[f] = 0
+    hear_key = customer_key(hearing_key, i)
+    first = indptr[i]
+    for slot in range(indptr[i + 1] - first):
+        j = neighbours[first + slot]
+        code = wom_firm[j]
+        if code < 0:
+            continue
+        if heard(hear_key, slot, code, n_firms, wom_propensity[j], complaint_reach):
+            if code < n_firms:
+                heard_praise[code] = 1
+                f = code
+            else:
+                f = code - n_firms
+            heard_sum[f] += wom_performance[j]
+            heard_count[f] += 1

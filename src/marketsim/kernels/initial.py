@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, parallel_kernel

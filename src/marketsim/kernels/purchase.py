@@ -7,7 +7,7 @@ import math
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
 from marketsim.layout import (
     CHOICE_SENSITIVITY, EX_CUSTOMER, FIRST_TIME, HABIT_WEIGHT, MAX_PURCHASES, PROSPECT, REGULAR,
@@ -16,33 +16,109 @@ from marketsim.layout import (
 from marketsim.rng import customer_key, draw_bits, poisson, uniform
 
 
-@parallel_kernel
-def purchase(count_key, choice_key, firm, price, sells, reference_price, segment_params,
-             behaviour, segment, weights, price_sensitivity, purchase_rate, last_firm,
-             aware, status, expectation, tie_financial, tie_social, tie_structural, tenure,
-             recency, units, counts):
-    """Draw this period's purchases and move statuses on (prospect -> first-time -> regular).
+@inline_helper
+def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, reference_price,
+                      segment_params, behaviour, segment, weights, price_sensitivity,
+                      purchase_rate, last_firm, aware, status, expectation, tie_financial,
+                      tie_social, tie_structural, tenure, recency, units, counts, utility,
+                      cumulative):
+    """Draw customer ``i``'s purchases this period and move its statuses on.
 
-    Per customer ``i`` and category ``c``: ``n ~ Poisson(rate_ic)``; with Gamma rates across
-    customers this is NBD purchasing (Ehrenberg 1959; Goodhardt, Ehrenberg and Chatfield 1984).
-    Each of the ``n`` purchases picks a firm among those in the consideration set that sell
-    ``c``, by multinomial logit (McFadden 1974) on
+    Per category ``c``: ``n ~ Poisson(rate_ic)``; with Gamma rates across customers this is NBD
+    purchasing (Ehrenberg 1959; Goodhardt, Ehrenberg and Chatfield 1984). Each of the ``n``
+    purchases picks a firm among those in the consideration set that sell ``c``, by multinomial
+    logit (McFadden 1974) on
     ``U_if = beta * (CPV_ifc + b_tie * switching_cost_if + b_habit * [f = last firm in c])``.
 
     A pair that buys becomes first-time (from prospect; an acquisition), regular (from
     first-time), or regular again with tenure reset (from ex-customer; a reactivation).
     ``recency`` counts periods since the pair's last purchase (0 after buying, saturating at
-    255).
-
-    Outputs: ``units`` (N, C, F) uint16 overwritten; ``last_firm`` (N, C) updated; ``counts``
-    (N_CHUNKS, F, 3) int64 per-chunk counts of [customers at start, acquisitions,
-    reactivations].
+    255). ``counts[chunk, f]`` receives [customers at start, acquisitions, reactivations];
+    ``utility`` and ``cumulative`` are (F,) scratch arrays.
     """
-    n_customers, n_firms = aware.shape
+    n_firms = aware.shape[1]
     n_categories = purchase_rate.shape[1]
     beta = behaviour[CHOICE_SENSITIVITY]
     tie_weight = behaviour[TIE_WEIGHT]
     habit_weight = behaviour[HABIT_WEIGHT]
+    s = segment[i]
+    for f in range(n_firms):
+        if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
+            counts[chunk, f, 0] += 1
+    count_key_i = customer_key(count_key, i)
+    choice_key_i = customer_key(choice_key, i)
+    for c in range(n_categories):
+        for f in range(n_firms):
+            units[i, c, f] = 0
+        rate = np.float64(purchase_rate[i, c])
+        if rate <= 0.0:
+            continue
+        n_purchases = poisson(draw_bits(count_key_i, c), rate)
+        if n_purchases == 0:
+            continue
+        best = -np.inf
+        for f in range(n_firms):
+            if aware[i, f] == 1 and sells[f, c] == 1:
+                value = perceived_value(weights, i, price_sensitivity, expectation[i, f],
+                                        firm, f, price[f, c], reference_price[c])
+                value += tie_weight * switching_cost(segment_params, s, tie_financial[i, f],
+                                                     tie_social[i, f], tie_structural[i, f])
+                if last_firm[i, c] == f:
+                    value += habit_weight
+                utility[f] = beta * value
+                if utility[f] > best:
+                    best = utility[f]
+        if best == -np.inf:
+            continue  # no firm in the consideration set sells c: a lost sale
+        total = 0.0
+        chosen_last = -1
+        for f in range(n_firms):
+            if aware[i, f] == 1 and sells[f, c] == 1:
+                total += math.exp(utility[f] - best)
+                chosen_last = f
+            cumulative[f] = total
+        n_purchases = min(n_purchases, MAX_PURCHASES)
+        last = -1
+        for k in range(n_purchases):
+            x = uniform(draw_bits(choice_key_i, c * MAX_PURCHASES + k)) * total
+            pick = chosen_last
+            for f in range(n_firms):
+                if x < cumulative[f]:
+                    pick = f
+                    break
+            units[i, c, pick] += 1
+            last = pick
+        last_firm[i, c] = last
+    for f in range(n_firms):
+        bought = False
+        for c in range(n_categories):
+            if units[i, c, f] > 0:
+                bought = True
+        if not bought:
+            if recency[i, f] < 255:
+                recency[i, f] += 1
+            continue
+        recency[i, f] = 0
+        if status[i, f] == PROSPECT:
+            status[i, f] = FIRST_TIME
+            tenure[i, f] = 0
+            counts[chunk, f, 1] += 1
+        elif status[i, f] == EX_CUSTOMER:
+            status[i, f] = REGULAR
+            tenure[i, f] = 0
+            counts[chunk, f, 2] += 1
+        elif status[i, f] == FIRST_TIME:
+            status[i, f] = REGULAR
+
+
+@parallel_kernel
+def purchase(count_key, choice_key, firm, price, sells, reference_price, segment_params,
+             behaviour, segment, weights, price_sensitivity, purchase_rate, last_firm,
+             aware, status, expectation, tie_financial, tie_social, tie_structural, tenure,
+             recency, units, counts):
+    """Step 3 for every customer. ``units`` (N, C, F) uint16 is overwritten, ``counts``
+    (N_CHUNKS, F, 3) int64 receives per-chunk [customers at start, acquisitions, reactivations]."""
+    n_customers, n_firms = aware.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         utility = np.empty(n_firms)
@@ -51,71 +127,8 @@ def purchase(count_key, choice_key, firm, price, sells, reference_price, segment
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            s = segment[i]
-            for f in range(n_firms):
-                if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
-                    counts[chunk, f, 0] += 1
-            count_key_i = customer_key(count_key, i)
-            choice_key_i = customer_key(choice_key, i)
-            for c in range(n_categories):
-                for f in range(n_firms):
-                    units[i, c, f] = 0
-                rate = purchase_rate[i, c]
-                if rate <= 0.0:
-                    continue
-                n_purchases = poisson(draw_bits(count_key_i, c), rate)
-                if n_purchases == 0:
-                    continue
-                best = -np.inf
-                for f in range(n_firms):
-                    if aware[i, f] == 1 and sells[f, c] == 1:
-                        value = perceived_value(weights, i, price_sensitivity, expectation[i, f],
-                                                firm, f, price[f, c], reference_price[c])
-                        value += tie_weight * switching_cost(segment_params, s, tie_financial[i, f],
-                                                             tie_social[i, f], tie_structural[i, f])
-                        if last_firm[i, c] == f:
-                            value += habit_weight
-                        utility[f] = beta * value
-                        if utility[f] > best:
-                            best = utility[f]
-                if best == -np.inf:
-                    continue  # no firm in the consideration set sells c: a lost sale
-                total = 0.0
-                chosen_last = -1
-                for f in range(n_firms):
-                    if aware[i, f] == 1 and sells[f, c] == 1:
-                        total += math.exp(utility[f] - best)
-                        chosen_last = f
-                    cumulative[f] = total
-                n_purchases = min(n_purchases, MAX_PURCHASES)
-                last = -1
-                for k in range(n_purchases):
-                    x = uniform(draw_bits(choice_key_i, c * MAX_PURCHASES + k)) * total
-                    pick = chosen_last
-                    for f in range(n_firms):
-                        if x < cumulative[f]:
-                            pick = f
-                            break
-                    units[i, c, pick] += 1
-                    last = pick
-                last_firm[i, c] = last
-            for f in range(n_firms):
-                bought = False
-                for c in range(n_categories):
-                    if units[i, c, f] > 0:
-                        bought = True
-                if not bought:
-                    if recency[i, f] < 255:
-                        recency[i, f] += 1
-                    continue
-                recency[i, f] = 0
-                if status[i, f] == PROSPECT:
-                    status[i, f] = FIRST_TIME
-                    tenure[i, f] = 0
-                    counts[chunk, f, 1] += 1
-                elif status[i, f] == EX_CUSTOMER:
-                    status[i, f] = REGULAR
-                    tenure[i, f] = 0
-                    counts[chunk, f, 2] += 1
-                elif status[i, f] == FIRST_TIME:
-                    status[i, f] = REGULAR
+            purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, reference_price,
+                              segment_params, behaviour, segment, weights, price_sensitivity,
+                              purchase_rate, last_firm, aware, status, expectation, tie_financial,
+                              tie_social, tie_structural, tenure, recency, units, counts, utility,
+                              cumulative)

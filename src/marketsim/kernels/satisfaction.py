@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import LOSS_AVERSION, SATISFACTION_MEMORY
 
 
-@parallel_kernel
-def update_satisfaction(segment_params, segment, units, performance, expectation, satisfaction):
+@inline_helper
+def satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+                          satisfaction):
     """``d = P - E``; ``s = d`` if ``d >= 0`` else ``lambda d``; ``S <- rho S + (1 - rho) s``.
 
     Expectation-disconfirmation (Oliver 1980, "A cognitive model of the antecedents and
@@ -19,19 +20,26 @@ def update_satisfaction(segment_params, segment, units, performance, expectation
     times as much as surpluses (Kahneman and Tversky 1979; for satisfaction, Anderson and
     Sullivan 1993, Marketing Science 12(2)). Only pairs that bought this period are updated.
     """
-    n_customers, n_categories, n_firms = units.shape
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    memory = segment_params[s, SATISFACTION_MEMORY]
+    loss_aversion = segment_params[s, LOSS_AVERSION]
+    for f in range(n_firms):
+        bought = 0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+        if bought == 0:
+            continue
+        gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
+        felt = gap if gap >= 0.0 else loss_aversion * gap
+        satisfaction[i, f] = memory * satisfaction[i, f] + (1.0 - memory) * felt
+
+
+@parallel_kernel
+def update_satisfaction(segment_params, segment, units, performance, expectation, satisfaction):
+    """Step 5 for every customer."""
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(n_customers, chunk)
+        start, stop = chunk_range(units.shape[0], chunk)
         for i in range(start, stop):
-            s = segment[i]
-            memory = segment_params[s, SATISFACTION_MEMORY]
-            loss_aversion = segment_params[s, LOSS_AVERSION]
-            for f in range(n_firms):
-                bought = 0
-                for c in range(n_categories):
-                    bought += units[i, c, f]
-                if bought == 0:
-                    continue
-                gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
-                felt = gap if gap >= 0.0 else loss_aversion * gap
-                satisfaction[i, f] = memory * satisfaction[i, f] + (1.0 - memory) * felt
+            satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+                                  satisfaction)

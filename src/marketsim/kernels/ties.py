@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
     FIRST_TIME, PERSONAL_SERVICE, POINTS_EXPIRY, REGULAR, REWARD_RATE, SOCIAL_DECAY, SOCIAL_GROWTH,
@@ -13,9 +13,10 @@ from marketsim.layout import (
 )
 
 
-@parallel_kernel
-def update_ties(firm, price, reference_price, behaviour, units, status,
-                tie_financial, tie_social, tie_structural, tenure):
+@inline_helper
+def ties_customer(i, firm, price, reference_price, social_growth, social_decay,
+                  structural_growth, structural_decay, units, status, tie_financial, tie_social,
+                  tie_structural, tenure):
     """Update the three ties of every current customer (first-time or regular) and its tenure.
 
     The three levels of relationship marketing (Berry and Parasuraman 1991, *Marketing
@@ -31,30 +32,39 @@ def update_ties(firm, price, reference_price, behaviour, units, status,
 
     Tenure counts periods as a customer (saturating at 65535).
     """
-    n_customers, n_categories, n_firms = units.shape
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    for f in range(n_firms):
+        if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
+            continue
+        spend = 0.0
+        for c in range(n_categories):
+            spend += units[i, c, f] * (price[f, c] / reference_price[c])
+        points = np.float64(tie_financial[i, f])
+        tie_financial[i, f] = ((1.0 - firm[f, POINTS_EXPIRY]) * points
+                               + firm[f, REWARD_RATE] * spend)
+        touch = firm[f, PERSONAL_SERVICE]
+        bond = np.float64(tie_social[i, f])
+        tie_social[i, f] = (bond + social_growth * touch * (1.0 - bond)
+                            - social_decay * (1.0 - touch) * bond)
+        invest = firm[f, STRUCTURAL_INVESTMENT]
+        structure = np.float64(tie_structural[i, f])
+        tie_structural[i, f] = (structure + structural_growth * invest * (1.0 - structure)
+                                - structural_decay * (1.0 - invest) * structure)
+        if tenure[i, f] < 65535:
+            tenure[i, f] += 1
+
+
+@parallel_kernel
+def update_ties(firm, price, reference_price, behaviour, units, status,
+                tie_financial, tie_social, tie_structural, tenure):
+    """Step 7 for every customer."""
     social_growth = behaviour[SOCIAL_GROWTH]
     social_decay = behaviour[SOCIAL_DECAY]
     structural_growth = behaviour[STRUCTURAL_GROWTH]
     structural_decay = behaviour[STRUCTURAL_DECAY]
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(n_customers, chunk)
+        start, stop = chunk_range(units.shape[0], chunk)
         for i in range(start, stop):
-            for f in range(n_firms):
-                if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
-                    continue
-                spend = 0.0
-                for c in range(n_categories):
-                    spend += units[i, c, f] * (price[f, c] / reference_price[c])
-                points = np.float64(tie_financial[i, f])
-                tie_financial[i, f] = ((1.0 - firm[f, POINTS_EXPIRY]) * points
-                                       + firm[f, REWARD_RATE] * spend)
-                touch = firm[f, PERSONAL_SERVICE]
-                bond = np.float64(tie_social[i, f])
-                tie_social[i, f] = (bond + social_growth * touch * (1.0 - bond)
-                                    - social_decay * (1.0 - touch) * bond)
-                invest = firm[f, STRUCTURAL_INVESTMENT]
-                structure = np.float64(tie_structural[i, f])
-                tie_structural[i, f] = (structure + structural_growth * invest * (1.0 - structure)
-                                        - structural_decay * (1.0 - invest) * structure)
-                if tenure[i, f] < 65535:
-                    tenure[i, f] += 1
+            ties_customer(i, firm, price, reference_price, social_growth, social_decay,
+                          structural_growth, structural_decay, units, status, tie_financial,
+                          tie_social, tie_structural, tenure)

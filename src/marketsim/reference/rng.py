@@ -66,28 +66,3 @@ def gamma(ckey: int, first_index: int, shape: float, scale: float) -> tuple[floa
         v = v * v * v
         if math.log(u + 1e-300) < 0.5 * z * z + d - d * v + d * math.log(v):
             return d * v * boost * scale, index
-
-
-def poisson_single(bits: int, mean: float) -> int:
-    """:func:`poisson` as the kernels draw it from a float32 ``mean`` (a stored purchase rate).
-
-    Numba compiles :func:`marketsim.rng.poisson` for the argument's type, so with a float32
-    mean ``exp(-mean)`` and ``sqrt(mean)`` are evaluated in single precision (see
-    :mod:`marketsim.reference.precision`); everything else is double precision as above.
-    """
-    from marketsim.reference.precision import expf, sqrtf
-
-    if mean <= 0.0:
-        return 0
-    if mean > 30.0:
-        k = math.floor(mean + sqrtf(mean) * normal(bits) + 0.5)
-        return int(k) if k > 0 else 0
-    u = uniform(bits)
-    p = expf(-mean)
-    cdf = p
-    k = 0
-    while u > cdf and k < 1000:
-        k += 1
-        p *= mean / k
-        cdf += p
-    return k

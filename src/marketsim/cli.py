@@ -1,0 +1,189 @@
+"""The ``marketsim`` command line (also ``python -m marketsim``).
+
+``marketsim run SCENARIO`` runs a scenario, shows a progress bar (on a terminal), prints the
+per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
+``runs/<scenario name>``. ``marketsim validate FILE...`` checks scenario files.
+
+Errors in the input (a bad scenario, an invalid option) are printed as one clean message on
+stderr with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from marketsim.errors import MarketsimError
+
+#: Exit status of a run or validation that succeeded, of bad files in ``validate``, and of
+#: invalid input (scenario, options).
+EXIT_OK, EXIT_INVALID_FILES, EXIT_USAGE = 0, 1, 2
+
+
+def _version() -> str:
+    from marketsim import __version__
+
+    return __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="marketsim",
+        description="Agent-based market simulation: market share versus share of customer.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser(
+        "run", help="run a scenario and write its tables and figures",
+        description="Run a scenario: progress bar, per-firm summary, then metrics.parquet, "
+                    "scenario.toml (the resolved scenario), run.json and figures in --out.")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file")
+    run.add_argument("--customers", type=int, metavar="N",
+                     help="number of customers (overrides population.customers)")
+    run.add_argument("--periods", type=int, metavar="T",
+                     help="number of periods (overrides market.periods)")
+    run.add_argument("--seed", type=int, default=0, metavar="S",
+                     help="random seed (default 0); same scenario and seed, same numbers")
+    run.add_argument("--threads", type=int, metavar="K",
+                     help="Numba threads (default: all the cores Numba sees)")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="output folder (default runs/<scenario file name>)")
+    run.add_argument("--transactions", action="store_true",
+                     help="also write transactions.parquet (one row per purchase event)")
+    run.add_argument("--no-figures", dest="figures", action="store_false",
+                     help="do not draw the PNG figures")
+    run.set_defaults(handler=_cmd_run)
+
+    validate = commands.add_parser(
+        "validate", help="check scenario files",
+        description="Check scenario files: prints OK or the problems of each; exit status 1 "
+                    "if any file is invalid.")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files")
+    validate.set_defaults(handler=_cmd_validate)
+    return parser
+
+
+# ---------------------------------------------------------------------------- run
+def _fmt_pct(value: float) -> str:
+    return "-" if value != value else f"{100 * value:.1f}%"
+
+
+def _fmt_num(value: float, decimals: int = 0) -> str:
+    return "-" if value != value else f"{value:,.{decimals}f}"
+
+
+def _summary_table(result):
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    summary = result.summary()
+    last = min(max(1, round(result.scenario.market.share_of_customer_window)),
+               int(result.metrics["period"].nunique()))
+    table = Table(
+        box=box.SIMPLE_HEAVY, title="Firms", title_justify="left", title_style="bold",
+        caption=f"Last {last} period{'s' if last != 1 else ''}: market shares and retention are "
+                f"means, profit is the total; customers, share of customer and satisfaction are "
+                f"at the end.", caption_justify="left")
+    table.add_column("Firm", style="bold")
+    for header in ("Customers", "Mkt share\nunits", "Mkt share\nrevenue",
+                   "Share of\ncustomer", "Retention", "Mean\nsatisfaction", "Profit"):
+        table.add_column(header, justify="right")
+    for firm, row in summary.iterrows():
+        table.add_row(escape(str(firm)), _fmt_num(row["customers"]),
+                      _fmt_pct(row["market_share_units"]), _fmt_pct(row["market_share_revenue"]),
+                      _fmt_pct(row["share_of_customer"]), _fmt_pct(row["retention"]),
+                      _fmt_num(row["mean_satisfaction"], 3), _fmt_num(row["profit"]))
+    return table
+
+
+def _cmd_run(args, console) -> int:
+    from rich.markup import escape
+
+    from marketsim.api import run
+    from marketsim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    out = args.out if args.out is not None else Path("runs") / Path(args.scenario).stem
+    if args.customers is not None or args.periods is not None:
+        scenario = scenario.with_overrides(customers=args.customers, periods=args.periods)
+    console.print(
+        f"[bold]marketsim {escape(_version())}[/]  {escape(scenario.market.name)}: "
+        f"{scenario.population.customers:,} customers x {scenario.market.periods} "
+        f"{scenario.market.period_unit}{'s' if scenario.market.periods != 1 else ''}, "
+        f"{len(scenario.firms)} firms, seed {args.seed}", highlight=False)
+    result = run(scenario, seed=args.seed, threads=args.threads,
+                 transactions=args.transactions, progress=True)
+    console.print(_summary_table(result))
+    written = result.save(out, figures=args.figures)
+    console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
+    for path in written:
+        console.print(f"  {escape(str(path))}", highlight=False)
+    t = result.timings
+    threads = f"{result.threads} thread{'s' if result.threads != 1 else ''}"
+    console.print(
+        f"[bold]Throughput[/] {t['customer_periods_per_s'] / 1e6:,.2f} M customer-periods/s "
+        f"({result.customers:,} customers x {result.periods} periods in {t['periods_s']:.2f} s, "
+        f"{threads})", highlight=False)
+    console.print(
+        f"[bold]Time[/] setup {t['setup_s']:.2f} s, total {t['total_s']:.2f} s; model state "
+        f"{result.state_bytes / max(result.customers, 1):,.0f} bytes per customer",
+        highlight=False)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- validate
+def _cmd_validate(args, console) -> int:
+    from marketsim.scenario import load_scenario
+
+    bad = 0
+    for name in args.files:
+        try:
+            scenario = load_scenario(name)
+        except MarketsimError as exc:
+            bad += 1
+            message = str(exc)
+            if not message.startswith(str(name)):
+                message = f"{name}: {message}"
+            print(f"FAIL  {message}", flush=True)
+            continue
+        n_firms, n_segments, n_categories = (len(scenario.firms), len(scenario.segments),
+                                             len(scenario.categories))
+        print(f"OK    {name}  ({scenario.population.customers:,} customers, "
+              f"{n_segments} segment{'s' if n_segments != 1 else ''}, "
+              f"{n_categories} categor{'ies' if n_categories != 1 else 'y'}, "
+              f"{n_firms} firms, {scenario.market.periods} periods)", flush=True)
+    return EXIT_INVALID_FILES if bad else EXIT_OK
+
+
+# ---------------------------------------------------------------------------- entry point
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version, or a usage error (already printed)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=120)  # piped or redirected: do not squeeze the table to 80
+    try:
+        return args.handler(args, console)
+    except MarketsimError as exc:
+        print(f"marketsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # writing outputs: disk full, permissions
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"marketsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("marketsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

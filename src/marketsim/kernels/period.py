@@ -1,0 +1,105 @@
+"""The whole period for every customer in two parallel passes (the fast path).
+
+The phases of MODEL.md section 2 that touch only one customer's own state (awareness to
+defection, accounting, metrics) run one after the other for each customer inside a single
+loop, calling the same per-customer functions as the phase kernels, so a customer's state is
+loaded once per period and neighbours' reports are gathered once. Word of mouth (step 9)
+writes the reports that neighbours read in steps 2 and 6, so it runs as a second pass after
+every customer has heard last period's reports. Results are identical to calling the phase
+kernels one by one (``MarketModel(..., fused=False)``; tested).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.accounting import N_ACCOUNTS, book_customer
+from marketsim.kernels.awareness import become_aware
+from marketsim.kernels.common import chunk_range
+from marketsim.kernels.defection import defection_customer
+from marketsim.kernels.expectation import expectation_customer
+from marketsim.kernels.experience import deliver_customer
+from marketsim.kernels.hearing import gather_reports
+from marketsim.kernels.measures import N_MEASURES, measure_customer
+from marketsim.kernels.purchase import purchase_customer
+from marketsim.kernels.satisfaction import satisfaction_customer
+from marketsim.kernels.ties import ties_customer
+from marketsim.layout import (
+    PERFORMANCE_NOISE, SOCIAL_DECAY, SOCIAL_GROWTH, STRUCTURAL_DECAY, STRUCTURAL_GROWTH,
+    WINDOW_DECAY,
+)
+
+
+@parallel_kernel
+def customer_period(keys, firm, price, quality, unit_cost, sells, reference_price,
+                    segment_params, behaviour, complaint_reach, lapse_periods, indptr, neighbours,
+                    segment, weights, price_sensitivity, switching_threshold, wom_propensity,
+                    purchase_rate, last_firm, wom_firm, wom_performance, aware, status,
+                    expectation, satisfaction, tie_financial, tie_social, tie_structural, tenure,
+                    recency, performance, cumulative_margin, window_spend, units,
+                    purchase_counts, defection_counts, accounts, measures):
+    """Steps 2-8, 10 and 11 for every customer.
+
+    ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
+    purchase choice, experience]. Outputs per chunk as in the phase kernels.
+    """
+    n_customers, n_firms = aware.shape
+    noise = behaviour[PERFORMANCE_NOISE]
+    social_growth = behaviour[SOCIAL_GROWTH]
+    social_decay = behaviour[SOCIAL_DECAY]
+    structural_growth = behaviour[STRUCTURAL_GROWTH]
+    structural_decay = behaviour[STRUCTURAL_DECAY]
+    decay = behaviour[WINDOW_DECAY]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        heard_praise = np.empty(n_firms, np.uint8)
+        heard_sum = np.empty(n_firms)
+        heard_count = np.empty(n_firms, np.int64)
+        utility = np.empty(n_firms)
+        cumulative = np.empty(n_firms)
+        offer_values = np.empty(n_firms)
+        for f in range(n_firms):
+            for q in range(3):
+                purchase_counts[chunk, f, q] = 0
+                defection_counts[chunk, f, q] = 0
+            for a in range(N_ACCOUNTS):
+                accounts[chunk, f, a] = 0.0
+            for m in range(N_MEASURES):
+                measures[chunk, f, m] = 0.0
+        for i in range(start, stop):
+            gather_reports(i, keys[1], complaint_reach, indptr, neighbours, wom_firm,
+                           wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
+            # 2. awareness
+            become_aware(i, keys[0], firm, heard_praise, aware)
+            # 3. purchase
+            purchase_customer(i, chunk, keys[2], keys[3], firm, price, sells, reference_price,
+                              segment_params, behaviour, segment, weights, price_sensitivity,
+                              purchase_rate, last_firm, aware, status, expectation, tie_financial,
+                              tie_social, tie_structural, tenure, recency, units, purchase_counts,
+                              utility, cumulative)
+            # 4. experience
+            deliver_customer(i, keys[4], firm, quality, noise, units, performance)
+            # 5. satisfaction
+            satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+                                  satisfaction)
+            # 6. expectations
+            expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+                                 expectation, heard_sum, heard_count)
+            # 7. ties
+            ties_customer(i, firm, price, reference_price, social_growth, social_decay,
+                          structural_growth, structural_decay, units, status, tie_financial,
+                          tie_social, tie_structural, tenure)
+            # 8. defection
+            defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,
+                               segment, weights, price_sensitivity, purchase_rate,
+                               switching_threshold, lapse_periods, aware, status, expectation,
+                               satisfaction, tie_financial, tie_social, tie_structural, tenure,
+                               recency, defection_counts, offer_values)
+            # 10. accounting (does not read reports, so it may precede step 9)
+            book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
+                          cumulative_margin, window_spend, accounts)
+            # 11. metrics
+            measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
+                             tie_social, tie_structural, tenure, window_spend, measures)

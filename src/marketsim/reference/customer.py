@@ -1,0 +1,547 @@
+"""One customer as one Mesa agent: its traits, its relationship with each firm, its behaviour.
+
+This is the readable twin of the engine's struct-of-arrays population
+(:mod:`marketsim.population`) and of the period kernels (:mod:`marketsim.kernels`). Each method
+of :class:`Customer` is one kernel's loop body for one customer, written with domain names and
+plain Python numbers, drawing the same counter-based random numbers (same stream, same customer
+number, same draw index). Values the engine stores in float32 arrays are rounded with
+:func:`~marketsim.reference.precision.f32` each time they are stored here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from itertools import accumulate
+from typing import TYPE_CHECKING
+
+import mesa
+
+from marketsim.layout import (
+    EX_CUSTOMER, FIRST_TIME, INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES,
+    INIT_SEGMENT, INIT_THRESHOLD, INIT_WEIGHTS, MAX_PURCHASES, PROSPECT, REGULAR,
+)
+from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
+from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
+
+if TYPE_CHECKING:
+    from marketsim.firms import Firm
+    from marketsim.reference.model import ReferenceMarket
+
+BENEFITS = ("product", "services", "personal", "image")
+COSTS = ("monetary", "time", "energy", "psychic")
+
+
+# --------------------------------------------------------------------------- firm levers
+@dataclass(frozen=True)
+class FirmLevers:
+    """What customers see of one firm in one period: its levers after the firm has decided.
+
+    Per category (indexed like the scenario's categories) only the categories the firm sells
+    have a price, quality and unit cost.
+    """
+
+    index: int
+    service: float
+    image: float
+    convenience: float
+    trust: float
+    promise: float
+    reach: float
+    reward_rate: float
+    points_expiry: float
+    personal_service: float
+    personal_service_cost: float
+    structural_investment: float
+    structural_cost: float
+    acquisition_spend: float
+    price: dict[int, float]
+    quality: dict[int, float]
+    unit_cost: dict[int, float]
+
+    @classmethod
+    def of(cls, firm: "Firm", categories: list[str]) -> "FirmLevers":
+        programme = firm.retention
+        sold = [c for c, name in enumerate(categories) if name in firm.price]
+        return cls(
+            index=firm.index, service=float(firm.service), image=float(firm.image),
+            convenience=float(firm.convenience), trust=float(firm.trust),
+            promise=float(firm.promise), reach=float(firm.reach),
+            reward_rate=float(programme.reward_rate),
+            points_expiry=float(programme.points_expiry),
+            personal_service=float(programme.personal_service),
+            personal_service_cost=float(programme.personal_service_cost),
+            structural_investment=float(programme.structural_investment),
+            structural_cost=float(programme.structural_cost),
+            acquisition_spend=float(firm.acquisition_budget),
+            price={c: float(firm.price[categories[c]]) for c in sold},
+            quality={c: float(firm.quality[categories[c]]) for c in sold},
+            unit_cost={c: float(firm.unit_cost[categories[c]]) for c in sold},
+        )
+
+    def sells(self, category: int) -> bool:
+        return category in self.price
+
+
+@dataclass
+class PeriodContext:
+    """Everything a customer needs to know about the period: the firms' levers and the keys of
+    the random streams (one per kind of random event, see :mod:`marketsim.rng`)."""
+
+    number: int
+    firms: list[FirmLevers]
+    advertising_key: int
+    hearing_key: int
+    purchase_count_key: int
+    purchase_choice_key: int
+    experience_key: int
+
+
+# --------------------------------------------------------------------------- relationship
+@dataclass(slots=True)
+class Relationship:
+    """The state of one customer-firm pair (one row of the engine's (N, F) arrays)."""
+
+    aware: bool = False              # the firm is in the customer's consideration set
+    status: int = PROSPECT           # prospect, first-time, regular or ex-customer
+    expectation: float = 0.0         # E: performance the customer expects from the firm
+    satisfaction: float = 0.0        # S: smoothed disconfirmation
+    tie_financial: float = 0.0       # points held, in reference-price units
+    tie_social: float = 0.0          # social bond, 0-1
+    tie_structural: float = 0.0      # structural tie, 0-1
+    tenure: int = 0                  # periods as a customer (uint16)
+    recency: int = 0                 # periods since the last purchase (uint8)
+    performance: float = 0.0         # P: delivered at the last purchase
+    cumulative_margin: float = 0.0   # realised customer value so far
+    window_spend: float = 0.0        # exponentially weighted spend (share of customer)
+    units: list[int] = field(default_factory=list)  # bought this period, per category
+
+    @property
+    def is_customer(self) -> bool:
+        """First-time or regular: the firm holds this customer."""
+        return self.status == FIRST_TIME or self.status == REGULAR
+
+    def units_bought(self) -> int:
+        return sum(self.units)
+
+
+# --------------------------------------------------------------------------- the customer
+class Customer(mesa.Agent):
+    """A consumer: segment, importance weights, purchase rates and a relationship per firm.
+
+    ``number`` is the customer's position in the population (0..N-1): it keys the customer's
+    random draws, exactly as the row index does in the engine.
+    """
+
+    model: "ReferenceMarket"
+
+    def __init__(self, model: "ReferenceMarket", number: int, init_key: int):
+        super().__init__(model)
+        self.number = number
+        self.neighbours: list[Customer] = []
+        self.report = -1                  # f: praise of f, F + f: complaint about f, -1: silent
+        self.report_performance = 0.0     # the performance the report is about
+        self._draw_initial_state(customer_key(init_key, number))
+
+    # ------------------------------------------------------------------ creation
+    def _draw_initial_state(self, ckey: int) -> None:
+        """Draw segment, traits and starting relationships (:mod:`marketsim.kernels.initial`).
+
+        Segment ``s`` with probability equal to its share. Importance weights, price sensitivity
+        and switching threshold: the segment mean times a mean-one log-normal factor
+        ``exp(sigma z - sigma^2 / 2)``. Category purchase rate: Gamma(shape k, mean m), so
+        Poisson purchases at that rate are negative binomial across customers (Ehrenberg 1959).
+        The customer starts as a regular customer of firm ``f`` with probability
+        ``initial_share_f`` (of none with the remaining probability) and aware of each other
+        firm with probability ``initial_awareness_f``.
+        """
+        market = self.model
+        scenario = market.scenario
+        u = uniform(draw_bits(ckey, INIT_SEGMENT))
+        s = 0
+        while s < len(scenario.segments) - 1 and u >= market.segment_cumulative_share[s]:
+            s += 1
+        self.segment = s
+        segment = scenario.segments[s]
+
+        def lognormal_factor(sigma: float, index: int) -> float:
+            z = normal(draw_bits(ckey, index))
+            return math.exp(sigma * z - 0.5 * sigma * sigma)
+
+        means = ([getattr(segment.benefit_weights, name) for name in BENEFITS]
+                 + [getattr(segment.cost_weights, name) for name in COSTS])
+        self.weights = [f32(mean * lognormal_factor(segment.weight_spread, INIT_WEIGHTS + k))
+                        for k, mean in enumerate(means)]
+        spread = segment.price_sensitivity
+        self.price_sensitivity = f32(
+            spread.mean * lognormal_factor(spread.spread, INIT_PRICE_SENSITIVITY))
+        spread = segment.switching_threshold
+        self.switching_threshold = f32(
+            spread.mean * lognormal_factor(spread.spread, INIT_THRESHOLD))
+        self.word_of_mouth = f32(segment.word_of_mouth)   # chance of telling each neighbour
+
+        self.purchase_rate = []
+        index = INIT_RATES  # the Gamma draws use a variable number of draws, category by category
+        for category in market.categories:
+            rate = segment.purchase_rate.get(category)
+            if rate is None or rate.mean <= 0.0:
+                self.purchase_rate.append(0.0)
+                continue
+            value, index = gamma(ckey, index, rate.shape, rate.mean / rate.shape)
+            self.purchase_rate.append(f32(value))
+
+        u = uniform(draw_bits(ckey, INIT_FIRM))
+        first = next((f for f, upto in enumerate(market.firm_cumulative_share) if u < upto), -1)
+        self.relationships = []
+        for f, firm in enumerate(scenario.firms):
+            rel = Relationship(expectation=f32(segment.initial_expectation),
+                               units=[0] * len(market.categories))
+            if f == first:
+                rel.aware, rel.status, rel.tenure = True, REGULAR, 1
+            else:
+                u = uniform(draw_bits(ckey, INIT_AWARENESS + f))
+                rel.aware = u < firm.initial_awareness
+            self.relationships.append(rel)
+        self.last_firm = [first if first >= 0 and name in scenario.firms[first].offers else -1
+                          for name in market.categories]
+
+    # ------------------------------------------------------------------ value and ties
+    def perceived_value(self, firm: FirmLevers, category: int, expectation: float) -> float:
+        """Customer perceived value ``CPV = sum_k w_k benefit_k - sum_k v_k cost_k``.
+
+        Total customer benefit minus total customer cost (Kotler and Keller, *Marketing
+        Management*, ch. 5; seed 001), in the customer's own importance weights. Benefits:
+        product (the expected performance), services, personal (the firm's personal service),
+        image. Costs: monetary (price over the reference price, times price sensitivity), time
+        and energy (``1 - convenience``), psychic (``1 - trust``). Added in this fixed order.
+        """
+        w = self.weights
+        price = firm.price[category] / self.model.reference_price[category]
+        benefit = w[0] * expectation
+        benefit += w[1] * firm.service
+        benefit += w[2] * firm.personal_service
+        benefit += w[3] * firm.image
+        cost = w[4] * self.price_sensitivity * price
+        cost += w[5] * (1.0 - firm.convenience)
+        cost += w[6] * (1.0 - firm.convenience)
+        cost += w[7] * (1.0 - firm.trust)
+        return benefit - cost
+
+    def switching_cost(self, rel: Relationship) -> float:
+        """Weighted sum of the three ties: financial, relational and procedural switching costs
+        (Burnham, Frels and Mahajan 2003, JAMS 31(2)); weights are the segment's tie response."""
+        response = self.model.scenario.segments[self.segment].tie_response
+        cost = response.financial * rel.tie_financial
+        cost += response.social * rel.tie_social
+        cost += response.structural * rel.tie_structural
+        return cost
+
+    def offer_value(self, firm: FirmLevers) -> float:
+        """Perceived value of a firm's whole offer: the mean over the categories it sells,
+        weighted by this customer's purchase rates (plain mean if it buys none of them)."""
+        expectation = self.relationships[firm.index].expectation
+        weighted = weight = plain = 0.0
+        for category in firm.price:
+            value = self.perceived_value(firm, category, expectation)
+            rate = self.purchase_rate[category]
+            weighted += rate * value
+            weight += rate
+            plain += value
+        return weighted / weight if weight > 0.0 else plain / len(firm.price)
+
+    def hears(self, hear_key: int, slot: int, talker: "Customer") -> bool:
+        """Whether this customer hears the report of its neighbour in position ``slot``.
+
+        Praise reaches each neighbour with the talker's word-of-mouth propensity, a complaint
+        with ``complaint_reach`` times that (at most 1): unhappy customers tell about twice as
+        many people (TARP 1986; Anderson 1998, JSR 1(1)). Keyed on (period, listener, slot), so
+        awareness and expectations agree on who heard what (:mod:`marketsim.kernels.hearing`).
+        """
+        praise = talker.report < len(self.relationships)
+        chance = (talker.word_of_mouth if praise
+                  else min(1.0, talker.word_of_mouth * self.model.complaint_reach))
+        if chance <= 0.0:
+            return False
+        return uniform(draw_bits(hear_key, slot)) < chance
+
+    # ------------------------------------------------------------------ 2. awareness
+    def become_aware(self, period: PeriodContext) -> None:
+        """Advertising reaches the customer, then neighbours' praise puts firms in its
+        consideration set (:mod:`marketsim.kernels.awareness`).
+
+        An unaware customer becomes aware of ``f`` with probability ``reach_f = 1 -
+        exp(-budget / reach_cost)`` (Simon and Arndt 1980, JAR 20(4)); praise of ``f`` heard from
+        a neighbour (last period's report) makes it aware too (Bass 1969, imitation).
+        Complaints never create awareness.
+        """
+        advertising = customer_key(period.advertising_key, self.number)
+        for firm, rel in zip(period.firms, self.relationships):
+            if not rel.aware and firm.reach > 0.0:
+                if uniform(draw_bits(advertising, firm.index)) < firm.reach:
+                    rel.aware = True
+        hearing = customer_key(period.hearing_key, self.number)
+        n_firms = len(self.relationships)
+        for slot, talker in enumerate(self.neighbours):
+            praised = talker.report
+            if 0 <= praised < n_firms and not self.relationships[praised].aware:
+                if self.hears(hearing, slot, talker):
+                    self.relationships[praised].aware = True
+
+    # ------------------------------------------------------------------ 3. purchase
+    def choice_utility(self, firm: FirmLevers, category: int) -> float:
+        """``U_if = beta (CPV_ifc + b_tie switching_cost_if + b_habit [f = last firm in c])``."""
+        behaviour = self.model.scenario.behaviour
+        rel = self.relationships[firm.index]
+        value = self.perceived_value(firm, category, rel.expectation)
+        value += behaviour.tie_weight * self.switching_cost(rel)
+        if self.last_firm[category] == firm.index:
+            value += behaviour.habit_weight
+        return behaviour.choice_sensitivity * value
+
+    def shop(self, period: PeriodContext) -> list[tuple[int, str]]:
+        """Buy this period and move up the loyalty ladder (:mod:`marketsim.kernels.purchase`).
+
+        Per category: ``n ~ Poisson(rate)`` purchases (with Gamma rates, NBD buying: Ehrenberg
+        1959; Goodhardt, Ehrenberg and Chatfield 1984); each purchase picks a firm among those
+        in the consideration set that sell the category, by multinomial logit (McFadden 1974).
+        A firm bought from turns a prospect into a first-time customer (an acquisition), a
+        first-time into a regular one, an ex-customer into a regular one with tenure reset (a
+        reactivation). Returns the ``(firm, "acquisitions" | "reactivations")`` events.
+        """
+        count_key = customer_key(period.purchase_count_key, self.number)
+        choice_key = customer_key(period.purchase_choice_key, self.number)
+        for c, rate in enumerate(self.purchase_rate):
+            for rel in self.relationships:
+                rel.units[c] = 0
+            if rate <= 0.0:
+                continue
+            n_purchases = poisson(draw_bits(count_key, c), rate)
+            if n_purchases == 0:
+                continue
+            choice_set = [firm for firm in period.firms
+                          if self.relationships[firm.index].aware and firm.sells(c)]
+            if not choice_set:
+                continue  # no firm the customer knows sells the category: a lost sale
+            utility = [self.choice_utility(firm, c) for firm in choice_set]
+            best = max(utility)
+            cumulative = list(accumulate(math.exp(u - best) for u in utility))
+            total = cumulative[-1]
+            for k in range(min(n_purchases, MAX_PURCHASES)):
+                x = uniform(draw_bits(choice_key, c * MAX_PURCHASES + k)) * total
+                pick = next((firm for firm, upto in zip(choice_set, cumulative) if x < upto),
+                            choice_set[-1])
+                self.relationships[pick.index].units[c] += 1
+            self.last_firm[c] = pick.index
+        events = []
+        for f, rel in enumerate(self.relationships):
+            if rel.units_bought() == 0:
+                rel.recency = increment_saturating(rel.recency, UINT8_MAX)
+                continue
+            rel.recency = 0
+            if rel.status == PROSPECT:
+                rel.status, rel.tenure = FIRST_TIME, 0
+                events.append((f, "acquisitions"))
+            elif rel.status == EX_CUSTOMER:
+                rel.status, rel.tenure = REGULAR, 0
+                events.append((f, "reactivations"))
+            elif rel.status == FIRST_TIME:
+                rel.status = REGULAR
+        return events
+
+    # ------------------------------------------------------------------ 4. experience
+    def experience(self, period: PeriodContext) -> None:
+        """Delivered performance ``P = quality + service + noise`` for each firm bought from
+        (:mod:`marketsim.kernels.experience`): quality is the unit-weighted mean over the
+        categories bought, noise normal with sd ``performance_noise``."""
+        noise = self.model.scenario.behaviour.performance_noise
+        key = customer_key(period.experience_key, self.number)
+        for firm, rel in zip(period.firms, self.relationships):
+            bought = rel.units_bought()
+            if bought == 0:
+                continue
+            weighted_quality = 0.0
+            for c, quality in firm.quality.items():
+                weighted_quality += rel.units[c] * quality
+            delivered = weighted_quality / bought + firm.service
+            if noise > 0.0:
+                delivered += noise * normal(draw_bits(key, firm.index))
+            rel.performance = f32(delivered)
+
+    # ------------------------------------------------------------------ 5. satisfaction
+    def judge(self) -> None:
+        """Expectation-disconfirmation (Oliver 1980, JMR 17(4)) with loss aversion (Kahneman and
+        Tversky 1979; Anderson and Sullivan 1993): ``d = P - E``, ``s = d`` if ``d >= 0`` else
+        ``lambda d``, ``S <- rho S + (1 - rho) s``, for firms bought from this period."""
+        segment = self.model.scenario.segments[self.segment]
+        memory, loss_aversion = segment.satisfaction_memory, segment.loss_aversion
+        for rel in self.relationships:
+            if rel.units_bought() == 0:
+                continue
+            gap = rel.performance - rel.expectation
+            felt = gap if gap >= 0.0 else loss_aversion * gap
+            rel.satisfaction = f32(memory * rel.satisfaction + (1.0 - memory) * felt)
+
+    # ------------------------------------------------------------------ 6. expectations
+    def revise_expectations(self, period: PeriodContext) -> None:
+        """``E <- E + a (P - E) + b (WOM - E) + g (promise - E)``, every term from the old ``E``.
+
+        Expectations follow past experience, friends' advice and marketers' promises (Kotler and
+        Keller ch. 5; seed 001) by partial adjustment (Boulding, Kalra, Staelin and Zeithaml
+        1993, JMR 30(1)); ``WOM`` is the mean performance in the reports heard about the firm,
+        praise and complaints alike (:mod:`marketsim.kernels.expectation`). The experience term
+        applies if the customer bought from the firm, the promise term if it is aware of it.
+        """
+        n_firms = len(self.relationships)
+        heard_sum = [0.0] * n_firms
+        heard_count = [0] * n_firms
+        hearing = customer_key(period.hearing_key, self.number)
+        for slot, talker in enumerate(self.neighbours):
+            if talker.report < 0:
+                continue
+            if self.hears(hearing, slot, talker):
+                about = talker.report % n_firms
+                heard_sum[about] += talker.report_performance
+                heard_count[about] += 1
+        pull = self.model.scenario.segments[self.segment].expectation
+        for firm, rel in zip(period.firms, self.relationships):
+            old = rel.expectation
+            change = 0.0
+            if rel.units_bought() > 0:
+                change += pull.experience * (rel.performance - old)
+            if heard_count[firm.index] > 0:
+                word_of_mouth = heard_sum[firm.index] / heard_count[firm.index]
+                change += pull.word_of_mouth * (word_of_mouth - old)
+            if rel.aware:
+                change += pull.promise * (firm.promise - old)
+            rel.expectation = f32(old + change)
+
+    # ------------------------------------------------------------------ 7. ties
+    def update_ties(self, period: PeriodContext) -> None:
+        """The three levels of relationship marketing (Berry and Parasuraman 1991; Berry 1995,
+        JAMS 23(4)), for each firm holding the customer (:mod:`marketsim.kernels.ties`):
+
+        * financial: ``T_fin <- (1 - expiry) T_fin + reward_rate * spend / reference_price``;
+        * social: ``T_soc <- T_soc + g_soc p (1 - T_soc) - d_soc (1 - p) T_soc``, ``p`` the
+          firm's personal service;
+        * structural: ``T_str <- T_str + g_str x (1 - T_str) - d_str (1 - x) T_str``, ``x`` the
+          firm's structural investment;
+
+        and tenure grows by one period (saturating at 65535).
+        """
+        behaviour = self.model.scenario.behaviour
+        reference_price = self.model.reference_price
+        for firm, rel in zip(period.firms, self.relationships):
+            if not rel.is_customer:
+                continue
+            spend = 0.0  # in reference-price units
+            for c, price in firm.price.items():
+                spend += rel.units[c] * (price / reference_price[c])
+            rel.tie_financial = f32((1.0 - firm.points_expiry) * rel.tie_financial
+                                    + firm.reward_rate * spend)
+            touch, bond = firm.personal_service, rel.tie_social
+            rel.tie_social = f32(bond + behaviour.social_bond_growth * touch * (1.0 - bond)
+                                 - behaviour.social_bond_decay * (1.0 - touch) * bond)
+            invest, structure = firm.structural_investment, rel.tie_structural
+            rel.tie_structural = f32(
+                structure + behaviour.structural_growth * invest * (1.0 - structure)
+                - behaviour.structural_decay * (1.0 - invest) * structure)
+            rel.tenure = increment_saturating(rel.tenure, UINT16_MAX)
+
+    # ------------------------------------------------------------------ 8. defection
+    def consider_leaving(self, period: PeriodContext) -> list[tuple[int, bool, bool]]:
+        """Leave ``f`` when ``max(0, V_best rival - V_f) - S_f > threshold + switching_cost_f``,
+        or when nothing was bought from ``f`` for more than ``lapse_periods`` (a lapse).
+
+        Satisfaction offsets a rival's advantage, so only very satisfied customers stay where
+        rivals are strong (Jones and Sasser 1995, HBR 73(6)); lapsing follows the
+        non-contractual definition of a customer (Schmittlein, Morrison and Colombo 1987).
+        Leaving forfeits points, bonds, structural ties and tenure; a defector (not a lapser)
+        also drops the firm from its consideration set. Rivals are the firms in the consideration
+        set at the start of the step, so the order in which firms are considered does not matter.
+        Returns ``(firm, lapsed, held_at_start)`` per departure.
+        """
+        if not any(rel.is_customer for rel in self.relationships):
+            return []
+        value = {firm.index: self.offer_value(firm)
+                 for firm, rel in zip(period.firms, self.relationships) if rel.aware}
+        lapse_periods = self.model.scenario.market.lapse_periods
+        departures = []
+        for f, rel in enumerate(self.relationships):
+            if not rel.is_customer:
+                continue
+            own = value[f]
+            advantage = 0.0
+            for g in value:
+                if g != f and value[g] - own > advantage:
+                    advantage = value[g] - own
+            pressure = advantage - rel.satisfaction
+            barrier = self.switching_threshold + self.switching_cost(rel)
+            lapsed = rel.recency > lapse_periods
+            if lapsed or pressure > barrier:
+                departures.append((f, lapsed, rel.tenure >= 2))
+                rel.status = EX_CUSTOMER
+                if not lapsed:
+                    rel.aware = False
+                rel.tie_financial = rel.tie_social = rel.tie_structural = 0.0
+                rel.tenure = 0
+        return departures
+
+    # ------------------------------------------------------------------ 9. word of mouth
+    def form_report(self, period: PeriodContext) -> None:
+        """Decide what to tell neighbours next period (:mod:`marketsim.kernels.word_of_mouth`).
+
+        The customer talks about the firm it spent most with this period (lowest index on
+        ties): praise at satisfaction >= ``praise_threshold``, a complaint at <=
+        ``-complaint_threshold``, silence otherwise or if it bought nothing (Anderson 1998;
+        Brown, Barry, Dacin and Gunst 2005). The report carries the performance experienced.
+        """
+        behaviour = self.model.scenario.behaviour
+        favourite, top_spend = -1, 0.0
+        for firm, rel in zip(period.firms, self.relationships):
+            spend = 0.0
+            for c, price in firm.price.items():
+                spend += rel.units[c] * price
+            if spend > top_spend:
+                favourite, top_spend = firm.index, spend
+        self.report = -1
+        if favourite >= 0:
+            feeling = self.relationships[favourite].satisfaction
+            if feeling >= behaviour.praise_threshold:
+                self.report = favourite
+            elif feeling <= -behaviour.complaint_threshold:
+                self.report = len(self.relationships) + favourite
+        if self.report >= 0:
+            self.report_performance = self.relationships[favourite].performance
+
+    # ------------------------------------------------------------------ 10. accounting
+    def settle(self, period: PeriodContext) -> list[dict[str, float]]:
+        """This period's sales and costs with each firm (:mod:`marketsim.kernels.accounting`).
+
+        ``spend = sum_c units price``; ``margin = spend - cost of goods - reward_rate spend -
+        cost_to_serve``, the cost to serve (personal service and structural investment, each
+        times its cost) charged while the firm holds the customer. ``cumulative_margin`` adds up
+        the margin (realised customer value, Gupta and Lehmann 2003); ``window_spend`` is the
+        exponentially weighted spend behind share of customer (``W <- decay W + spend``).
+        Returns one account per firm.
+        """
+        decay = self.model.window_decay
+        accounts = []
+        for firm, rel in zip(period.firms, self.relationships):
+            bought, spend, goods = 0, 0.0, 0.0
+            for c, price in firm.price.items():
+                bought += rel.units[c]
+                spend += rel.units[c] * price
+                goods += rel.units[c] * firm.unit_cost[c]
+            reward = firm.reward_rate * spend
+            serve = 0.0
+            if rel.is_customer:
+                serve = (firm.personal_service * firm.personal_service_cost
+                         + firm.structural_investment * firm.structural_cost)
+            margin = spend - goods - reward - serve
+            if margin != 0.0:
+                rel.cumulative_margin = f32(rel.cumulative_margin + margin)
+            rel.window_spend = f32(decay * rel.window_spend + spend)
+            accounts.append({"units": bought, "revenue": spend, "cost_of_goods": goods,
+                             "reward_cost": reward, "service_cost": serve,
+                             "customer": rel.is_customer})
+        return accounts

@@ -1,0 +1,22 @@
+"""Documentation generated from code stays current."""
+
+from pathlib import Path
+
+from marketsim import schema_docs
+from marketsim.population import bytes_per_customer
+from marketsim.market import MarketModel
+from tests.helpers import scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_parameter_reference_is_current():
+    text = (ROOT / "docs" / "parameters.md").read_text()
+    assert text.strip() == schema_docs.markdown().strip(), (
+        "docs/parameters.md is stale: run python -m marketsim.schema_docs > docs/parameters.md")
+
+
+def test_state_size_estimate_matches_allocation():
+    sc = scenario(customers=1000, n_firms=5, categories=1)
+    model = MarketModel(sc, seed=1)
+    assert model.state_bytes() == 1000 * bytes_per_customer(5, 1, 8) + 8  # indptr has N + 1 entries
