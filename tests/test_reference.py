@@ -66,6 +66,7 @@ def two_categories_scale_free() -> dict:
     data["segments"][1]["share"] = 0.45
     data["behaviour"] = {"performance_noise": 0.3, "complaint_reach": 3.0}
     data["market"]["lapse_periods"] = 4
+    data["market"]["warmup_periods"] = 3
     return data
 
 

@@ -64,6 +64,7 @@ INIT_PRICE_SENSITIVITY = 9
 INIT_THRESHOLD = 10
 INIT_FIRM = 11
 INIT_AWARENESS = 12       # one per firm (at most 20)
+INIT_RECENCY = 32
 INIT_RATES = 64           # Gamma draws, a variable number, one category after the other
 
 # Purchase choice draws of customer i in category c use index c * MAX_PURCHASES + k.

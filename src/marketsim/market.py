@@ -125,6 +125,13 @@ class MarketModel(mesa.Model):
         self._measures = np.zeros((N_CHUNKS, n_firms, N_MEASURES))
         self.record_transactions = record_transactions
         self.fused = fused
+        self.warm_up()
+
+    def warm_up(self) -> None:
+        """Run the scenario's ``warmup_periods`` unrecorded periods (numbered up to 0)."""
+        self.period = -self.scenario.market.warmup_periods
+        while self.period < 0:
+            self.step()
         self._transactions: list[tuple[np.ndarray, ...]] = []
 
     # ------------------------------------------------------------------ the period
@@ -135,8 +142,9 @@ class MarketModel(mesa.Model):
         after the firms' own strategies: a dashboard or an optimiser can steer a firm this way.
         """
         self.period += 1
+        recorded = self.period >= 1  # warm-up periods are numbered up to 0
         # 1. Firms decide (Python, once per period, from last period's results).
-        for firm in self.firms:
+        for firm in self.firms if recorded else ():
             firm.step()
         for name, levers in (decisions or {}).items():
             firm = self.firm(name)
@@ -149,7 +157,8 @@ class MarketModel(mesa.Model):
             self._customer_period(firms)
         else:
             self._customer_phases(firms)
-        self._collect(firms)
+        if recorded:
+            self._collect(firms)
 
     def _customer_phases(self, firms: FirmArrays) -> None:
         """Steps 2-11, one kernel per phase, in the order of MODEL.md section 2."""
@@ -164,7 +173,7 @@ class MarketModel(mesa.Model):
                  self.behaviour, p.segment, p.weights, p.price_sensitivity, p.purchase_rate,
                  p.last_firm, p.aware, p.status, p.expectation, p.tie_financial, p.tie_social,
                  p.tie_structural, p.tenure, p.recency, p.units, self._purchase_counts)
-        if self.record_transactions:
+        if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 4. Experience: delivered performance.
         deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, firms.quality, self.behaviour,
@@ -212,7 +221,7 @@ class MarketModel(mesa.Model):
                         p.performance, p.cumulative_margin, p.window_spend, p.units,
                         self._purchase_counts, self._defection_counts, self._accounts,
                         self._measures)
-        if self.record_transactions:
+        if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 9. Word of mouth, after every customer has heard last period's reports.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,

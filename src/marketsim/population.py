@@ -147,5 +147,5 @@ def create_population(scenario: Scenario, seed: int) -> Population:
         segment=p.segment, weights=p.weights, price_sensitivity=p.price_sensitivity,
         switching_threshold=p.switching_threshold, purchase_rate=p.purchase_rate,
         wom_propensity=p.wom_propensity, last_firm=p.last_firm, aware=p.aware, status=p.status,
-        expectation=p.expectation, tenure=p.tenure)
+        expectation=p.expectation, tenure=p.tenure, recency=p.recency)
     return population

@@ -39,6 +39,11 @@ class Market(_Strict):
     discount_rate: float = Field(
         0.002, ge=0.0, lt=1.0,
         description="Discount rate per period for lifetime values (0.002/week is about 11%/year).")
+    warmup_periods: int = Field(
+        0, ge=0, le=1000,
+        description="Periods run before period 1 and not recorded (strategies not consulted), so "
+                    "that a mature market starts settled rather than from its random initial "
+                    "allocation of customers to firms.")
     lapse_periods: int = Field(
         26, ge=1, le=254,
         description="A customer who has not bought from a firm for more than this many periods "

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
-    INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES, INIT_SEGMENT, INIT_THRESHOLD,
-    INIT_WEIGHTS, REGULAR,
+    INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES, INIT_RECENCY, INIT_SEGMENT,
+    INIT_THRESHOLD, INIT_WEIGHTS, REGULAR,
 )
 from marketsim.rng import customer_key, draw_bits, gamma, normal, uniform
 
@@ -22,7 +23,7 @@ def initialise_customers(key, segment_cumulative_share, segment_weights, weight_
                          firm_cumulative_share, firm_awareness, sells,
                          segment, weights, price_sensitivity, switching_threshold,
                          purchase_rate, wom_propensity, last_firm,
-                         aware, status, expectation, tenure):
+                         aware, status, expectation, tenure, recency):
     """Draw every customer's segment and traits and the initial customer-firm state.
 
     Segment ``s`` with probability equal to its share. Importance weights, price sensitivity and
@@ -31,7 +32,10 @@ def initialise_customers(key, segment_cumulative_share, segment_weights, weight_
     purchases at that rate are negative binomial across customers (Ehrenberg 1959, "The pattern
     of consumer purchases"). A customer starts as a regular customer of firm ``f`` with
     probability ``initial_share_f`` (of no firm with the remaining probability) and aware of each
-    other firm with probability ``initial_awareness_f``.
+    other firm with probability ``initial_awareness_f``. An initial customer's recency (periods
+    since its last purchase) is the time back to the last event of a Poisson process at its
+    purchase rate in the firm's categories, ``floor(-log(1 - u) / rate)`` (255 if it buys none),
+    so that initial customers who hardly buy lapse early and not all in the same period.
     """
     n_customers = segment.shape[0]
     n_firms = aware.shape[1]
@@ -78,6 +82,13 @@ def initialise_customers(key, segment_cumulative_share, segment_weights, weight_
                     aware[i, f] = 1
                     status[i, f] = REGULAR
                     tenure[i, f] = 1
+                    rate = 0.0
+                    for c in range(n_categories):
+                        if sells[f, c] == 1:
+                            rate += np.float64(purchase_rate[i, c])
+                    u = uniform(draw_bits(ckey, INIT_RECENCY))
+                    periods = -math.log(1.0 - u) / rate if rate > 0.0 else 255.0
+                    recency[i, f] = int(periods) if periods < 255.0 else 255
                 else:
                     u = uniform(draw_bits(ckey, INIT_AWARENESS + f))
                     aware[i, f] = 1 if u < firm_awareness[f] else 0

@@ -19,6 +19,7 @@ import mesa
 
 from marketsim.layout import (
     EX_CUSTOMER, FIRST_TIME, INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES,
+    INIT_RECENCY,
     INIT_SEGMENT, INIT_THRESHOLD, INIT_WEIGHTS, MAX_PURCHASES, PROSPECT, REGULAR,
 )
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
@@ -198,6 +199,12 @@ class Customer(mesa.Agent):
                                units=[0] * len(market.categories))
             if f == first:
                 rel.aware, rel.status, rel.tenure = True, REGULAR, 1
+                # time since the last purchase of a Poisson buyer at its rate in f's categories
+                rate = sum(r for r, name in zip(self.purchase_rate, market.categories)
+                           if name in firm.offers)
+                u = uniform(draw_bits(ckey, INIT_RECENCY))
+                periods = -math.log(1.0 - u) / rate if rate > 0.0 else 255.0
+                rel.recency = int(periods) if periods < 255.0 else 255
             else:
                 u = uniform(draw_bits(ckey, INIT_AWARENESS + f))
                 rel.aware = u < firm.initial_awareness

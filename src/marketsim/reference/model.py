@@ -73,6 +73,10 @@ class ReferenceMarket(mesa.Model):
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
+        # Warm-up: unrecorded periods numbered up to 0, levers as in the scenario.
+        self.period = -scenario.market.warmup_periods
+        while self.period < 0:
+            self.step()
 
     # ------------------------------------------------------------------ creation
     def create_customers(self) -> list[Customer]:
@@ -103,7 +107,8 @@ class ReferenceMarket(mesa.Model):
         self.form_word_of_mouth(period)
         self.book_accounts(period, tally)
         self.measure(tally)
-        self.collect(period, tally)
+        if self.period >= 1:
+            self.collect(period, tally)
 
     def _key(self, stream: int) -> int:
         return int(rng.stream_key(self.seed, self.period, stream))
@@ -112,7 +117,7 @@ class ReferenceMarket(mesa.Model):
         """1. Firms decide: each firm's strategy sets its levers from last period's results
         (:mod:`marketsim.strategies`); outside ``decisions`` are applied after them. Returns the
         period's levers and random-stream keys."""
-        for firm in self.firms:
+        for firm in self.firms if self.period >= 1 else ():  # no strategies during warm-up
             firm.step()
         for name, levers in (decisions or {}).items():
             firm = self.firm(name)
