@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.workloads import default_scenario, periods_per_second, threads, warm_model  # noqa: E402
+from benchmarks.workloads import default_scenario, periods_per_second, threads, warm_model
 
 
 def throughput(customers, periods):

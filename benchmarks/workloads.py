@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import resource
 import time
+from pathlib import Path
 
 import numba
 
 from marketsim.market import MarketModel
-from marketsim.scenario import load_scenario, Scenario
-from pathlib import Path
+from marketsim.scenario import Scenario, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.toml"
 

@@ -3,8 +3,8 @@
 from pathlib import Path
 
 from marketsim import schema_docs
-from marketsim.population import bytes_per_customer
 from marketsim.market import MarketModel
+from marketsim.population import bytes_per_customer
 from tests.helpers import scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,8 +21,16 @@ try:
 except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-__all__ = ["run", "RunResult", "load_scenario", "Scenario", "MarketModel", "ScenarioError",
-           "MarketsimError", "__version__"]
+__all__ = [
+    "MarketModel",
+    "MarketsimError",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "load_scenario",
+    "run",
+]
 
 
 def __getattr__(name: str):

@@ -11,10 +11,11 @@ stderr with exit status 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from marketsim.errors import MarketsimError
 
@@ -68,11 +69,11 @@ def _parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------------------- run
 def _fmt_pct(value: float) -> str:
-    return "-" if value != value else f"{100 * value:.1f}%"
+    return "-" if math.isnan(value) else f"{100 * value:.1f}%"
 
 
 def _fmt_num(value: float, decimals: int = 0) -> str:
-    return "-" if value != value else f"{value:,.{decimals}f}"
+    return "-" if math.isnan(value) else f"{value:,.{decimals}f}"
 
 
 def _summary_table(result):

@@ -29,7 +29,7 @@ class Firm(mesa.Agent):
     metrics.
     """
 
-    def __init__(self, model: "MarketModel", spec: FirmSpec, index: int,
+    def __init__(self, model: MarketModel, spec: FirmSpec, index: int,
                  strategy: Strategy | None = None):
         super().__init__(model)
         self.name = spec.name

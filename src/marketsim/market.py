@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import mesa
 import numpy as np
 
-from marketsim import layout
+from marketsim import layout, rng
 from marketsim.firms import Firm
 from marketsim.jit import N_CHUNKS
 from marketsim.kernels.accounting import N_ACCOUNTS, book
@@ -25,12 +26,17 @@ from marketsim.kernels.satisfaction import update_satisfaction
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.metrics import (
-    ACCOUNTS_SLICE, DEFECTION_SLICE, MEASURES_SLICE, PURCHASE_SLICE, RAW, RAW_INDEX,
-    last_period_results, metrics_frame,
+    ACCOUNTS_SLICE,
+    DEFECTION_SLICE,
+    MEASURES_SLICE,
+    PURCHASE_SLICE,
+    RAW,
+    RAW_INDEX,
+    last_period_results,
+    metrics_frame,
 )
 from marketsim.network import SocialNetwork, build_network
 from marketsim.population import Population, create_population
-from marketsim import rng
 from marketsim.scenario import Scenario
 
 

@@ -288,7 +288,7 @@ class Scenario(_Strict):
     def n_categories(self) -> int:
         return len(self.categories)
 
-    def with_overrides(self, *, customers: int | None = None, periods: int | None = None) -> "Scenario":
+    def with_overrides(self, *, customers: int | None = None, periods: int | None = None) -> Scenario:
         """A copy with the population size and/or number of periods replaced (validated)."""
         data = self.model_dump()
         if customers is not None:

@@ -28,6 +28,7 @@ and in the scenario ``strategy = "discount_when_losing"`` with
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from marketsim.errors import ScenarioError
@@ -36,13 +37,13 @@ if TYPE_CHECKING:
     from marketsim.firms import Firm
     from marketsim.market import MarketModel
 
-_REGISTRY: dict[str, type["Strategy"]] = {}
+_REGISTRY: dict[str, type[Strategy]] = {}
 
 
 class Strategy:
     """Base class: keeps every lever as it is."""
 
-    def decide(self, firm: "Firm", model: "MarketModel") -> None:  # noqa: D401
+    def decide(self, firm: Firm, model: MarketModel) -> None:
         """Set the firm's levers for the coming period."""
 
 
@@ -125,7 +126,7 @@ class AdaptivePrice(Strategy):
         if self._start is None:
             self._start = dict(firm.price)
         share = firm.last_results.get("market_share_units")
-        if share is None or share != share:  # first period or no sales
+        if share is None or math.isnan(share):  # first period or no sales
             return
         if self._previous_share is not None:
             direction = -1.0 if share < self._previous_share else 1.0

@@ -8,8 +8,14 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
-    FIRST_TIME, PERSONAL_SERVICE, PERSONAL_SERVICE_COST, REGULAR, REWARD_RATE, STRUCTURAL_COST,
-    STRUCTURAL_INVESTMENT, WINDOW_DECAY,
+    FIRST_TIME,
+    PERSONAL_SERVICE,
+    PERSONAL_SERVICE_COST,
+    REGULAR,
+    REWARD_RATE,
+    STRUCTURAL_COST,
+    STRUCTURAL_INVESTMENT,
+    WINDOW_DECAY,
 )
 
 # Columns of the accounting totals.
@@ -71,7 +77,7 @@ def book_customer(i, chunk, firm, price, unit_cost, decay, units, status, cumula
 def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, window_spend,
          totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
-    n_customers, n_categories, n_firms = units.shape
+    n_customers, _, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)

@@ -27,9 +27,7 @@ def become_aware(i, advertising_key, firm, heard_praise, aware):
     ad_key = customer_key(advertising_key, i)
     for f in range(aware.shape[1]):
         if aware[i, f] == 0:
-            if firm[f, REACH] > 0.0 and uniform(draw_bits(ad_key, f)) < firm[f, REACH]:
-                aware[i, f] = 1
-            elif heard_praise[f] == 1:
+            if firm[f, REACH] > 0.0 and uniform(draw_bits(ad_key, f)) < firm[f, REACH] or heard_praise[f] == 1:
                 aware[i, f] = 1
 
 

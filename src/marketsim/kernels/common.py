@@ -6,7 +6,14 @@ import numpy as np
 
 from marketsim.jit import N_CHUNKS, inline_helper
 from marketsim.layout import (
-    CONVENIENCE, IMAGE, PERSONAL_SERVICE, SERVICE, TIE_FINANCIAL, TIE_SOCIAL, TIE_STRUCTURAL, TRUST,
+    CONVENIENCE,
+    IMAGE,
+    PERSONAL_SERVICE,
+    SERVICE,
+    TIE_FINANCIAL,
+    TIE_SOCIAL,
+    TIE_STRUCTURAL,
+    TRUST,
 )
 
 

@@ -47,7 +47,7 @@ def update_expectations(hearing_key, firm, segment_params, complaint_reach, indp
                         wom_firm, wom_performance, wom_propensity, segment, units, aware,
                         performance, expectation):
     """Step 6 for every customer (hearing last period's reports of its neighbours)."""
-    n_customers, n_categories, n_firms = units.shape
+    n_customers, _, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         heard_praise = np.empty(n_firms, np.uint8)

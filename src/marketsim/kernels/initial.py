@@ -10,8 +10,15 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
-    INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES, INIT_RECENCY, INIT_SEGMENT,
-    INIT_THRESHOLD, INIT_WEIGHTS, REGULAR,
+    INIT_AWARENESS,
+    INIT_FIRM,
+    INIT_PRICE_SENSITIVITY,
+    INIT_RATES,
+    INIT_RECENCY,
+    INIT_SEGMENT,
+    INIT_THRESHOLD,
+    INIT_WEIGHTS,
+    REGULAR,
 )
 from marketsim.rng import customer_key, draw_bits, gamma, normal, uniform
 

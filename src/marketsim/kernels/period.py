@@ -27,7 +27,11 @@ from marketsim.kernels.purchase import purchase_customer
 from marketsim.kernels.satisfaction import satisfaction_customer
 from marketsim.kernels.ties import ties_customer
 from marketsim.layout import (
-    PERFORMANCE_NOISE, SOCIAL_DECAY, SOCIAL_GROWTH, STRUCTURAL_DECAY, STRUCTURAL_GROWTH,
+    PERFORMANCE_NOISE,
+    SOCIAL_DECAY,
+    SOCIAL_GROWTH,
+    STRUCTURAL_DECAY,
+    STRUCTURAL_GROWTH,
     WINDOW_DECAY,
 )
 

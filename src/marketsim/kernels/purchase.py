@@ -10,7 +10,13 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
 from marketsim.layout import (
-    CHOICE_SENSITIVITY, EX_CUSTOMER, FIRST_TIME, HABIT_WEIGHT, MAX_PURCHASES, PROSPECT, REGULAR,
+    CHOICE_SENSITIVITY,
+    EX_CUSTOMER,
+    FIRST_TIME,
+    HABIT_WEIGHT,
+    MAX_PURCHASES,
+    PROSPECT,
+    REGULAR,
     TIE_WEIGHT,
 )
 from marketsim.rng import customer_key, draw_bits, poisson, uniform
@@ -66,8 +72,7 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
                 if last_firm[i, c] == f:
                     value += habit_weight
                 utility[f] = beta * value
-                if utility[f] > best:
-                    best = utility[f]
+                best = max(best, utility[f])
         if best == -np.inf:
             continue  # no firm in the consideration set sells c: a lost sale
         total = 0.0

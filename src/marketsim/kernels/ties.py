@@ -8,8 +8,16 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
-    FIRST_TIME, PERSONAL_SERVICE, POINTS_EXPIRY, REGULAR, REWARD_RATE, SOCIAL_DECAY, SOCIAL_GROWTH,
-    STRUCTURAL_DECAY, STRUCTURAL_GROWTH, STRUCTURAL_INVESTMENT,
+    FIRST_TIME,
+    PERSONAL_SERVICE,
+    POINTS_EXPIRY,
+    REGULAR,
+    REWARD_RATE,
+    SOCIAL_DECAY,
+    SOCIAL_GROWTH,
+    STRUCTURAL_DECAY,
+    STRUCTURAL_GROWTH,
+    STRUCTURAL_INVESTMENT,
 )
 
 

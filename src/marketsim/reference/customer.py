@@ -18,9 +18,19 @@ from typing import TYPE_CHECKING
 import mesa
 
 from marketsim.layout import (
-    EX_CUSTOMER, FIRST_TIME, INIT_AWARENESS, INIT_FIRM, INIT_PRICE_SENSITIVITY, INIT_RATES,
+    EX_CUSTOMER,
+    FIRST_TIME,
+    INIT_AWARENESS,
+    INIT_FIRM,
+    INIT_PRICE_SENSITIVITY,
+    INIT_RATES,
     INIT_RECENCY,
-    INIT_SEGMENT, INIT_THRESHOLD, INIT_WEIGHTS, MAX_PURCHASES, PROSPECT, REGULAR,
+    INIT_SEGMENT,
+    INIT_THRESHOLD,
+    INIT_WEIGHTS,
+    MAX_PURCHASES,
+    PROSPECT,
+    REGULAR,
 )
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
@@ -61,7 +71,7 @@ class FirmLevers:
     unit_cost: dict[int, float]
 
     @classmethod
-    def of(cls, firm: "Firm", categories: list[str]) -> "FirmLevers":
+    def of(cls, firm: Firm, categories: list[str]) -> FirmLevers:
         programme = firm.retention
         sold = [c for c, name in enumerate(categories) if name in firm.price]
         return cls(
@@ -134,9 +144,9 @@ class Customer(mesa.Agent):
     random draws, exactly as the row index does in the engine.
     """
 
-    model: "ReferenceMarket"
+    model: ReferenceMarket
 
-    def __init__(self, model: "ReferenceMarket", number: int, init_key: int):
+    def __init__(self, model: ReferenceMarket, number: int, init_key: int):
         super().__init__(model)
         self.number = number
         self.neighbours: list[Customer] = []
@@ -256,7 +266,7 @@ class Customer(mesa.Agent):
             plain += value
         return weighted / weight if weight > 0.0 else plain / len(firm.price)
 
-    def hears(self, hear_key: int, slot: int, talker: "Customer") -> bool:
+    def hears(self, hear_key: int, slot: int, talker: Customer) -> bool:
         """Whether this customer hears the report of its neighbour in position ``slot``.
 
         Praise reaches each neighbour with the talker's word-of-mouth propensity, a complaint

@@ -10,7 +10,6 @@ Integer state saturates instead of wrapping (tenure is uint16, recency uint8).
 
 from __future__ import annotations
 
-
 import numpy as np
 
 UINT8_MAX = 255
