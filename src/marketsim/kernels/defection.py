@@ -73,16 +73,26 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
                                    expectation, firm, price, sells, reference_price)
         else:
             offer_values[f] = -np.inf
+    # best and second-best value in the consideration set: the best rival of f is the best
+    # firm unless that is f itself (same result as comparing every pair, in O(F))
+    best = -1
+    best_value = -np.inf
+    second_value = -np.inf
+    for g in range(n_firms):
+        if offer_values[g] > best_value:
+            second_value = best_value
+            best_value = offer_values[g]
+            best = g
+        elif offer_values[g] > second_value:
+            second_value = offer_values[g]
     s = segment[i]
     barrier_base = np.float64(switching_threshold[i])
     for f in range(n_firms):
         if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
             continue
         own = offer_values[f]  # a current customer is always aware of its firm
-        advantage = 0.0
-        for g in range(n_firms):
-            if g != f and offer_values[g] - own > advantage:
-                advantage = offer_values[g] - own
+        rival = second_value if best == f else best_value
+        advantage = rival - own if rival - own > 0.0 else 0.0
         pressure = advantage - np.float64(satisfaction[i, f])
         barrier = barrier_base + switching_cost(segment_params, s, tie_financial[i, f],
                                                 tie_social[i, f], tie_structural[i, f])
