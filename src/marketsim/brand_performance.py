@@ -11,7 +11,10 @@ Conventions
   purchase, with the columns ``period, customer_id, firm, category, units, revenue``.
 * A **purchase** (purchase occasion) is one row of the log; ``units`` and ``revenue`` are what
   was bought on that occasion. Purchase frequencies, repeat rates and the Dirichlet inputs
-  count purchases; the unit and revenue versions of the shares are given beside them.
+  count purchases; the unit and revenue versions of the shares are given beside them. The
+  engine writes at most one row per customer, firm and period, so over a one-period window
+  every buyer has exactly one purchase of a brand (frequency 1, repeat rate 0): brand
+  loyalty measures need windows of several periods.
 * The **window** is a set of periods (default: every period in the log).
 * The **category**: by default all categories are pooled and treated as one category (a
   customer's category purchases are then all their purchases, and a firm's purchases in every
@@ -106,7 +109,7 @@ _COUNT_COLUMNS = ("buyers", "purchases", "units", "revenue")
 # --------------------------------------------------------------------------- argument checks
 def _check_transactions(transactions) -> pd.DataFrame:
     if not isinstance(transactions, pd.DataFrame):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004  (the argument errors are ValueErrors throughout)
             "transactions must be a pandas DataFrame with the columns "
             f"{', '.join(REQUIRED_COLUMNS)} (a run's transaction log); got "
             f"{type(transactions).__name__}")
@@ -151,7 +154,7 @@ def _period_set(periods) -> np.ndarray | None:
     if periods is None:
         return None
     if isinstance(periods, bool):
-        raise ValueError(f"periods={periods!r} is not a window; {allowed}")
+        raise ValueError(f"periods={periods!r} is not a window; {allowed}")  # noqa: TRY004
     if isinstance(periods, (int, np.integer)):
         return np.array([int(periods)])
     if isinstance(periods, tuple):
@@ -168,7 +171,7 @@ def _period_set(periods) -> np.ndarray | None:
             raise ValueError(f"periods={periods!r} is an empty range; {allowed}")
         return np.asarray(periods)
     if isinstance(periods, (str, bytes, float)) or not isinstance(periods, Iterable):
-        raise ValueError(f"periods={periods!r} is not a window; {allowed}")
+        raise ValueError(f"periods={periods!r} is not a window; {allowed}")  # noqa: TRY004
     values = list(periods)
     if not values or not all(
             isinstance(p, (int, np.integer)) and not isinstance(p, bool) for p in values):
