@@ -7,32 +7,19 @@ from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
-
-
-@inline_helper
-def offer_value(i, f, weights, price_sensitivity, purchase_rate, expectation, firm, price, sells,
-                reference_price):
-    """Perceived value of firm ``f`` to customer ``i`` over the categories ``f`` sells, weighted
-    by the customer's purchase rates (equal weights if the customer buys none of them)."""
-    n_categories = price.shape[1]
-    total = 0.0
-    weight = 0.0
-    plain = 0.0
-    n_sold = 0
-    for c in range(n_categories):
-        if sells[f, c] == 0:
-            continue
-        value = perceived_value(weights, i, price_sensitivity, expectation[i, f], firm, f,
-                                price[f, c], reference_price[c])
-        rate = np.float64(purchase_rate[i, c])
-        total += rate * value
-        weight += rate
-        plain += value
-        n_sold += 1
-    if weight > 0.0:
-        return total / weight
-    return plain / n_sold
+from marketsim.layout import (
+    CONVENIENCE,
+    EX_CUSTOMER,
+    FIRST_TIME,
+    IMAGE,
+    PERSONAL_SERVICE,
+    REGULAR,
+    SERVICE,
+    TIE_FINANCIAL,
+    TIE_SOCIAL,
+    TIE_STRUCTURAL,
+    TRUST,
+)
 
 
 @inline_helper
@@ -67,12 +54,36 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
             customer_of_any = True
     if not customer_of_any:
         return
+    w0, w1, w2, w3 = (np.float64(weights[i, 0]), np.float64(weights[i, 1]),
+                      np.float64(weights[i, 2]), np.float64(weights[i, 3]))
+    w4, w5, w6, w7 = (np.float64(weights[i, 4]), np.float64(weights[i, 5]),
+                      np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+    sensitivity = np.float64(price_sensitivity[i])
+    n_categories = price.shape[1]
     for f in range(n_firms):  # rivals: the consideration set at the start of the step
-        if aware[i, f] == 1:
-            offer_values[f] = offer_value(i, f, weights, price_sensitivity, purchase_rate,
-                                   expectation, firm, price, sells, reference_price)
-        else:
+        if aware[i, f] == 0:
             offer_values[f] = -np.inf
+            continue
+        # value of f over the categories it sells, weighted by the customer's purchase rates
+        # (equal weights if the customer buys none of them)
+        total = 0.0
+        weight = 0.0
+        plain = 0.0
+        n_sold = 0
+        for c in range(n_categories):
+            if sells[f, c] == 0:
+                continue
+            value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
+                                    np.float64(expectation[i, f]), firm[f, SERVICE],
+                                    firm[f, PERSONAL_SERVICE], firm[f, IMAGE],
+                                    firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
+                                    reference_price[c])
+            rate = np.float64(purchase_rate[i, c])
+            total += rate * value
+            weight += rate
+            plain += value
+            n_sold += 1
+        offer_values[f] = total / weight if weight > 0.0 else plain / n_sold
     # best and second-best value in the consideration set: the best rival of f is the best
     # firm unless that is f itself (same result as comparing every pair, in O(F))
     best = -1
@@ -94,8 +105,10 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
         rival = second_value if best == f else best_value
         advantage = rival - own if rival - own > 0.0 else 0.0
         pressure = advantage - np.float64(satisfaction[i, f])
-        barrier = barrier_base + switching_cost(segment_params, s, tie_financial[i, f],
-                                                tie_social[i, f], tie_structural[i, f])
+        barrier = barrier_base + switching_cost(
+            segment_params[s, TIE_FINANCIAL], segment_params[s, TIE_SOCIAL],
+            segment_params[s, TIE_STRUCTURAL], np.float64(tie_financial[i, f]),
+            np.float64(tie_social[i, f]), np.float64(tie_structural[i, f]))
         lapsed = recency[i, f] > lapse_periods
         if lapsed or pressure > barrier:
             counts[chunk, f, 0] += 1

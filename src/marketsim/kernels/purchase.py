@@ -11,13 +11,21 @@ from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
 from marketsim.layout import (
     CHOICE_SENSITIVITY,
+    CONVENIENCE,
     EX_CUSTOMER,
     FIRST_TIME,
     HABIT_WEIGHT,
+    IMAGE,
     MAX_PURCHASES,
+    PERSONAL_SERVICE,
     PROSPECT,
     REGULAR,
+    SERVICE,
+    TIE_FINANCIAL,
+    TIE_SOCIAL,
+    TIE_STRUCTURAL,
     TIE_WEIGHT,
+    TRUST,
 )
 from marketsim.rng import customer_key, draw_bits, poisson, uniform
 
@@ -51,6 +59,14 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
     for f in range(n_firms):
         if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
             counts[chunk, f, 0] += 1
+    w0, w1, w2, w3 = (np.float64(weights[i, 0]), np.float64(weights[i, 1]),
+                      np.float64(weights[i, 2]), np.float64(weights[i, 3]))
+    w4, w5, w6, w7 = (np.float64(weights[i, 4]), np.float64(weights[i, 5]),
+                      np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+    sensitivity = np.float64(price_sensitivity[i])
+    response_financial = segment_params[s, TIE_FINANCIAL]
+    response_social = segment_params[s, TIE_SOCIAL]
+    response_structural = segment_params[s, TIE_STRUCTURAL]
     count_key_i = customer_key(count_key, i)
     choice_key_i = customer_key(choice_key, i)
     for c in range(n_categories):
@@ -65,10 +81,15 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
         best = -np.inf
         for f in range(n_firms):
             if aware[i, f] == 1 and sells[f, c] == 1:
-                value = perceived_value(weights, i, price_sensitivity, expectation[i, f],
-                                        firm, f, price[f, c], reference_price[c])
-                value += tie_weight * switching_cost(segment_params, s, tie_financial[i, f],
-                                                     tie_social[i, f], tie_structural[i, f])
+                value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
+                                        np.float64(expectation[i, f]), firm[f, SERVICE],
+                                        firm[f, PERSONAL_SERVICE], firm[f, IMAGE],
+                                        firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
+                                        reference_price[c])
+                value += tie_weight * switching_cost(
+                    response_financial, response_social, response_structural,
+                    np.float64(tie_financial[i, f]), np.float64(tie_social[i, f]),
+                    np.float64(tie_structural[i, f]))
                 if last_firm[i, c] == f:
                     value += habit_weight
                 utility[f] = beta * value
