@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from marketsim.jit import N_CHUNKS, inline_helper, serial_kernel
 
 
@@ -12,6 +14,15 @@ def chunk_range(n_customers, chunk):
     start = min(chunk * size, n_customers)
     stop = min(start + size, n_customers)
     return start, stop
+
+
+@inline_helper
+def customer_weights(weights, i):
+    """Customer ``i``'s eight importance weights as float64: product, services, personal, image
+    (benefits), then monetary, time, energy, psychic (costs)."""
+    return (np.float64(weights[i, 0]), np.float64(weights[i, 1]), np.float64(weights[i, 2]),
+            np.float64(weights[i, 3]), np.float64(weights[i, 4]), np.float64(weights[i, 5]),
+            np.float64(weights[i, 6]), np.float64(weights[i, 7]))
 
 
 @serial_kernel

@@ -6,7 +6,12 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
+from marketsim.kernels.common import (
+    chunk_range,
+    customer_weights,
+    perceived_value,
+    switching_cost,
+)
 from marketsim.layout import (
     CONVENIENCE,
     EX_CUSTOMER,
@@ -54,10 +59,7 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
             customer_of_any = True
     if not customer_of_any:
         return
-    w0, w1, w2, w3 = (np.float64(weights[i, 0]), np.float64(weights[i, 1]),
-                      np.float64(weights[i, 2]), np.float64(weights[i, 3]))
-    w4, w5, w6, w7 = (np.float64(weights[i, 4]), np.float64(weights[i, 5]),
-                      np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+    w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
     sensitivity = np.float64(price_sensitivity[i])
     n_categories = price.shape[1]
     for f in range(n_firms):  # rivals: the consideration set at the start of the step

@@ -8,7 +8,12 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range, perceived_value, switching_cost
+from marketsim.kernels.common import (
+    chunk_range,
+    customer_weights,
+    perceived_value,
+    switching_cost,
+)
 from marketsim.layout import (
     CHOICE_SENSITIVITY,
     CONVENIENCE,
@@ -59,10 +64,7 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
     for f in range(n_firms):
         if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
             counts[chunk, f, 0] += 1
-    w0, w1, w2, w3 = (np.float64(weights[i, 0]), np.float64(weights[i, 1]),
-                      np.float64(weights[i, 2]), np.float64(weights[i, 3]))
-    w4, w5, w6, w7 = (np.float64(weights[i, 4]), np.float64(weights[i, 5]),
-                      np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+    w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
     sensitivity = np.float64(price_sensitivity[i])
     response_financial = segment_params[s, TIE_FINANCIAL]
     response_social = segment_params[s, TIE_SOCIAL]
