@@ -113,3 +113,22 @@ def test_figures(result, tmp_path):
 def test_figures_of_a_one_period_run(tmp_path):
     short = run(market_dict(customers=500, periods=1), seed=1)
     assert len(save_figures(short.metrics, tmp_path)) == 5
+
+
+def test_brand_measures_from_a_run():
+    result = marketsim.run("scenarios/default.toml", customers=3000, periods=8, seed=2,
+                           transactions=True)
+    table = result.brand_performance(range(1, 9))
+    assert list(table.index) == [f.name for f in result.scenario.firms]
+    # penetration over the run from the log equals the buyers the engine counted
+    buyers = result.transactions.groupby("firm", observed=False)["customer_id"].nunique()
+    assert (table["penetration"] * 3000).round().astype(int).to_dict() == buyers.to_dict()
+    comparison = result.dirichlet(range(1, 9))
+    assert "penetration_dirichlet" in comparison.columns
+    assert comparison["penetration_dirichlet"].between(0, 1).all()
+
+
+def test_brand_measures_need_the_transaction_log():
+    result = marketsim.run("scenarios/default.toml", customers=1000, periods=2, seed=2)
+    with pytest.raises(marketsim.MarketsimError, match="transactions=True"):
+        result.brand_performance()

@@ -80,6 +80,28 @@ class RunResult:
             last = max(1, round(self.scenario.market.share_of_customer_window))
         return summary_frame(self.metrics, last=last)
 
+    def _log(self) -> pd.DataFrame:
+        if self.transactions is None:
+            raise RunOptionError("brand measures need the transaction log: run with "
+                                 "transactions=True (CLI: --transactions)")
+        return self.transactions
+
+    def brand_performance(self, periods=None, *, category=None) -> pd.DataFrame:
+        """Observed brand measures over a window of periods (a ``range``, a list, or ``None``
+        for the whole run): see :func:`marketsim.brand_performance.brand_performance`."""
+        from marketsim.brand_performance import brand_performance
+
+        return brand_performance(self._log(), category=category, periods=periods,
+                                 n_customers=self.customers)
+
+    def dirichlet(self, periods=None, *, category=None, **options) -> pd.DataFrame:
+        """Observed brand measures beside the fitted NBD-Dirichlet's (Double Jeopardy check):
+        see :func:`marketsim.dirichlet.dirichlet_comparison`."""
+        from marketsim.dirichlet import dirichlet_comparison
+
+        return dirichlet_comparison(self._log(), self.customers, category=category,
+                                    periods=periods, **options)
+
     def run_info(self) -> dict[str, Any]:
         """The facts ``run.json`` records: options, versions, timings, memory."""
         return {
