@@ -32,7 +32,7 @@ from marketsim.metrics import (
     PURCHASE_SLICE,
     RAW,
     RAW_INDEX,
-    last_period_results,
+    firm_results,
     metrics_frame,
 )
 from marketsim.network import SocialNetwork, build_network
@@ -243,10 +243,9 @@ class MarketModel(mesa.Model):
         row[:, ACCOUNTS_SLICE] = self._accounts.sum(axis=0)
         row[:, MEASURES_SLICE] = self._measures.sum(axis=0)
         row[:, RAW_INDEX["acquisition_spend"]] = firms.acquisition_spend
-        results = last_period_results(row, self.population.n_customers)
+        results = firm_results(row, self.population.n_customers, self.period,
+                               [f.name for f in self.firms])
         for firm, record in zip(self.firms, results):
-            record["period"] = self.period
-            record["firm"] = firm.name
             firm.last_results = record
 
     def _record_transactions(self, firms: FirmArrays) -> None:

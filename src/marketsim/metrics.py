@@ -135,11 +135,17 @@ def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,
     return frame
 
 
-def last_period_results(raw_row: np.ndarray, n_customers: int) -> list[dict[str, float]]:
-    """One dict of metrics per firm for a single period's raw sums (F, len(RAW)); no pandas."""
+def firm_results(raw_row: np.ndarray, n_customers: int, period: int,
+                 firm_names: list[str]) -> list[dict]:
+    """One period's metrics as one dict per firm (what strategies read as ``last_results``),
+    from that period's raw sums (F, len(RAW)); no pandas, so it is cheap every period."""
     columns = metric_columns(raw_row[None], n_customers)
-    n_firms = raw_row.shape[0]
-    return [{name: float(values[0, f]) for name, values in columns.items()} for f in range(n_firms)]
+    results = []
+    for f, name in enumerate(firm_names):
+        record = {"period": period, "firm": name}
+        record.update({column: float(values[0, f]) for column, values in columns.items()})
+        results.append(record)
+    return results
 
 
 def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:

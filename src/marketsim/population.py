@@ -17,7 +17,6 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from marketsim.kernels.initial import initialise_customers
-from marketsim.layout import N_SEGMENT_PARAMS  # noqa: F401  (re-exported for kernels' users)
 from marketsim.rng import STREAM_INIT, stream_key
 from marketsim.scenario import Scenario
 

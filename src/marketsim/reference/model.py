@@ -26,7 +26,7 @@ import numpy as np
 
 from marketsim import rng
 from marketsim.firms import Firm
-from marketsim.metrics import RAW, RAW_INDEX, metrics_frame
+from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.population import allocate
 from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
@@ -236,9 +236,9 @@ class ReferenceMarket(mesa.Model):
             tally.add(firm.index, "acquisition_spend", firm.acquisition_spend)
         row = tally.as_array()
         self.raw[self.period - 1] = row
-        frame = metrics_frame(row[None], [f.name for f in self.firms], len(self.customers),
-                              first_period=self.period)
-        for firm, record in zip(self.firms, frame.to_dict("records")):
+        results = firm_results(row, len(self.customers), self.period,
+                               [f.name for f in self.firms])
+        for firm, record in zip(self.firms, results):
             firm.last_results = record
 
     # ------------------------------------------------------------------ results
