@@ -21,8 +21,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from marketsim.analysis import RunAnalysis
 from marketsim.errors import RunOptionError
 from marketsim.scenario import Scenario, load_scenario, parse_scenario
 
@@ -37,7 +39,7 @@ _VERSIONED = ("marketsim", "numpy", "numba", "mesa", "pandas")
 
 
 @dataclass
-class RunResult:
+class RunResult(RunAnalysis):
     """What one run produced.
 
     Attributes
@@ -52,6 +54,10 @@ class RunResult:
         ``customer_periods_per_s`` (customers times periods over ``periods_s``).
     threads : Numba threads the kernels ran on.
     state_bytes : bytes of model state (population and network arrays).
+    state : the final population state (:func:`marketsim.relationship.snapshot`) behind the
+        relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
+        end (:func:`marketsim.analysis.levers_frame`). Lifetime value, relationship measures
+        and figures are methods (:class:`marketsim.analysis.RunAnalysis`).
     """
 
     scenario: Scenario
@@ -61,6 +67,8 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     threads: int = 1
     state_bytes: int = 0
+    state: dict | None = None
+    levers: pd.DataFrame | None = None
 
     @property
     def customers(self) -> int:
@@ -123,6 +131,8 @@ class RunResult:
         ``metrics.parquet``; ``transactions.parquet`` when the log was recorded;
         ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
         numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
+        ``state.npz`` (the final population snapshot, when kept) and ``levers.parquet`` (the
+        firms' retention levers at the end), which ``marketsim report`` reads back;
         and, unless ``figures=False``, the PNG figures of :func:`marketsim.plots.save_figures`.
         """
         out = Path(out_dir)
@@ -146,6 +156,14 @@ class RunResult:
         path = out / "run.json"
         path.write_text(json.dumps(self.run_info(), indent=2) + "\n", encoding="utf-8")
         written.append(path)
+        if self.state is not None:
+            path = out / "state.npz"
+            np.savez_compressed(path, **self.state)
+            written.append(path)
+        if self.levers is not None:
+            path = out / "levers.parquet"
+            self.levers.to_parquet(path)
+            written.append(path)
         if figures:
             from marketsim.plots import save_figures
 
@@ -258,7 +276,8 @@ class _NoProgress:
 
 def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         customers: int | None = None, periods: int | None = None, threads: int | None = None,
-        transactions: bool = False, progress: bool | ProgressCallback = False) -> RunResult:
+        transactions: bool = False, progress: bool | ProgressCallback = False,
+        state: bool | None = None) -> RunResult:
     """Run a scenario and return its :class:`RunResult`.
 
     Parameters
@@ -273,6 +292,8 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         with a purchase; memory grows with it).
     progress : ``True`` for a progress bar on stdout (shown only on a terminal), or a callable
         receiving (periods done, periods in the run) after each period.
+    state : keep a snapshot of the final population state (satisfaction, ties, tenure, ...
+        per customer and firm) for the relationship measures; default: when ``transactions``.
 
     Raises
     ------
@@ -311,6 +332,11 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
 
     metrics = model.metrics()
     log = model.transactions() if transactions else None
+    from marketsim.analysis import levers_frame
+    from marketsim.relationship import snapshot
+
+    keep_state = transactions if state is None else bool(state)
+    final_state = snapshot(model.population) if keep_state else None
     finished = time.perf_counter()
     periods_s = periods_done - setup_done
     customer_periods = resolved.population.customers * model.period
@@ -321,4 +347,5 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         "customer_periods_per_s": customer_periods / periods_s if periods_s > 0 else float("nan"),
     }
     return RunResult(scenario=resolved, seed=seed, metrics=metrics, transactions=log,
-                     timings=timings, threads=used_threads, state_bytes=model.state_bytes())
+                     timings=timings, threads=used_threads, state_bytes=model.state_bytes(),
+                     state=final_state, levers=levers_frame(model.firms))

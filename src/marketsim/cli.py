@@ -2,7 +2,8 @@
 
 ``marketsim run SCENARIO`` runs a scenario, shows a progress bar (on a terminal), prints the
 per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
-``runs/<scenario name>``. ``marketsim validate FILE...`` checks scenario files.
+``runs/<scenario name>`` (with ``--report``, also ``report.html``). ``marketsim report RUN_DIR``
+writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files.
 
 Errors in the input (a bad scenario, an invalid option) are printed as one clean message on
 stderr with exit status 2, never as a traceback.
@@ -56,7 +57,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="also write transactions.parquet (one row per purchase event)")
     run.add_argument("--no-figures", dest="figures", action="store_false",
                      help="do not draw the PNG figures")
+    run.add_argument("--report", action="store_true",
+                     help="also write report.html (implies --transactions; see `report`)")
     run.set_defaults(handler=_cmd_run)
+
+    report = commands.add_parser(
+        "report", help="write the HTML report of a run folder",
+        description="Write report.html (tables and figures embedded, self-contained) and its "
+                    "PNG figures for a folder written by `marketsim run --out DIR`. Brand, "
+                    "lifetime-value and relationship sections need a run with --transactions.")
+    report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="run output folder")
+    report.add_argument("--out", type=Path, metavar="DIR",
+                        help="where to write the report (default: RUN_DIR)")
+    report.set_defaults(handler=_cmd_report)
 
     validate = commands.add_parser(
         "validate", help="check scenario files",
@@ -117,9 +130,13 @@ def _cmd_run(args, console) -> int:
         f"{scenario.market.period_unit}{'s' if scenario.market.periods != 1 else ''}, "
         f"{len(scenario.firms)} firms, seed {args.seed}", highlight=False)
     result = run(scenario, seed=args.seed, threads=args.threads,
-                 transactions=args.transactions, progress=True)
+                 transactions=args.transactions or args.report, progress=True)
     console.print(_summary_table(result))
     written = result.save(out, figures=args.figures)
+    if args.report:
+        from marketsim.report import build_report
+
+        written.extend(build_report(result, out))
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
     for path in written:
         console.print(f"  {escape(str(path))}", highlight=False)
@@ -133,6 +150,18 @@ def _cmd_run(args, console) -> int:
         f"[bold]Time[/] setup {t['setup_s']:.2f} s, total {t['total_s']:.2f} s; model state "
         f"{result.state_bytes / max(result.customers, 1):,.0f} bytes per customer",
         highlight=False)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- report
+def _cmd_report(args, console) -> int:
+    from rich.markup import escape
+
+    from marketsim.report import write_report
+
+    written = write_report(args.run_dir, args.out)
+    console.print(f"[bold]Wrote[/] {escape(str(written[0]))} and {len(written) - 1} figures",
+                  highlight=False)
     return EXIT_OK
 
 

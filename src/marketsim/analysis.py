@@ -1,0 +1,234 @@
+"""Lifetime value, relationship measures, breakdowns and figures as methods of a run's result.
+
+:class:`RunAnalysis` is mixed into :class:`marketsim.api.RunResult`, so a notebook user writes
+``result.clv()``, ``result.net_promoters()``, ``result.plot.whale_curve()`` and never touches
+the command line. It reads the result's ``scenario``, ``metrics``, ``transactions``, ``state``
+(the final population snapshot, :func:`marketsim.relationship.snapshot`) and ``levers`` (the
+firms' retention levers at the end). :func:`load_run` rebuilds a result from a folder written
+by ``RunResult.save`` (what ``marketsim report`` reads).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from marketsim.errors import RunOptionError
+
+#: Retention levers kept per firm (``RunResult.levers``, ``levers.parquet``).
+LEVER_COLUMNS = ("reward_rate", "points_expiry", "personal_service", "personal_service_cost",
+                 "structural_investment", "structural_cost")
+
+
+def levers_frame(firms) -> pd.DataFrame:
+    """The retention levers of firm objects (or scenario firm specs), one row per firm."""
+    rows = {f.name: {c: float(getattr(f.retention, c)) for c in LEVER_COLUMNS} for f in firms}
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=list(LEVER_COLUMNS))
+    table.index.name = "firm"
+    return table
+
+
+class RunAnalysis:
+    """Methods shared by every run result (see the module docstring)."""
+
+    # provided by RunResult
+    scenario: object
+    metrics: pd.DataFrame
+    transactions: pd.DataFrame | None
+    state: dict | None
+    levers: pd.DataFrame | None
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def firm_names(self) -> list[str]:
+        return [f.name for f in self.scenario.firms]
+
+    @property
+    def segment_names(self) -> list[str]:
+        return [s.name for s in self.scenario.segments]
+
+    def _state(self) -> dict:
+        if getattr(self, "state", None) is None:
+            raise RunOptionError("relationship measures need the final population state: run "
+                                 "with state=True (it is kept by default with transactions=True; "
+                                 "CLI: --transactions or --report)")
+        return self.state
+
+    def _levers(self) -> pd.DataFrame:
+        levers = getattr(self, "levers", None)
+        return levers if levers is not None else levers_frame(self.scenario.firms)
+
+    def _window_periods(self, last: int | None):
+        if last is None:
+            return None
+        top = int(self.metrics["period"].max())
+        return range(max(1, top - int(last) + 1), top + 1)
+
+    # ------------------------------------------------------------------ lifetime value
+    def clv(self, periods=None) -> pd.DataFrame:
+        """Realised CLV per customer and firm (:func:`marketsim.clv.realised_clv`): margin
+        after cost of goods and rewards, reconciled with the metrics, minus the allocated cost
+        to serve, discounted at the scenario's ``market.discount_rate``."""
+        from marketsim.clv import realised_clv
+
+        unit_costs = {f.name: {c: o.unit_cost for c, o in f.offers.items()}
+                      for f in self.scenario.firms}
+        return realised_clv(self._log(), discount_rate=self.scenario.market.discount_rate,
+                            unit_costs=unit_costs, metrics=self.metrics,
+                            lapse_periods=self.scenario.market.lapse_periods, periods=periods)
+
+    def customer_equity(self, periods=None) -> pd.DataFrame:
+        """Realised customer equity per firm: sum of :meth:`clv` over its customers."""
+        from marketsim.clv import customer_equity
+
+        return customer_equity(self.clv(periods), self.firm_names)
+
+    def predicted_clv(self, *, last: int | None = None, horizon: int | None = None) -> pd.DataFrame:
+        """Predicted CLV per firm from margin per customer and retention over the last
+        ``last`` periods (default: the share-of-customer window): see
+        :func:`marketsim.clv.predicted_clv_by_firm`."""
+        from marketsim.clv import predicted_clv_by_firm
+
+        if last is None:
+            last = max(1, round(self.scenario.market.share_of_customer_window))
+        return predicted_clv_by_firm(self.metrics, self.scenario.market.discount_rate,
+                                     last=last, horizon=horizon)
+
+    def whale_curve(self, periods=None) -> pd.DataFrame:
+        """Customer-profitability curve per firm from realised CLV (:func:`marketsim.clv.whale_curve`)."""
+        from marketsim.clv import whale_curve
+
+        return whale_curve(self.clv(periods))
+
+    def rfm(self, firm: str | None = None, periods=None) -> pd.DataFrame:
+        """The RFM summary ``lifetimes`` / PyMC-Marketing take (:func:`marketsim.clv.rfm`)."""
+        from marketsim.clv import rfm
+
+        return rfm(self._log(), firm=firm, periods=periods)
+
+    # ------------------------------------------------------------------ relationships
+    def customer_pairs(self, current_only: bool = True) -> pd.DataFrame:
+        """Customer-firm pairs at the end of the run (:func:`marketsim.relationship.customer_pairs`)."""
+        from marketsim.relationship import customer_pairs
+
+        return customer_pairs(self._state(), self.firm_names, self.segment_names,
+                              current_only=current_only)
+
+    def net_promoters(self) -> pd.DataFrame:
+        """Promoters, passives, detractors and their difference per firm, with the model's
+        word-of-mouth thresholds (:func:`marketsim.relationship.net_promoters`)."""
+        from marketsim.relationship import net_promoters
+
+        b = self.scenario.behaviour
+        return net_promoters(self.customer_pairs(), self.firm_names, b.praise_threshold,
+                             b.complaint_threshold)
+
+    def satisfaction_distribution(self, **options) -> pd.DataFrame:
+        from marketsim.relationship import satisfaction_distribution
+
+        return satisfaction_distribution(self.customer_pairs(), self.firm_names, **options)
+
+    def tenure_distribution(self) -> pd.DataFrame:
+        from marketsim.relationship import tenure_distribution
+
+        return tenure_distribution(self.customer_pairs(), self.firm_names)
+
+    def tie_decomposition(self) -> pd.DataFrame:
+        from marketsim.relationship import tie_decomposition
+
+        response = pd.DataFrame(
+            {s.name: [s.tie_response.financial, s.tie_response.social, s.tie_response.structural]
+             for s in self.scenario.segments}, index=["financial", "social", "structural"]).T
+        return tie_decomposition(self.customer_pairs(), self.firm_names, response)
+
+    def satisfaction_loyalty(self, bins=None) -> pd.DataFrame:
+        from marketsim.relationship import satisfaction_loyalty
+
+        return satisfaction_loyalty(self.customer_pairs(), bins=bins)
+
+    def programme_costs(self) -> pd.DataFrame:
+        from marketsim.relationship import programme_costs
+
+        return programme_costs(self.metrics, self._levers())
+
+    def cost_to_serve(self) -> pd.DataFrame:
+        from marketsim.relationship import cost_to_serve
+
+        return cost_to_serve(self.metrics, self._levers())
+
+    def relationship_summary(self, last: int | None = None) -> pd.DataFrame:
+        """Per firm over the last ``last`` periods (default all): retention, churn (means),
+        acquisitions, defections, reactivations, lapses (sums)."""
+        m = self.metrics
+        if last is not None:
+            m = m[m["period"] > m["period"].max() - int(last)]
+        g = m.assign(firm=m["firm"].astype(str)).groupby("firm", sort=False)
+        return pd.DataFrame({
+            "retention": g["retention"].mean(), "churn": g["churn"].mean(),
+            "acquisitions": g["acquisitions"].sum(), "defections": g["defections"].sum(),
+            "reactivations": g["reactivations"].sum(), "lapses": g["lapses"].sum(),
+        }).reindex(self.firm_names)
+
+    def breakdown(self, by=("firm", "status")) -> pd.DataFrame:
+        """Relationship measures by firm, segment and/or customer status (state snapshot);
+        ``by="category"`` or ``"period"`` use the log and the metrics table instead."""
+        from marketsim.relationship import breakdown, category_breakdown
+
+        keys = [by] if isinstance(by, str) else list(by)
+        if "category" in keys:
+            return category_breakdown(self._log())
+        if "period" in keys:
+            return self.metrics.set_index(["period", "firm"])
+        return breakdown(self.customer_pairs(), by=keys)
+
+    def segment_sales(self, periods=None) -> pd.DataFrame:
+        """Buyers, purchases, units, revenue per segment and firm (log joined with segments)."""
+        from marketsim.relationship import segment_breakdown
+
+        return segment_breakdown(self._log(), self._state()["segment"], self.segment_names,
+                                 periods=periods)
+
+    # ------------------------------------------------------------------ figures
+    @property
+    def plot(self):
+        """Figures of this run: ``result.plot.whale_curve()`` etc. (:class:`marketsim.plots.RunPlots`)."""
+        from marketsim.plots import RunPlots
+
+        return RunPlots(self)
+
+
+def load_run(run_dir: str | Path):
+    """A :class:`~marketsim.api.RunResult` from a folder written by ``RunResult.save``."""
+    from marketsim.api import RunResult
+    from marketsim.scenario import load_scenario
+
+    folder = Path(run_dir)
+    if not folder.is_dir():
+        raise RunOptionError(f"{folder}: no such run folder")
+    needed = [folder / "metrics.parquet", folder / "scenario.toml"]
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        raise RunOptionError(f"{folder}: not a run folder (missing {', '.join(missing)}); write "
+                             "one with `marketsim run --out DIR`")
+    scenario = load_scenario(folder / "scenario.toml")
+    metrics = pd.read_parquet(folder / "metrics.parquet")
+    info = {}
+    if (folder / "run.json").is_file():
+        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    transactions = None
+    if (folder / "transactions.parquet").is_file():
+        transactions = pd.read_parquet(folder / "transactions.parquet")
+    state = None
+    if (folder / "state.npz").is_file():
+        with np.load(folder / "state.npz") as data:
+            state = {name: data[name] for name in data.files}
+    levers = None
+    if (folder / "levers.parquet").is_file():
+        levers = pd.read_parquet(folder / "levers.parquet")
+    return RunResult(scenario=scenario, seed=int(info.get("seed", 0)), metrics=metrics,
+                     transactions=transactions, timings=info.get("timings") or {},
+                     threads=int(info.get("threads", 1)),
+                     state_bytes=int(info.get("state_bytes", 0)), state=state, levers=levers)
