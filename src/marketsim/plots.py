@@ -340,10 +340,10 @@ def plot_tie_decomposition(ties: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 #: Measures shown in the Dirichlet table figure: column stem, header, percent?
-_DIRICHLET_ROWS = (("market_share", "Market share", True), ("penetration", "Penetration b", True),
-                   ("purchase_frequency", "Purchases per buyer w", False),
-                   ("scr", "Share of category req.", True),
-                   ("sole_buyer_share", "Sole buyers", True), ("repeat_rate", "Repeat rate", True))
+_DIRICHLET_ROWS = (("market_share", "Market\nshare", True), ("penetration", "Penetration\nb", True),
+                   ("purchase_frequency", "Purchases\nper buyer w", False),
+                   ("scr", "Share of\ncategory req.", True),
+                   ("sole_buyer_share", "Sole\nbuyers", True), ("repeat_rate", "Repeat\nrate", True))
 
 
 def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -354,7 +354,10 @@ def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Ax
     reads as penetration and frequency falling down the table.
     """
     with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
+        if ax is None:  # as tall as the table needs
+            figure = Figure(layout="constrained",
+                            figsize=(11.0, 1.3 + 0.5 * (len(comparison) + 2)))
+            ax = figure.subplots()
         table = comparison.sort_values("market_share_observed", ascending=False)
         header = ["Brand"] + [label for _, label, _ in _DIRICHLET_ROWS]
 
@@ -376,6 +379,7 @@ def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Ax
         for (r, _c), cell in drawn.get_celld().items():
             cell.set_edgecolor("#dddddd")
             if r == 0:
+                cell.set_height(2 * cell.get_height())
                 cell.set_text_props(weight="bold")
                 cell.set_facecolor("#f2f2f2")
         ax.set_title("Brand performance: observed / NBD-Dirichlet")
