@@ -17,7 +17,7 @@ from marketsim import run
 from marketsim.analysis import load_run
 from marketsim.cli import main
 from marketsim.errors import RunOptionError
-from marketsim.report import REPORT_NAME, build_report, report_images
+from marketsim.report import REPORT_NAME, report_images
 from tests.helpers import market_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +117,7 @@ def test_run_with_report_writes_everything_in_one_go(tmp_path, capsys):
 def test_report_without_transactions_says_what_is_missing(tmp_path):
     bare = run(market_dict(customers=1000, periods=4), seed=1)
     assert bare.state is None and bare.transactions is None
-    written = build_report(bare, tmp_path)
+    written = bare.report(tmp_path)
     text = written[0].read_text(encoding="utf-8")
     assert "Needs the transaction log" in text and "need the state snapshot" in text
     check_report(tmp_path, figures={"share_vs_share_of_customer.png", "market_share.png",
@@ -197,3 +197,20 @@ def test_relationship_methods_need_the_state():
         bare.net_promoters()
     kept = run(market_dict(customers=500, periods=2), seed=1, state=True)
     assert len(kept.net_promoters()) == 3
+
+
+def test_programme_returns_from_paired_runs():
+    from marketsim.programmes import programme_returns
+
+    data = programme_market(customers=2000, periods=8)
+    table = programme_returns(data, "firm0", seed=2)
+    assert list(table.index) == ["reward points", "personal service", "structural investment"]
+    baseline = run(data, seed=2).metrics.query("firm == 'firm0'")
+    assert table["profit_with"].tolist() == pytest.approx([baseline["profit"].sum()] * 3)
+    # switching reward points off removes exactly their booked cost
+    assert table.loc["reward points", "cost"] > 0
+    assert table.loc["reward points", "incremental_profit"] == pytest.approx(
+        table.loc["reward points", "profit_with"] - table.loc["reward points", "profit_without"])
+    assert programme_returns(data, "firm1", seed=2).empty  # no programme, nothing to measure
+    with pytest.raises(KeyError, match="no firm named"):
+        programme_returns(data, "nobody")

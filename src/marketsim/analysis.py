@@ -192,6 +192,13 @@ class RunAnalysis:
                                  periods=periods)
 
     # ------------------------------------------------------------------ figures
+    def report(self, out_dir: str | Path) -> list[Path]:
+        """Write the HTML report (``report.html`` and its PNGs) into ``out_dir``: see
+        :func:`marketsim.report.build_report`. Returns the paths written."""
+        from marketsim.report import build_report
+
+        return build_report(self, out_dir)
+
     @property
     def plot(self):
         """Figures of this run: ``result.plot.whale_curve()`` etc. (:class:`marketsim.plots.RunPlots`)."""

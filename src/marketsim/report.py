@@ -179,7 +179,9 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
         page.table(result.tie_decomposition(), "Mean tie levels and switching-cost terms of "
                    "current customers.")
         page.figure("tie_decomposition.png", result.plot.tie_decomposition)
-    page.table(result.programme_costs(), "Retention programmes: cost over the run.",
+    page.table(result.programme_costs(), "Retention programmes: cost over the run. Their "
+               "return needs paired runs with and without each programme: "
+               "marketsim.programmes.programme_returns(scenario, firm, seed=...).",
                percent=("cost_share_of_revenue",))
     page.table(result.cost_to_serve(), "Cost to serve by firm and relationship type.")
 
