@@ -136,7 +136,7 @@ def _cmd_run(args, console) -> int:
     if args.report:
         from marketsim.report import build_report
 
-        written.extend(build_report(result, out))
+        written = list(dict.fromkeys([*written, *build_report(result, out)]))  # PNGs redrawn
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
     for path in written:
         console.print(f"  {escape(str(path))}", highlight=False)

@@ -196,8 +196,8 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
             _subtitle(ax, explanation)
         ax.set_xlabel("Period")
         ax.set_ylabel(title)
-        if column in _FRACTIONS:
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        if column in _FRACTIONS:  # decimals as the range needs (99.2%, 99.4%, ...)
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
             low, high = ax.get_ylim()
             low = max(0.0, low)
             high = min(high, 1.0 + 0.015 * (1.0 - low))  # room for a line at 100%, no more
@@ -356,7 +356,7 @@ def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Ax
     with mpl.rc_context(SLIDE_STYLE):
         if ax is None:  # as tall as the table needs
             figure = Figure(layout="constrained",
-                            figsize=(11.0, 1.3 + 0.5 * (len(comparison) + 2)))
+                            figsize=(11.0, 1.4 + 0.45 * (len(comparison) + 2)))
             ax = figure.subplots()
         table = comparison.sort_values("market_share_observed", ascending=False)
         header = ["Brand"] + [label for _, label, _ in _DIRICHLET_ROWS]
@@ -372,14 +372,13 @@ def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Ax
                 f"{fmt(row[f'{m}_observed'], pct)} / {fmt(row[f'{m}_dirichlet'], pct)}"
                 for m, _, pct in _DIRICHLET_ROWS])
         ax.axis("off")
-        drawn = ax.table(cellText=cells, colLabels=header, loc="upper center", cellLoc="center")
+        drawn = ax.table(cellText=cells, colLabels=header, cellLoc="center",
+                         bbox=[0.0, 0.0, 1.0, 1.0])  # fills the axes: header + one row a brand
         drawn.auto_set_font_size(False)
         drawn.set_fontsize(12)
-        drawn.scale(1.0, 2.0)
         for (r, _c), cell in drawn.get_celld().items():
             cell.set_edgecolor("#dddddd")
             if r == 0:
-                cell.set_height(2 * cell.get_height())
                 cell.set_text_props(weight="bold")
                 cell.set_facecolor("#f2f2f2")
         ax.set_title("Brand performance: observed / NBD-Dirichlet")
@@ -389,24 +388,33 @@ def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Ax
 
 
 def plot_clv_distribution(clv: pd.DataFrame, firms: list[str], ax: Axes | None = None,
-                          bins: int = 40) -> Axes:
-    """Distribution of realised CLV per customer, one outline histogram per firm."""
+                          bins: int = 40, clip: float = 0.99) -> Axes:
+    """Distribution of realised CLV per customer, one outline histogram per firm; the x axis
+    stops at the ``clip`` quantile of all customers (CLV is very skewed), and the customers
+    beyond it are counted in the last bin."""
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else _new_axes()
         colours = _palette(firms)
         values = clv["clv"].to_numpy(float)
         values = values[np.isfinite(values)]
-        edges = np.histogram_bin_edges(values if len(values) else [0.0, 1.0], bins=bins)
+        if len(values):
+            low, high = float(values.min()), float(np.quantile(values, clip))
+        else:
+            low, high = 0.0, 1.0
+        if high <= low:
+            high = low + 1.0
+        edges = np.linspace(low, high, bins + 1)
         for name in firms:
             v = clv.loc[clv["firm"] == name, "clv"].to_numpy(float)
             if len(v):
-                ax.hist(v, bins=edges, histtype="step", linewidth=2.2, color=colours[name],
-                        label=f"{name} (median {np.median(v):,.1f})")
+                ax.hist(np.clip(v, low, high), bins=edges, histtype="step", linewidth=2.2,
+                        color=colours[name], label=f"{name} (median {np.median(v):,.1f})")
         ax.axvline(0.0, color="#888888", linewidth=1.0, zorder=1)
         ax.set_xlabel("Realised lifetime value per customer (discounted margin)")
         ax.set_ylabel("Customers")
         ax.set_title("Customer lifetime value")
-        _subtitle(ax, "Net present value of the margin each customer produced in the run")
+        _subtitle(ax, f"Net present value of the margin each customer produced in the run; "
+                      f"the last bin holds the top {100 * (1 - clip):.0f}%")
         _firm_legend(ax)
         return ax
 

@@ -33,7 +33,7 @@ table.data th, table.data td { border-bottom: 1px solid #ddd; padding: 4px 10px;
      text-align: right; } table.data th { background: #f2f2f2; }
 table.data td:first-child, table.data th:first-child { text-align: left; }
 figure { margin: 1.2em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
-figcaption { color: #555; font-size: 0.9em; }
+figcaption { color: #555; font-size: 0.9em; } .scroll { overflow-x: auto; }
 """
 
 
@@ -62,7 +62,8 @@ class _Page:
                 shown[column] = values.map(lambda v: "-" if pd.isna(v) else f"{v:,.{decimals}f}")
         if caption:
             self.parts.append(f'<p class="note">{html.escape(caption)}</p>')
-        self.parts.append(shown.to_html(classes="data", border=0, escape=True))
+        self.parts.append('<div class="scroll">' + shown.to_html(classes="data", border=0,
+                                                                 escape=True) + "</div>")
 
     def figure(self, name: str, draw, caption: str = "") -> None:
         """Draw with ``draw()`` (returns axes), save ``name`` beside the page, embed it."""
@@ -179,11 +180,11 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
         page.table(result.tie_decomposition(), "Mean tie levels and switching-cost terms of "
                    "current customers.")
         page.figure("tie_decomposition.png", result.plot.tie_decomposition)
-    page.table(result.programme_costs(), "Retention programmes: cost over the run. Their "
+    page.table(result.programme_costs().set_index(["firm", "programme"]), "Retention programmes: cost over the run. Their "
                "return needs paired runs with and without each programme: "
                "marketsim.programmes.programme_returns(scenario, firm, seed=...).",
                percent=("cost_share_of_revenue",))
-    page.table(result.cost_to_serve(), "Cost to serve by firm and relationship type.")
+    page.table(result.cost_to_serve().set_index(["firm", "relationship_type"]), "Cost to serve by firm and relationship type.")
 
     # --------------------------------------------------------------- breakdowns
     page.heading("Breakdowns")
