@@ -220,7 +220,7 @@ def _top_share(values: pd.Series, top: float = 0.2) -> float:
     total = v.sum()
     if len(v) == 0 or total == 0:
         return float("nan")
-    k = max(1, int(math.ceil(top * len(v))))
+    k = max(1, math.ceil(top * len(v)))
     return float(v[:k].sum() / total)
 
 

@@ -67,14 +67,10 @@ class _Page:
 
     def figure(self, name: str, draw, caption: str = "") -> None:
         """Draw with ``draw()`` (returns axes), save ``name`` beside the page, embed it."""
-        try:
-            with mpl.rc_context(SLIDE_STYLE):
-                ax = draw()
-                buffer = io.BytesIO()
-                ax.figure.savefig(buffer, format="png")
-        except Exception as exc:  # a figure that cannot be drawn must not lose the report
-            self.text(f"Figure {name} could not be drawn: {exc}", "note")
-            return
+        with mpl.rc_context(SLIDE_STYLE):
+            ax = draw()
+            buffer = io.BytesIO()
+            ax.figure.savefig(buffer, format="png")
         data = buffer.getvalue()
         path = self.out / name
         path.write_bytes(data)
