@@ -74,11 +74,19 @@ class RunAnalysis:
         to serve, discounted at the scenario's ``market.discount_rate``."""
         from marketsim.clv import realised_clv
 
-        unit_costs = {f.name: {c: o.unit_cost for c, o in f.offers.items()}
-                      for f in self.scenario.firms}
-        return realised_clv(self._log(), discount_rate=self.scenario.market.discount_rate,
-                            unit_costs=unit_costs, metrics=self.metrics,
-                            lapse_periods=self.scenario.market.lapse_periods, periods=periods)
+        log = self._log()
+        # computed once per window (the report asks for it several times); a copy is returned
+        key = (id(log), id(self.metrics), None if periods is None else tuple(periods))
+        cache = self.__dict__.setdefault("_clv_cache", {})
+        if key not in cache:
+            unit_costs = {f.name: {c: o.unit_cost for c, o in f.offers.items()}
+                          for f in self.scenario.firms}
+            cache.clear()
+            cache[key] = realised_clv(log, discount_rate=self.scenario.market.discount_rate,
+                                      unit_costs=unit_costs, metrics=self.metrics,
+                                      lapse_periods=self.scenario.market.lapse_periods,
+                                      periods=periods)
+        return cache[key].copy()
 
     def customer_equity(self, periods=None) -> pd.DataFrame:
         """Realised customer equity per firm: sum of :meth:`clv` over its customers."""

@@ -94,34 +94,48 @@ def margin_log(transactions: pd.DataFrame, *, unit_costs: Mapping | None = None,
     is ``reward_rates[firm] * revenue`` (0 when not given).
     """
     log = transactions.copy()
-    firms = log["firm"].astype(str).to_numpy()
-    categories = log["category"].astype(str).to_numpy()
+    firm_codes, firm_names = _codes(log["firm"])
+    category_codes, category_names = _codes(log["category"])
     units = log["units"].to_numpy(np.float64)
     revenue = log["revenue"].to_numpy(np.float64)
-    unit_costs = unit_costs or {}
-    lookup = {(f, c): float(cost) for f, per in unit_costs.items() for c, cost in per.items()}
-    unit_cost = np.array([lookup.get(pair, 0.0) for pair in zip(firms, categories)])
-    goods = units * unit_cost
-    if reward_rates:
-        reward = revenue * np.array([float(reward_rates.get(f, 0.0)) for f in firms])
-    else:
-        reward = np.zeros(len(log))
+    cost_matrix = np.zeros((len(firm_names) + 1, len(category_names) + 1))
+    for f, firm in enumerate(firm_names):
+        for c, category in enumerate(category_names):
+            cost_matrix[f, c] = float((unit_costs or {}).get(firm, {}).get(category, 0.0))
+    goods = units * cost_matrix[firm_codes, category_codes]
+    rates = np.array([float((reward_rates or {}).get(f, 0.0)) for f in firm_names] + [0.0])
+    reward = revenue * rates[firm_codes]
     if metrics is not None and len(log):
-        key = pd.MultiIndex.from_arrays([log["period"].to_numpy(np.int64), firms])
-        totals = metrics.assign(firm=metrics["firm"].astype(str)).set_index(["period", "firm"])
-        row = pd.DataFrame({"goods": goods, "revenue": revenue}, index=key)
-        sums = row.groupby(level=[0, 1]).sum()
-        target = totals.reindex(sums.index)
-        goods_scale = _safe_ratio(target["cost_of_goods"].to_numpy(float), sums["goods"].to_numpy())
-        reward_ratio = _safe_ratio(target["reward_cost"].to_numpy(float), sums["revenue"].to_numpy())
-        scale = pd.Series(goods_scale, index=sums.index).reindex(key).to_numpy()
-        rate = pd.Series(reward_ratio, index=sums.index).reindex(key).to_numpy()
+        periods = log["period"].to_numpy(np.int64)
+        first, n_firms = int(periods.min()), len(firm_names)
+        slots = (int(periods.max()) - first + 1) * n_firms
+        key = (periods - first) * n_firms + firm_codes
+        goods_sum = np.bincount(key, weights=goods, minlength=slots)
+        revenue_sum = np.bincount(key, weights=revenue, minlength=slots)
+        target_goods = np.full(slots, np.nan)
+        target_reward = np.full(slots, np.nan)
+        position = {name: f for f, name in enumerate(firm_names)}
+        m_firm = np.array([position.get(str(f), -1) for f in metrics["firm"]])
+        m_period = metrics["period"].to_numpy(np.int64) - first
+        ok = (m_firm >= 0) & (m_period >= 0) & (m_period * n_firms + m_firm < slots)
+        m_slot = m_period[ok] * n_firms + m_firm[ok]
+        target_goods[m_slot] = metrics["cost_of_goods"].to_numpy(float)[ok]
+        target_reward[m_slot] = metrics["reward_cost"].to_numpy(float)[ok]
+        scale = _safe_ratio(target_goods, goods_sum)[key]
+        rate = _safe_ratio(target_reward, revenue_sum)[key]
         goods = np.where(np.isfinite(scale), goods * scale, goods)
         reward = np.where(np.isfinite(rate), revenue * rate, reward)
     log["cost_of_goods"] = goods
     log["reward_cost"] = reward
     log["margin"] = revenue - goods - reward
     return log
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and names of a (categorical or plain) column."""
+    categorical = column.astype("category") if not isinstance(column.dtype, pd.CategoricalDtype) else column
+    names = [str(c) for c in categorical.cat.categories]
+    return categorical.cat.codes.to_numpy(np.int64), names
 
 
 def _safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
