@@ -176,8 +176,9 @@ def plot_main_effects(results: pd.DataFrame, output: str, factor: str, ax: Axes 
         effects = main_effects(results, output)
         effects = effects[effects["factor"] == factor]
         colours = _firm_colours(results)
-        for firm, group in effects.groupby("firm", sort=False):
-            if firms is not None and firm not in firms:
+        for firm in colours:
+            group = effects[effects["firm"] == firm]
+            if group.empty or (firms is not None and firm not in firms):
                 continue
             group = group.sort_values("level", key=_sort_key)
             x = _positions(group["level"])
@@ -187,7 +188,7 @@ def plot_main_effects(results: pd.DataFrame, output: str, factor: str, ax: Axes 
             _label_ticks(ax, group["level"])
         ax.set_xlabel(factor)
         ax.set_ylabel(output)
-        ax.set_title(f"Main effect of {_short(factor)} on {output}")
+        ax.set_title(f"{_short(factor)}", fontsize=14)
         ax.legend(loc="best")
     return ax
 
@@ -293,6 +294,8 @@ def save_sweep_figures(results: pd.DataFrame, out_dir: str | Path, firm: str,
                 axes = figure.subplots(1, len(varying), squeeze=False)[0]
                 for ax, factor in zip(axes, varying):
                     plot_main_effects(results, output, factor, ax=ax)
+                figure.suptitle(f"Main effects on {output} (mean and 95% interval over runs)",
+                                fontsize=16, fontweight="bold")
                 figures[f"main_effects_{output}.png"] = figure
                 figure = Figure(layout="constrained")
                 plot_tornado(results, output, firm, ax=figure.add_subplot())

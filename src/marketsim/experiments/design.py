@@ -455,7 +455,7 @@ def _distinct_parts(labels: list[str]) -> dict[str, str]:
     shared = {i for i in range(min(map(len, split))) if len({parts[i] for parts in split}) == 1}
     shortened = {}
     for label, parts in zip(labels, split):
-        kept = [p for i, p in enumerate(parts) if i not in shared or len(parts) != len(split[0])]
+        kept = [p for i, p in enumerate(parts) if i not in shared]
         shortened[label] = ".".join(kept) or label
     if len(set(shortened.values())) < len(labels):
         return {label: label for label in labels}

@@ -103,11 +103,12 @@ def _locate(data: dict, path: str) -> tuple[Any, str | int, str]:
             free = walked.rsplit(".", 1)[-1] in FREE_KEYS
             if token not in node and not (free and last):
                 keys = list(node)
-                close = difflib.get_close_matches(token, keys, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = _nearest(path, data)
+                if not hint:
+                    close = difflib.get_close_matches(token, keys, n=1)
+                    hint = f" (did you mean '{close[0]}'?)" if close else ""
                 listed = f"; allowed here: {', '.join(keys)}" if keys else ""
-                raise PathError(f"'{path}': {here} has no field '{token}'{hint}{listed}"
-                                f"{_nearest(path, data) if not hint else ''}")
+                raise PathError(f"'{path}': {here} has no field '{token}'{hint}{listed}")
             key, consumed = token, 1
             label = f"{walked}.{token}" if walked else token
         else:
