@@ -236,7 +236,9 @@ def plot_tornado(results: pd.DataFrame, output: str, firm: str, ax: Axes | None 
         ax.set_yticks(y, [_short(f) for f in table["factor"]])
         ax.set_xlabel(f"{output} ({firm}), mean at the lowest and highest level")
         ax.set_title(f"Sensitivity of {output} ({firm})")
+        ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#dddddd")
+        ax.margins(x=0.08, y=0.1)
     return ax
 
 

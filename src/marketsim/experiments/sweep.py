@@ -27,10 +27,11 @@ from marketsim.experiments.executors import SerialExecutor, Task, make_executor
 from marketsim.experiments.store import ResultsStore, count_events, host
 
 #: Rough single-core speed of the engine for ``--dry-run`` estimates (customer-periods per
-#: second at 1e4 customers, default scenario, measured on the project's 2-core machine) and
-#: the per-run overhead outside the period loop.
-ESTIMATE_CUSTOMER_PERIODS_PER_S = 1.5e6
-ESTIMATE_OVERHEAD_S = 0.03
+#: second: the default scenario at 10,000 customers x 52 periods took 0.45 s on one thread of
+#: the project's 2-core machine) and the per-run overhead outside the period loop (about
+#: 15 ms measured by benchmarks/test_sweep_throughput.py).
+ESTIMATE_CUSTOMER_PERIODS_PER_S = 1.0e6
+ESTIMATE_OVERHEAD_S = 0.015
 
 
 @dataclass
