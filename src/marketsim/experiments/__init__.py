@@ -10,7 +10,12 @@
 See ``docs/experiments.md``.
 """
 
-from marketsim.experiments.design import Experiment, ExperimentError, load_experiment, parse_experiment
+from marketsim.experiments.design import (
+           Experiment,
+           ExperimentError,
+           load_experiment,
+           parse_experiment,
+)
 from marketsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
 from marketsim.experiments.sweep import SweepReport, run_sweep
 
