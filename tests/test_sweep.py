@@ -143,6 +143,13 @@ def test_a_second_sweep_into_the_same_folder_needs_resume(grid):
                       figures=False)
     assert (again.done, again.skipped) == (0, 16)
     pd.testing.assert_frame_equal(again.results, report.results)
+    # Two sweeps at once in one folder: the second is refused.
+    lock = ResultsStore(report.out).lock()
+    try:
+        with pytest.raises(RunOptionError, match="another sweep is running in this folder"):
+            run_sweep(experiment, report.out, executor=SerialExecutor(), resume=True)
+    finally:
+        lock.close()
 
 
 @register_strategy("test_exploding")

@@ -45,9 +45,27 @@ class ResultsStore:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise RunOptionError(f"{self.root}: cannot create output folder ({exc.strerror})") from None
-        # Temporary files of runs interrupted while being written: never finished, drop them.
-        for partial in self.runs_dir.glob(".*.tmp"):
+
+    def remove_partial_files(self) -> None:
+        """Drop temporary files of runs interrupted while being written (never finished)."""
+        for partial in [*self.runs_dir.glob(".*.tmp"), *self.root.glob(".*.tmp")]:
             partial.unlink(missing_ok=True)
+
+    def lock(self):
+        """Hold ``.lock`` in the folder while a sweep runs in it (a second sweep into the same
+        folder is refused). The operating system releases it when the process ends, even by
+        ``kill -9``, so a killed sweep never leaves a stale lock."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no lock
+            return None
+        handle = open(self.root / ".lock", "w")  # noqa: SIM115 - held until release
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            raise RunOptionError(f"{self.root}: another sweep is running in this folder") from None
+        return handle
 
     # ------------------------------------------------------------------ runs
     def run_path(self, key: str) -> Path:

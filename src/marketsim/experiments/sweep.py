@@ -103,6 +103,16 @@ def run_sweep(experiment: Experiment, out: str | Path, *, executor=None, resume:
             f"{store.root}: already holds a sweep ({len(store.finished_keys())} finished runs); "
             "pass --resume (resume=True) to continue it, or choose another --out")
     store.create()
+    lock = store.lock()
+    try:
+        return _sweep(experiment, store, executor, figures, progress, on_outcome, started)
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+def _sweep(experiment, store, executor, figures, progress, on_outcome, started) -> SweepReport:
+    store.remove_partial_files()
     if experiment.text:
         store.write_text(experiment.text, "experiment.toml")
     store.write_table(experiment.design_frame(), "design.csv")
