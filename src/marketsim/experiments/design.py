@@ -49,7 +49,7 @@ import itertools
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -227,16 +227,18 @@ class RunSpec:
     seed: int
     scenario: Scenario
     code_version: str
-    key: str = field(init=False)
-
-    def __post_init__(self):
-        self.key = run_key(self.scenario, self.seed, self.code_version)
+    key: str
 
 
-def run_key(scenario: Scenario, seed: int, code_version: str) -> str:
-    """Content hash of (resolved scenario, seed, code version): the run's file name."""
-    payload = json.dumps({"scenario": scenario.model_dump(mode="json"), "seed": int(seed),
-                          "code": code_version}, sort_keys=True, separators=(",", ":"))
+def _scenario_json(scenario: Scenario) -> str:
+    return json.dumps(scenario.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def run_key(scenario: Scenario | str, seed: int, code_version: str) -> str:
+    """Content hash of (resolved scenario, seed, code version): the run's file name.
+    ``scenario`` may be given as its canonical JSON (to hash many seeds of one scenario)."""
+    text = scenario if isinstance(scenario, str) else _scenario_json(scenario)
+    payload = f'{{"code":{json.dumps(code_version)},"scenario":{text},"seed":{int(seed)}}}'
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
@@ -423,9 +425,13 @@ class Experiment:
     def runs(self) -> list[RunSpec]:
         """Every run of the sweep, point by point, replication by replication."""
         version = code_version()
-        return [RunSpec(point=i, replication=r, seed=seed, scenario=scenario, code_version=version)
-                for i, scenario in enumerate(self.scenarios)
-                for r, seed in enumerate(self.seeds(i))]
+        runs = []
+        for i, scenario in enumerate(self.scenarios):
+            text = _scenario_json(scenario)
+            runs.extend(RunSpec(point=i, replication=r, seed=seed, scenario=scenario,
+                                code_version=version, key=run_key(text, seed, version))
+                        for r, seed in enumerate(self.seeds(i)))
+        return runs
 
     def design_frame(self):
         """One row per design point: point number, label and factor values."""
