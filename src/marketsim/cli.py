@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                     "if any file is invalid.")
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files")
     validate.set_defaults(handler=_cmd_validate)
+
+    from marketsim.experiments.command import add_sweep_command
+
+    add_sweep_command(commands)  # marketsim sweep EXPERIMENT (docs/experiments.md)
     return parser
 
 
