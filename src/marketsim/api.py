@@ -61,6 +61,8 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     threads: int = 1
     state_bytes: int = 0
+    customer_segments: Any = None          # (N,) segment index of each customer (with the log)
+    segment_retention: pd.DataFrame | None = None  # held and lost per period, firm, segment
 
     @property
     def customers(self) -> int:
@@ -102,6 +104,13 @@ class RunResult:
         return dirichlet_comparison(self._log(), self.customers, category=category,
                                     periods=periods, **options)
 
+    def segment_metrics(self) -> pd.DataFrame:
+        """Per period, firm and segment: customers held, defections, churn, buyers, units,
+        revenue, share of customer: see :func:`marketsim.segments.segment_metrics`."""
+        from marketsim.segments import segment_metrics
+
+        return segment_metrics(self)
+
     def run_info(self) -> dict[str, Any]:
         """The facts ``run.json`` records: options, versions, timings, memory."""
         return {
@@ -120,7 +129,8 @@ class RunResult:
     def save(self, out_dir: str | Path, *, figures: bool = True) -> list[Path]:
         """Write the run to ``out_dir`` (created if needed) and return the paths written.
 
-        ``metrics.parquet``; ``transactions.parquet`` when the log was recorded;
+        ``metrics.parquet``; ``transactions.parquet`` and ``segments.parquet`` (metrics by
+        segment, :func:`marketsim.segments.segment_metrics`) when the log was recorded;
         ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
         numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
         and, unless ``figures=False``, the PNG figures of :func:`marketsim.plots.save_figures`.
@@ -139,6 +149,10 @@ class RunResult:
         if self.transactions is not None:
             path = out / "transactions.parquet"
             self.transactions.to_parquet(path, index=False)
+            written.append(path)
+        if self.segment_retention is not None:
+            path = out / "segments.parquet"
+            self.segment_metrics().to_parquet(path, index=False)
             written.append(path)
         path = out / "scenario.toml"
         path.write_text(self.scenario.to_toml(), encoding="utf-8")
@@ -280,6 +294,7 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     RunOptionError : the seed or thread count is invalid.
     """
     from marketsim.market import MarketModel
+    from marketsim.segments import SegmentTracker
 
     started = time.perf_counter()
     resolved = resolve_scenario(scenario)
@@ -302,9 +317,16 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         used_threads = numba.get_num_threads()
         with reporter:
             model = MarketModel(resolved, seed, record_transactions=transactions)
+            tracker = SegmentTracker(model) if transactions else None
             setup_done = time.perf_counter()
             reporter.started()
-            model.run(on_period=lambda period: reporter(period, total_periods))
+
+            def on_period(period: int) -> None:
+                if tracker is not None:
+                    tracker(model)
+                reporter(period, total_periods)
+
+            model.run(on_period=on_period)
             periods_done = time.perf_counter()
     finally:
         numba.set_num_threads(previous_threads)
@@ -320,5 +342,10 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         "total_s": finished - started,
         "customer_periods_per_s": customer_periods / periods_s if periods_s > 0 else float("nan"),
     }
-    return RunResult(scenario=resolved, seed=seed, metrics=metrics, transactions=log,
-                     timings=timings, threads=used_threads, state_bytes=model.state_bytes())
+    result = RunResult(scenario=resolved, seed=seed, metrics=metrics, transactions=log,
+                       timings=timings, threads=used_threads, state_bytes=model.state_bytes())
+    if tracker is not None:
+        result.customer_segments = tracker.segment
+        result.segment_retention = tracker.frame([f.name for f in model.firms],
+                                                 [s.name for s in resolved.segments])
+    return result
