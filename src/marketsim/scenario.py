@@ -356,6 +356,14 @@ class Scenario(_Strict):
                 if cat not in category_names:
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
                                     f"{_suggest(cat, category_names)} (categories: {', '.join(category_names)})")
+        from marketsim.strategies import available_strategies
+
+        strategies = available_strategies()
+        for f_index, firm in enumerate(self.firms):
+            if firm.strategy not in strategies:
+                problems.append(f"firms[{f_index}].strategy: unknown strategy '{firm.strategy}'"
+                                f"{_suggest(firm.strategy, strategies)} (registered: "
+                                f"{', '.join(strategies)})")
         total_initial = sum(f.initial_share for f in self.firms)
         if total_initial > 1.0 + 1e-6:
             problems.append(f"firms: initial_share must sum to at most 1 (got {total_initial:g})")
@@ -383,7 +391,7 @@ class Scenario(_Strict):
 
     def to_toml(self) -> str:
         """The resolved scenario (every default filled in) as TOML text."""
-        return tomli_w.dumps(self.model_dump(mode="json"))
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
 
 
 def _suggest(word: str, choices) -> str:
