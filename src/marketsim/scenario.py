@@ -174,8 +174,8 @@ class BuyingCentre(_Strict):
     @model_validator(mode="after")
     def _some_member_counts(self):
         if sum(getattr(self, role).weight for role in ROLES) <= 0.0:
-            raise ValueError("member weights: at least one of user, influencer, decider, buyer "
-                             "must have weight > 0")
+            raise ValueError("at least one member (user, influencer, decider, buyer) must "
+                             "have weight > 0")
         return self
 
 
@@ -461,11 +461,10 @@ def _describe_error(error: dict) -> str:
             return message
         # A model's own check may list several problems joined by "; ", each starting with a
         # field path relative to the model: one path-qualified problem each.
-        parts = []
-        for part in message.split("; "):
-            relative = _LEADING_PATH.match(part)
-            parts.append(f"{where}.{part}" if relative else f"{where}: {part}")
-        return "; ".join(parts)
+        parts = message.split("; ")
+        if all(_LEADING_PATH.match(part) for part in parts):
+            return "; ".join(f"{where}.{part}" for part in parts)
+        return f"{where}: {message}"
     message = error["msg"]
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         message = "must be a table (key = value pairs)"
@@ -492,10 +491,11 @@ def parse_scenario(data: dict, *, source: str = "<dict>", text: str | None = Non
         flat = []
         for error in exc.errors():
             problem = _describe_error(error)
-            if error["type"] == "value_error":
+            parts = problem.split("; ")
+            if error["type"] == "value_error" and all(_LEADING_PATH.match(p) for p in parts):
                 # The scenario-wide and per-model checks list several problems joined by
                 # "; ", each with its own field path: one line each.
-                flat.extend(problem.split("; "))
+                flat.extend(parts)
             else:
                 flat.append(problem)
         if text is not None:
@@ -521,7 +521,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 # ---------------------------------------------------------------------------- line numbers
-_LEADING_PATH = re.compile(r"^([A-Za-z_][\w-]*(?:\[\d+\]|\.[A-Za-z_][\w-]*)*): ")
+#: A problem's leading field path, ``firms[0].offers.current account.price: ...`` (names may
+#: hold spaces, as category names do).
+_LEADING_PATH = re.compile(r"^([A-Za-z_][^:;\[\].]*(?:\[\d+\]|\.[^:;\[\].]+)*): ")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
                   r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
@@ -577,7 +579,7 @@ def key_lines(text: str) -> dict[tuple, int]:
 
 def _parse_path(text: str) -> tuple:
     path: tuple = ()
-    for name, index in re.findall(r"([A-Za-z_][\w-]*)|\[(\d+)\]", text):
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
         path += (int(index),) if index else (name,)
     return path
 

@@ -56,8 +56,8 @@ def variable_problems(basis: str | None, variables: dict, kind: str) -> list[str
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(f"variables.{name}: not a {basis} variable{hint}; allowed: "
-                            f"{', '.join(allowed)}")
+            problems.append(f"variables.{name}: not a {basis} variable{hint} (allowed: "
+                            f"{', '.join(allowed)})")
     return problems
 
 
