@@ -143,7 +143,7 @@ def test_business_segment_errors(tmp_path):
     message = str(caught.value)
     assert "segments[0].buying_centre.rule: must be 'weighted_mean' or 'decider_veto'" in message
     assert "segments[1].buying_centre: required when kind = \"business\"" in message
-    assert "segments[2].basis: 'firmographic' describes organisations" in message
+    assert "segments[2].basis: 'firmographic' describes organisations, so use it" in message
     assert "segments[2].buying_centre: only business segments have one" in message
 
 

@@ -49,7 +49,7 @@ def variable_problems(basis: str | None, variables: dict, kind: str) -> list[str
                         f"{', '.join(BASES)})")
         return problems
     if basis in BUSINESS_BASES and kind != "business":
-        problems.append(f"basis: '{basis}' describes organisations; use it with "
+        problems.append(f"basis: '{basis}' describes organisations, so use it with "
                         "kind = \"business\"")
     allowed = BASES.get(basis, ())
     for name in variables:
