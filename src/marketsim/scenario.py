@@ -130,7 +130,7 @@ ROLES = ("user", "influencer", "decider", "buyer")
 
 
 class Member(_Strict):
-    """One member of a business customer's buying centre (Webster and Wind 1972)."""
+    """One member of a buying centre; the same fields for user, influencer, decider and buyer."""
 
     benefit_weights: BenefitWeights | None = Field(
         None, description="The member's benefit weights (default: the segment's). The buyer's "
@@ -154,8 +154,10 @@ class Member(_Strict):
 
 
 class BuyingCentre(_Strict):
-    """A business customer as a buying centre: user, influencer, decider and buyer, each with
-    their own weights and satisfaction, combined by a rule before the stay-or-switch decision."""
+    """A business customer as a buying centre: four members and the rule that combines them.
+
+    User, influencer, decider and buyer each have their own weights and satisfaction, combined
+    by ``rule`` before the stay-or-switch decision (Webster and Wind 1972)."""
 
     rule: Literal["weighted_mean", "decider_veto"] = Field(
         "weighted_mean",
