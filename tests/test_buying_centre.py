@@ -128,3 +128,43 @@ def test_consumers_hold_no_buying_centre_state():
     model = MarketModel(parse_scenario(market_dict(customers=500, periods=2)), seed=1)
     assert model.buying_centres.n_business == 0
     assert model.buying_centres.nbytes() == 0
+
+
+def test_library_b2b_scenario_engine_equals_reference():
+    """The shipped B2B scenario (scale-free network, veto and consensus centres), small."""
+    from pathlib import Path
+
+    from marketsim.scenario import load_scenario
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / "b2b_software.toml"
+    scenario = load_scenario(path).with_overrides(customers=700, periods=6)
+    engine = MarketModel(scenario, seed=9)
+    reference = ReferenceMarket(scenario, seed=9)
+    assert engine.buying_centres.n_business == 700
+    for t in range(1, 7):
+        engine.step()
+        reference.step()
+        assert_same_customers(engine, reference, f"period {t}")
+        np.testing.assert_array_equal(engine.buying_centres.member_satisfaction,
+                                      reference.member_satisfaction())
+
+
+def test_same_results_for_one_and_two_threads():
+    import numba
+
+    from marketsim import run
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two threads")
+    runs = [run(mixed_market(), seed=3, periods=6, threads=k).metrics for k in (1, 2)]
+    assert runs[0].equals(runs[1])
+
+
+def test_a_buying_centre_needs_a_member_with_weight():
+    data = premium_supplier_market("weighted_mean")
+    for role in ("user", "influencer", "decider", "buyer"):
+        data["segments"][0]["buying_centre"].setdefault(role, {})["weight"] = 0.0
+    from marketsim import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"segments\[0\]\.buying_centre: at least one member"):
+        parse_scenario(data)
