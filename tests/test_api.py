@@ -77,7 +77,8 @@ def test_invalid_scenario_argument():
 def test_save_without_figures(result, tmp_path):
     written = result.save(tmp_path / "out", figures=False)
     names = sorted(p.name for p in written)
-    assert names == ["metrics.parquet", "run.json", "scenario.toml", "transactions.parquet"]
+    assert names == ["metrics.parquet", "run.json", "scenario.toml", "segments.parquet",
+                     "transactions.parquet"]
     assert marketsim.load_scenario(tmp_path / "out" / "scenario.toml") == result.scenario
 
 
