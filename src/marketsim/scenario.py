@@ -168,7 +168,8 @@ class BuyingCentre(_Strict):
     user: Member = Field(default_factory=Member, description="Uses the product day to day.")
     influencer: Member = Field(default_factory=Member,
                                description="Shapes the specification (engineers, IT, advisers).")
-    decider: Member = Field(default_factory=Member, description="Has the final say on the supplier.")
+    decider: Member = Field(default_factory=Member,
+                            description="Has the final say on the supplier.")
     buyer: Member = Field(default_factory=Member,
                           description="Negotiates and places orders; its weights drive the "
                                       "choice of firm at each purchase.")
