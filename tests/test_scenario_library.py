@@ -189,3 +189,17 @@ def test_new_writes_a_starter_that_validates_and_runs(tmp_path, monkeypatch, cap
     assert main(["new", "my_market.toml"]) == EXIT_USAGE  # never overwrites
     assert "already exists" in capsys.readouterr().err
     assert path.read_text(encoding="utf-8") == text
+
+
+def test_strategy_errors_are_caught_by_validation(tmp_path):
+    data = tomllib.loads((ROOT / "scenarios" / "new_entrant.toml").read_text())
+    data["firms"][0].update(strategy="adaptive_price", strategy_params={"stp": 0.1})
+    data["firms"][1]["strategy"] = "adaptiv_price"
+    bad = tmp_path / "strategies.toml"
+    bad.write_text(tomli_w.dumps(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(bad)
+    message = str(caught.value)
+    assert "firms[0].strategy_params: AdaptivePrice.__init__() got an unexpected keyword" in message
+    assert "firms[1].strategy: unknown strategy 'adaptiv_price' (did you mean 'adaptive_price'?)" \
+        in message

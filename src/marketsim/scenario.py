@@ -359,7 +359,7 @@ class Scenario(_Strict):
                 if cat not in category_names:
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
                                     f"{_suggest(cat, category_names)} (categories: {', '.join(category_names)})")
-        from marketsim.strategies import available_strategies
+        from marketsim.strategies import available_strategies, make_strategy
 
         strategies = available_strategies()
         for f_index, firm in enumerate(self.firms):
@@ -367,6 +367,12 @@ class Scenario(_Strict):
                 problems.append(f"firms[{f_index}].strategy: unknown strategy '{firm.strategy}'"
                                 f"{_suggest(firm.strategy, strategies)} (registered: "
                                 f"{', '.join(strategies)})")
+                continue
+            try:  # parameters the strategy does not take are caught before a run
+                make_strategy(firm.strategy, firm.strategy_params,
+                              where=f"firms[{f_index}].strategy")
+            except ScenarioError as exc:
+                problems.append(str(exc).replace("; ", ", "))
         total_initial = sum(f.initial_share for f in self.firms)
         if total_initial > 1.0 + 1e-6:
             problems.append(f"firms: initial_share must sum to at most 1 (got {total_initial:g})")
