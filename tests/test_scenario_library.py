@@ -203,3 +203,23 @@ def test_strategy_errors_are_caught_by_validation(tmp_path):
     assert "firms[0].strategy_params: AdaptivePrice.__init__() got an unexpected keyword" in message
     assert "firms[1].strategy: unknown strategy 'adaptiv_price' (did you mean 'adaptive_price'?)" \
         in message
+
+
+def test_the_cli_reports_every_bad_edit_without_traceback(tmp_path):
+    """All the bad edits of every library file through one `marketsim validate` process."""
+    files, expected = [], []
+    for path in LIBRARY:
+        original = tomllib.loads(path.read_text(encoding="utf-8"))
+        for label, change, text in _mutations(original):
+            data = copy.deepcopy(original)
+            change(data)
+            bad = tmp_path / f"{path.stem}-{label.replace(' ', '_')}.toml"
+            bad.write_text(tomli_w.dumps(data), encoding="utf-8")
+            files.append(str(bad))
+            expected.append(text)
+    done = run_command(["validate", *files], cwd=tmp_path)
+    assert done.returncode == EXIT_INVALID_FILES
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout.count("FAIL") == len(files)
+    for text in expected:
+        assert text in done.stdout, text
