@@ -78,7 +78,7 @@ def test_save_without_figures(result, tmp_path):
     written = result.save(tmp_path / "out", figures=False)
     names = sorted(p.name for p in written)
     assert names == ["levers.parquet", "metrics.parquet", "run.json", "scenario.toml",
-                     "state.npz", "transactions.parquet"]
+                     "segments.parquet", "state.npz", "transactions.parquet"]
     assert marketsim.load_scenario(tmp_path / "out" / "scenario.toml") == result.scenario
 
 

@@ -20,3 +20,11 @@ def test_state_size_estimate_matches_allocation():
     sc = scenario(customers=1000, n_firms=5, categories=1)
     model = MarketModel(sc, seed=1)
     assert model.state_bytes() == 1000 * bytes_per_customer(5, 1, 8) + 8  # indptr has N + 1 entries
+
+
+def test_scenario_guide_reference_is_current():
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    assert schema_docs.scenarios_reference() in text, (
+        "docs/scenarios.md is stale: run python -m marketsim.schema_docs --scenarios "
+        "docs/scenarios.md")
+    assert text.index("# Writing scenarios") < text.index(schema_docs.BEGIN)  # the guide stays

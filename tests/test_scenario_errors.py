@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import tomli_w
@@ -26,6 +27,11 @@ def error_for(tmp_path, data: dict) -> tuple[str, ScenarioError]:
     assert message.startswith(str(path)), message  # the file comes first
     assert "Traceback" not in message
     return message, caught.value
+
+
+def without_line_numbers(lines: list[str]) -> list[str]:
+    """The problem lines without their ``line N:`` prefix (tested in test_scenario_library)."""
+    return [re.sub(r"^  - line \d+: ", "  - ", line) for line in lines]
 
 
 def modified(change) -> dict:
@@ -134,7 +140,7 @@ def test_several_problems_one_line_each(tmp_path):
         d["population"]["customers"] = 0
         d["firms"][0]["trust"] = 2.0
     message, error = error_for(tmp_path, modified(change))
-    lines = message.splitlines()
+    lines = without_line_numbers(message.splitlines())
     assert lines[0] == f"{tmp_path / 'scenario.toml'}: invalid scenario"
     assert lines[1:] == ["  - population.customers: must be greater than or equal to 1 (got 0)",
                          "  - firms[0].trust: must be less than or equal to 1 (got 2.0)"]
@@ -146,7 +152,7 @@ def test_several_cross_field_problems_one_line_each(tmp_path):
         d["segments"][0]["share"] = 0.1
         d["firms"][2]["offers"]["cat1"] = {"price": 10.0, "quality": 0.5}
     message, error = error_for(tmp_path, modified(change))
-    lines = message.splitlines()
+    lines = without_line_numbers(message.splitlines())
     assert len(lines) == 3 and len(error.problems) == 2
     assert lines[1] == "  - segments: shares must sum to 1 (got 0.6)"
     assert lines[2].startswith("  - firms[2].offers.cat1: no such category")

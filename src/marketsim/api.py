@@ -69,6 +69,8 @@ class RunResult(RunAnalysis):
     state_bytes: int = 0
     state: dict | None = None
     levers: pd.DataFrame | None = None
+    customer_segments: Any = None          # (N,) segment index of each customer (with the log)
+    segment_retention: pd.DataFrame | None = None  # held and lost per period, firm, segment
 
     @property
     def customers(self) -> int:
@@ -110,6 +112,13 @@ class RunResult(RunAnalysis):
         return dirichlet_comparison(self._log(), self.customers, category=category,
                                     periods=periods, **options)
 
+    def segment_metrics(self) -> pd.DataFrame:
+        """Per period, firm and segment: customers held, defections, churn, buyers, units,
+        revenue, share of customer: see :func:`marketsim.segments.segment_metrics`."""
+        from marketsim.segments import segment_metrics
+
+        return segment_metrics(self)
+
     def run_info(self) -> dict[str, Any]:
         """The facts ``run.json`` records: options, versions, timings, memory."""
         return {
@@ -128,7 +137,8 @@ class RunResult(RunAnalysis):
     def save(self, out_dir: str | Path, *, figures: bool = True) -> list[Path]:
         """Write the run to ``out_dir`` (created if needed) and return the paths written.
 
-        ``metrics.parquet``; ``transactions.parquet`` when the log was recorded;
+        ``metrics.parquet``; ``transactions.parquet`` and ``segments.parquet`` (metrics by
+        segment, :func:`marketsim.segments.segment_metrics`) when the log was recorded;
         ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
         numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
         ``state.npz`` (the final population snapshot, when kept) and ``levers.parquet`` (the
@@ -149,6 +159,10 @@ class RunResult(RunAnalysis):
         if self.transactions is not None:
             path = out / "transactions.parquet"
             self.transactions.to_parquet(path, index=False)
+            written.append(path)
+        if self.segment_retention is not None:
+            path = out / "segments.parquet"
+            self.segment_metrics().to_parquet(path, index=False)
             written.append(path)
         path = out / "scenario.toml"
         path.write_text(self.scenario.to_toml(), encoding="utf-8")
@@ -301,6 +315,7 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     RunOptionError : the seed or thread count is invalid.
     """
     from marketsim.market import MarketModel
+    from marketsim.segments import SegmentTracker
 
     started = time.perf_counter()
     resolved = resolve_scenario(scenario)
@@ -323,9 +338,16 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         used_threads = numba.get_num_threads()
         with reporter:
             model = MarketModel(resolved, seed, record_transactions=transactions)
+            tracker = SegmentTracker(model) if transactions else None
             setup_done = time.perf_counter()
             reporter.started()
-            model.run(on_period=lambda period: reporter(period, total_periods))
+
+            def on_period(period: int) -> None:
+                if tracker is not None:
+                    tracker(model)
+                reporter(period, total_periods)
+
+            model.run(on_period=on_period)
             periods_done = time.perf_counter()
     finally:
         numba.set_num_threads(previous_threads)
@@ -346,6 +368,11 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         "total_s": finished - started,
         "customer_periods_per_s": customer_periods / periods_s if periods_s > 0 else float("nan"),
     }
-    return RunResult(scenario=resolved, seed=seed, metrics=metrics, transactions=log,
-                     timings=timings, threads=used_threads, state_bytes=model.state_bytes(),
-                     state=final_state, levers=levers_frame(model.firms))
+    result = RunResult(scenario=resolved, seed=seed, metrics=metrics, transactions=log,
+                       timings=timings, threads=used_threads, state_bytes=model.state_bytes(),
+                       state=final_state, levers=levers_frame(model.firms))
+    if tracker is not None:
+        result.customer_segments = tracker.segment
+        result.segment_retention = tracker.frame([f.name for f in model.firms],
+                                                 [s.name for s in resolved.segments])
+    return result

@@ -3,7 +3,8 @@
 ``marketsim run SCENARIO`` runs a scenario, shows a progress bar (on a terminal), prints the
 per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
 ``runs/<scenario name>`` (with ``--report``, also ``report.html``). ``marketsim report RUN_DIR``
-writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files.
+writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files;
+``marketsim new NAME`` writes a commented starter scenario ``NAME.toml``.
 
 Errors in the input (a bad scenario, an invalid option) are printed as one clean message on
 stderr with exit status 2, never as a traceback.
@@ -77,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
                     "if any file is invalid.")
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files")
     validate.set_defaults(handler=_cmd_validate)
+
+    new = commands.add_parser(
+        "new", help="write a commented starter scenario",
+        description="Write NAME.toml, a commented starter scenario that validates and runs "
+                    "(never overwrites a file).")
+    new.add_argument("name", metavar="NAME", help="scenario name or path (.toml is added)")
+    new.set_defaults(handler=_cmd_new)
 
     from marketsim.experiments.command import add_sweep_command
 
@@ -191,6 +199,16 @@ def _cmd_validate(args, console) -> int:
               f"{n_categories} categor{'ies' if n_categories != 1 else 'y'}, "
               f"{n_firms} firms, {scenario.market.periods} periods)", flush=True)
     return EXIT_INVALID_FILES if bad else EXIT_OK
+
+
+# ---------------------------------------------------------------------------- new
+def _cmd_new(args, console) -> int:
+    from marketsim.starter import write_starter
+
+    path = write_starter(args.name)
+    print(f"Wrote {path}: edit it, then `marketsim validate {path}` and "
+          f"`marketsim run {path}`", flush=True)
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------------- entry point

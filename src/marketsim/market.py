@@ -12,10 +12,12 @@ import mesa
 import numpy as np
 
 from marketsim import layout, rng
+from marketsim.buying_centre import BuyingCentres, create_buying_centres
 from marketsim.firms import Firm
 from marketsim.jit import N_CHUNKS
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
+from marketsim.kernels.buying_centre import update_buying_centres, veto_defections
 from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
 from marketsim.kernels.experience import deliver
@@ -123,6 +125,8 @@ class MarketModel(mesa.Model):
         self.network: SocialNetwork = build_network(scenario.network, scenario.population.customers,
                                                     self.seed)
         self.population: Population = create_population(scenario, self.seed)
+        self.buying_centres: BuyingCentres = create_buying_centres(scenario,
+                                                                   self.population.segment)
         n_firms = len(self.firms)
         self.raw = np.zeros((scenario.market.periods, n_firms, len(RAW)))
         self._purchase_counts = np.zeros((N_CHUNKS, n_firms, 3), np.int64)
@@ -187,6 +191,12 @@ class MarketModel(mesa.Model):
         # 5. Satisfaction: expectation-disconfirmation.
         update_satisfaction(self.segment_params, p.segment, p.units, p.performance,
                             p.expectation, p.satisfaction)
+        bc = self.buying_centres
+        if bc.n_business:  # business customers: each buying-centre member judges
+            update_buying_centres(firms.price, self.reference_price, self.segment_params,
+                                  bc.role_params, bc.business_ids, p.segment, p.price_sensitivity,
+                                  p.units, p.performance, p.expectation, bc.member_satisfaction,
+                                  p.satisfaction)
         # 6. Expectations: experience, word of mouth, promise.
         update_expectations(key(t, rng.STREAM_HEARING), firms.params, self.segment_params,
                             self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
@@ -201,6 +211,10 @@ class MarketModel(mesa.Model):
                          p.purchase_rate, p.switching_threshold, self.lapse_periods, p.aware,
                          p.status, p.expectation, p.satisfaction, p.tie_financial, p.tie_social,
                          p.tie_structural, p.tenure, p.recency, self._defection_counts)
+        if bc.n_business and bc.any_veto:  # a decider may veto a supplier
+            veto_defections(bc.role_params, bc.rule, bc.business_ids, p.segment,
+                            bc.member_satisfaction, p.aware, p.status, p.tie_financial,
+                            p.tie_social, p.tie_structural, p.tenure, self._defection_counts)
         # 9. Word of mouth: reports neighbours hear next period.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
                      p.wom_firm, p.wom_performance)
@@ -226,7 +240,9 @@ class MarketModel(mesa.Model):
                         p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
                         p.performance, p.cumulative_margin, p.window_spend, p.units,
                         self._purchase_counts, self._defection_counts, self._accounts,
-                        self._measures)
+                        self._measures, self.buying_centres.rule,
+                        self.buying_centres.role_params, self.buying_centres.business_ids,
+                        self.buying_centres.member_satisfaction)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 9. Word of mouth, after every customer has heard last period's reports.
@@ -292,4 +308,4 @@ class MarketModel(mesa.Model):
 
     def state_bytes(self) -> int:
         """Bytes of model state: population and network arrays."""
-        return self.population.nbytes() + self.network.nbytes()
+        return self.population.nbytes() + self.network.nbytes() + self.buying_centres.nbytes()

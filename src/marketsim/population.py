@@ -98,10 +98,11 @@ def segment_arrays(scenario: Scenario) -> dict[str, np.ndarray]:
     segments = scenario.segments
     shares = np.array([s.share for s in segments])
     cumulative = np.cumsum(shares) / shares.sum()
-    weights = np.array([[s.benefit_weights.product, s.benefit_weights.services,
-                         s.benefit_weights.personal, s.benefit_weights.image,
-                         s.cost_weights.monetary, s.cost_weights.time,
-                         s.cost_weights.energy, s.cost_weights.psychic] for s in segments])
+    from marketsim.buying_centre import choice_weights  # a business segment chooses by its buyer's
+
+    weights = np.array([[b.product, b.services, b.personal, b.image,
+                         c.monetary, c.time, c.energy, c.psychic]
+                        for b, c in map(choice_weights, segments)])
     rate_mean = np.zeros((len(segments), len(categories)))
     rate_shape = np.ones((len(segments), len(categories)))
     for s_index, s in enumerate(segments):

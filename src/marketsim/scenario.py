@@ -12,6 +12,7 @@ a silently ignored setting.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -124,6 +125,63 @@ class TieResponse(_Strict):
     structural: float = Field(0.5, ge=0.0, le=10.0, description="Weight of the structural tie (0-1).")
 
 
+#: Members of a buying centre (Webster and Wind 1972), in the order of the kernels' arrays.
+ROLES = ("user", "influencer", "decider", "buyer")
+
+
+class Member(_Strict):
+    """One member of a buying centre; the same fields for user, influencer, decider and buyer."""
+
+    benefit_weights: BenefitWeights | None = Field(
+        None, description="The member's benefit weights (default: the segment's). The buyer's "
+                          "drive the choice of firm; every member's product weight scales how "
+                          "much performance against expectation satisfies it.")
+    cost_weights: CostWeights | None = Field(
+        None, description="The member's cost weights (default: the segment's). The buyer's drive "
+                          "the choice of firm; every member's monetary weight scales how much a "
+                          "price above the category's reference price dissatisfies it.")
+    weight: float = Field(
+        1.0, ge=0.0, le=100.0,
+        description="Weight of this member's satisfaction in the buying centre's weighted mean.")
+    loss_aversion: float | None = Field(
+        None, ge=1.0, le=10.0,
+        description="The member's loss aversion (default: the segment's loss_aversion).")
+    threshold: float | None = Field(
+        None, ge=0.0, le=10.0,
+        description="Dissatisfaction the member tolerates. Under decider_veto the decider's "
+                    "threshold is the veto line (default: the segment's switching_threshold "
+                    "mean); unused for other members.")
+
+
+class BuyingCentre(_Strict):
+    """A business customer as a buying centre: four members and the rule that combines them.
+
+    User, influencer, decider and buyer each have their own weights and satisfaction, combined
+    by ``rule`` before the stay-or-switch decision (Webster and Wind 1972)."""
+
+    rule: Literal["weighted_mean", "decider_veto"] = Field(
+        "weighted_mean",
+        description="weighted_mean: the customer's satisfaction is the members' weighted mean; "
+                    "decider_veto: the same, but the customer also defects whenever the "
+                    "decider's dissatisfaction exceeds the decider's threshold, whatever the "
+                    "others feel.")
+    user: Member = Field(default_factory=Member, description="Uses the product day to day.")
+    influencer: Member = Field(default_factory=Member,
+                               description="Shapes the specification (engineers, IT, advisers).")
+    decider: Member = Field(default_factory=Member,
+                            description="Has the final say on the supplier.")
+    buyer: Member = Field(default_factory=Member,
+                          description="Negotiates and places orders; its weights drive the "
+                                      "choice of firm at each purchase.")
+
+    @model_validator(mode="after")
+    def _some_member_counts(self):
+        if sum(getattr(self, role).weight for role in ROLES) <= 0.0:
+            raise ValueError("at least one member (user, influencer, decider, buyer) must "
+                             "have weight > 0")
+        return self
+
+
 class Segment(_Strict):
     """A group of customers sharing parameters; customers vary around them."""
 
@@ -152,6 +210,35 @@ class Segment(_Strict):
     satisfaction_memory: float = Field(
         0.6, ge=0.0, lt=1.0, description="Weight of last period's satisfaction in the new one (rho).")
     tie_response: TieResponse = Field(default_factory=TieResponse)
+    kind: Literal["consumer", "business"] = Field(
+        "consumer", description="consumer: one person decides; business: an organisation whose "
+                                "buying centre is described in buying_centre.")
+    basis: Literal["demographic", "geographic", "psychographic", "behavioural", "needs_based",
+                   "firmographic", "technographic"] | None = Field(
+        None, description="Segmentation basis the segment is defined on (docs/scenarios.md "
+                          "lists each basis's variables).")
+    variables: dict[str, str | int | float] = Field(
+        default_factory=dict,
+        description="The segment's values of the basis's variables (labels or numbers), e.g. "
+                    "{ age_band = \"25-34\", income = \"high\" }; carried into segment results.")
+    buying_centre: BuyingCentre | None = Field(
+        None, description="Members and combination rule of a business customer (required when "
+                          "kind = \"business\").")
+
+    @model_validator(mode="after")
+    def _segmentation_rules(self):
+        from marketsim.segmentation import variable_problems
+
+        problems = variable_problems(self.basis, self.variables, self.kind)
+        if self.kind == "business" and self.buying_centre is None:
+            problems.append("buying_centre: required when kind = \"business\" (a table with "
+                            "rule and the members user, influencer, decider, buyer)")
+        if self.kind == "consumer" and self.buying_centre is not None:
+            problems.append("buying_centre: only business segments have one (set kind = "
+                            "\"business\")")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
 
 class Network(_Strict):
@@ -272,6 +359,20 @@ class Scenario(_Strict):
                 if cat not in category_names:
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
                                     f"{_suggest(cat, category_names)} (categories: {', '.join(category_names)})")
+        from marketsim.strategies import available_strategies, make_strategy
+
+        strategies = available_strategies()
+        for f_index, firm in enumerate(self.firms):
+            if firm.strategy not in strategies:
+                problems.append(f"firms[{f_index}].strategy: unknown strategy '{firm.strategy}'"
+                                f"{_suggest(firm.strategy, strategies)} (registered: "
+                                f"{', '.join(strategies)})")
+                continue
+            try:  # parameters the strategy does not take are caught before a run
+                make_strategy(firm.strategy, firm.strategy_params,
+                              where=f"firms[{f_index}].strategy")
+            except ScenarioError as exc:
+                problems.append(str(exc).replace("; ", ", "))
         total_initial = sum(f.initial_share for f in self.firms)
         if total_initial > 1.0 + 1e-6:
             problems.append(f"firms: initial_share must sum to at most 1 (got {total_initial:g})")
@@ -299,7 +400,7 @@ class Scenario(_Strict):
 
     def to_toml(self) -> str:
         """The resolved scenario (every default filled in) as TOML text."""
-        return tomli_w.dumps(self.model_dump(mode="json"))
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
 
 
 def _suggest(word: str, choices) -> str:
@@ -365,7 +466,14 @@ def _describe_error(error: dict) -> str:
         return f"{where}: required field is missing{about}"
     if kind == "value_error":
         message = error["msg"].removeprefix("Value error, ")
-        return f"{where}: {message}" if loc else message
+        if not loc:
+            return message
+        # A model's own check may list several problems joined by "; ", each starting with a
+        # field path relative to the model: one path-qualified problem each.
+        parts = message.split("; ")
+        if all(_LEADING_PATH.match(part) for part in parts):
+            return "; ".join(f"{where}.{part}" for part in parts)
+        return f"{where}: {message}"
     message = error["msg"]
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         message = "must be a table (key = value pairs)"
@@ -381,20 +489,26 @@ def _describe_error(error: dict) -> str:
     return f"{where}: {message} (got {shown})"
 
 
-def parse_scenario(data: dict, *, source: str = "<dict>") -> Scenario:
-    """Validate a scenario given as a dictionary; raise :class:`ScenarioError` on any problem."""
+def parse_scenario(data: dict, *, source: str = "<dict>", text: str | None = None) -> Scenario:
+    """Validate a scenario given as a dictionary; raise :class:`ScenarioError` on any problem.
+
+    ``text``, the TOML the dictionary was read from, lets each problem name its line.
+    """
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         flat = []
         for error in exc.errors():
             problem = _describe_error(error)
-            if error["type"] == "value_error" and not error["loc"]:
-                # The scenario-wide check lists several problems joined by "; ", each with its
-                # own field path: one line each.
-                flat.extend(problem.split("; "))
+            parts = problem.split("; ")
+            if error["type"] == "value_error" and all(_LEADING_PATH.match(p) for p in parts):
+                # The scenario-wide and per-model checks list several problems joined by
+                # "; ", each with its own field path: one line each.
+                flat.extend(parts)
             else:
                 flat.append(problem)
+        if text is not None:
+            flat = [_with_line(problem, text) for problem in flat]
         lines = "\n".join(f"  - {p}" for p in flat)
         raise ScenarioError(f"{source}: invalid scenario\n{lines}", source=source, problems=flat) from None
 
@@ -412,4 +526,83 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}", source=str(path)) from None
-    return parse_scenario(data, source=str(path))
+    return parse_scenario(data, source=str(path), text=text)
+
+
+# ---------------------------------------------------------------------------- line numbers
+#: A problem's leading field path, ``firms[0].offers.current account.price: ...`` (names may
+#: hold spaces, as category names do).
+_LEADING_PATH = re.compile(r"^([A-Za-z_][^:;\[\].]*(?:\[\d+\]|\.[^:;\[\].]+)*): ")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
+                  r"(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(
+        r"\"[^\"]*\"|'[^']*'|[^.]+", dotted)]
+
+
+def key_lines(text: str) -> dict[tuple, int]:
+    """Line number (from 1) of each table header and key in TOML ``text``, by field path
+    (``("firms", 2, "offers", "groceries")``), found by a scan of the lines.
+
+    Arrays of tables (``[[firms]]``) number their elements from 0 as the scenario's paths do;
+    keys inside inline tables are not listed (their parent key's line stands for them).
+    """
+    lines: dict[tuple, int] = {}
+    counts: dict[tuple, int] = {}
+    table: tuple = ()
+    multiline = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if multiline is not None:  # inside a multi-line string: skip until it closes
+            if multiline in line:
+                multiline = None
+            continue
+        header = _HEADER.match(line)
+        if header and not _KEY.match(line):
+            path: tuple = ()
+            for part in _split_key(header.group(2)):
+                path += (part,)
+                if path in counts:  # a key under an array of tables: its latest element
+                    path += (counts[path] - 1,)
+            if header.group(1) == "[[":
+                base = path[:-1] if path and isinstance(path[-1], int) else path
+                counts[base] = counts.get(base, 0) + 1
+                path = base + (counts[base] - 1,)
+            table = path
+            for end in range(1, len(path) + 1):
+                lines.setdefault(path[:end], number)
+            continue
+        key = _KEY.match(line)
+        if key:
+            path = table + tuple(_split_key(key.group(1)))
+            for end in range(len(table) + 1, len(path) + 1):
+                lines.setdefault(path[:end], number)
+            rest = line[key.end():]
+            for quote in ('"""', "'''"):
+                if rest.count(quote) == 1:
+                    multiline = quote
+    return lines
+
+
+def _parse_path(text: str) -> tuple:
+    path: tuple = ()
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text):
+        path += (int(index),) if index else (name,)
+    return path
+
+
+def _with_line(problem: str, text: str) -> str:
+    """``problem`` prefixed with the line of its field path in ``text`` (or of the closest
+    enclosing table or key), when one is found."""
+    match = _LEADING_PATH.match(problem)
+    if not match:
+        return problem
+    path = _parse_path(match.group(1))
+    lines = key_lines(text)
+    while path:
+        if path in lines:
+            return f"line {lines[path]}: {problem}"
+        path = path[:-1]
+    return problem

@@ -17,6 +17,13 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.accounting import N_ACCOUNTS, book_customer
 from marketsim.kernels.awareness import become_aware
+from marketsim.kernels.buying_centre import (
+    CONSUMER,
+    DECIDER_VETO,
+    business_row,
+    centre_satisfaction,
+    centre_veto,
+)
 from marketsim.kernels.common import chunk_range
 from marketsim.kernels.defection import defection_customer
 from marketsim.kernels.expectation import expectation_customer
@@ -43,11 +50,14 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                     purchase_rate, last_firm, wom_firm, wom_performance, aware, status,
                     expectation, satisfaction, tie_financial, tie_social, tie_structural, tenure,
                     recency, performance, cumulative_margin, window_spend, units,
-                    purchase_counts, defection_counts, accounts, measures):
+                    purchase_counts, defection_counts, accounts, measures,
+                    centre_rule, role_params, business_ids, member_satisfaction):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience]. Outputs per chunk as in the phase kernels.
+    purchase choice, experience]. Outputs per chunk as in the phase kernels. Business
+    customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and
+    may veto after step 8; consumers pay one lookup of ``centre_rule``.
     """
     n_customers, n_firms = aware.shape
     noise = behaviour[PERFORMANCE_NOISE]
@@ -88,6 +98,13 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
             # 5. satisfaction
             satisfaction_customer(i, segment_params, segment, units, performance, expectation,
                                   satisfaction)
+            rule = centre_rule[segment[i]]
+            row = 0
+            if rule != CONSUMER:  # a business customer: its buying centre's members judge
+                row = business_row(business_ids, i)
+                centre_satisfaction(i, row, price, reference_price, segment_params, role_params,
+                                    segment, price_sensitivity, units, performance, expectation,
+                                    member_satisfaction, satisfaction)
             # 6. expectations
             expectation_customer(i, firm, segment_params, segment, units, aware, performance,
                                  expectation, heard_sum, heard_count)
@@ -101,6 +118,10 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                                switching_threshold, lapse_periods, aware, status, expectation,
                                satisfaction, tie_financial, tie_social, tie_structural, tenure,
                                recency, defection_counts, offer_values)
+            if rule == DECIDER_VETO:
+                centre_veto(i, row, chunk, role_params, segment, member_satisfaction, aware,
+                            status, tie_financial, tie_social, tie_structural, tenure,
+                            defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
             book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
                           cumulative_margin, window_spend, accounts)

@@ -32,8 +32,10 @@ from marketsim.layout import (
     PROSPECT,
     REGULAR,
 )
+from marketsim.buying_centre import choice_weights
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
+from marketsim.scenario import ROLES
 
 if TYPE_CHECKING:
     from marketsim.firms import Firm
@@ -179,8 +181,9 @@ class Customer(mesa.Agent):
             z = normal(draw_bits(ckey, index))
             return math.exp(sigma * z - 0.5 * sigma * sigma)
 
-        means = ([getattr(segment.benefit_weights, name) for name in BENEFITS]
-                 + [getattr(segment.cost_weights, name) for name in COSTS])
+        benefit_weights, cost_weights = choice_weights(segment)  # a business: its buyer's
+        means = ([getattr(benefit_weights, name) for name in BENEFITS]
+                 + [getattr(cost_weights, name) for name in COSTS])
         self.weights = [f32(mean * lognormal_factor(segment.weight_spread, INIT_WEIGHTS + k))
                         for k, mean in enumerate(means)]
         spread = segment.price_sensitivity
@@ -221,6 +224,10 @@ class Customer(mesa.Agent):
             self.relationships.append(rel)
         self.last_firm = [first if first >= 0 and name in scenario.firms[first].offers else -1
                           for name in market.categories]
+        # a business customer's buying centre: each member's satisfaction with each firm
+        self.is_business = segment.kind == "business"
+        self.member_satisfaction = ([[0.0] * len(ROLES) for _ in scenario.firms]
+                                    if self.is_business else None)
 
     # ------------------------------------------------------------------ value and ties
     def perceived_value(self, firm: FirmLevers, category: int, expectation: float) -> float:

@@ -28,6 +28,7 @@ from marketsim import rng
 from marketsim.firms import Firm
 from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.population import allocate
+from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
 from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
 from marketsim.scenario import Scenario
@@ -96,6 +97,7 @@ class ReferenceMarket(mesa.Model):
         """Run one period: the 11 steps of MODEL.md section 2, in the engine's order."""
         self.period += 1
         period = self.firms_decide(decisions)
+        self.current_period = period
         tally = Tally(len(self.firms))
         self.spread_awareness(period)
         self.make_purchases(period, tally)
@@ -159,6 +161,8 @@ class ReferenceMarket(mesa.Model):
         Anderson and Sullivan 1993)."""
         for customer in self.customers:
             customer.judge()
+            if customer.is_business:  # a buying centre: each member judges
+                judge_as_buying_centre(customer, self.current_period)
 
     def update_expectations(self, period: PeriodContext) -> None:
         """6. Expectations move toward experience, word of mouth and the promise (seed 001;
@@ -176,7 +180,10 @@ class ReferenceMarket(mesa.Model):
         """8. Defection when dissatisfaction and rivals' pull beat threshold plus switching cost
         (Jones and Sasser 1995), or lapse (Schmittlein et al. 1987)."""
         for customer in self.customers:
-            for f, lapsed, held_at_start in customer.consider_leaving(period):
+            departures = customer.consider_leaving(period)
+            if customer.is_business:  # a decider may veto a supplier
+                departures += decider_veto(customer)
+            for f, lapsed, held_at_start in departures:
                 tally.add(f, "defections")
                 if held_at_start:
                     tally.add(f, "defections_of_start")
@@ -289,6 +296,12 @@ class ReferenceMarket(mesa.Model):
                 arrays["window_spend"][i, f] = rel.window_spend
                 arrays["units"][i, :, f] = rel.units
         return arrays
+
+    def member_satisfaction(self) -> np.ndarray:
+        """The business customers' member satisfactions as the engine's
+        ``BuyingCentres.member_satisfaction`` array (n_b, F, 4) float32."""
+        rows = [c.member_satisfaction for c in self.customers if c.is_business]
+        return np.array(rows, dtype=np.float32).reshape(len(rows), len(self.firms), 4)
 
     def network_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The network as the engine's CSR arrays ``(indptr, neighbours)``."""
