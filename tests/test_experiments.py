@@ -37,6 +37,7 @@ def test_paths_address_list_items_by_name_or_index_and_dict_keys():
     set_path(data, "firms[2].service", 0.9)
     set_path(data, "segments.price driven.purchase_rate.cat0.mean", 1.7)
     set_path(data, "firms.firm0.offers.cat0.price", 12.5)
+    set_path(data, "firms.firm0.strategy", "adaptive_price")
     set_path(data, "firms.firm0.strategy_params.step", 0.05)  # free keys
     resolved = parse_scenario(data)
     assert resolved.firms[1].retention.reward_rate == 0.04
