@@ -3,7 +3,7 @@
 :class:`RunAnalysis` is mixed into :class:`marketsim.api.RunResult`, so a notebook user writes
 ``result.clv()``, ``result.net_promoters()``, ``result.plot.whale_curve()`` and never touches
 the command line. It reads the result's ``scenario``, ``metrics``, ``transactions``, ``state``
-(the final population snapshot, :func:`marketsim.relationship.snapshot`) and ``levers`` (the
+(the final population snapshot, :func:`marketsim.relationship_measures.snapshot`) and ``levers`` (the
 firms' retention levers at the end). :func:`load_run` rebuilds a result from a folder written
 by ``RunResult.save`` (what ``marketsim report`` reads).
 """
@@ -119,33 +119,33 @@ class RunAnalysis:
 
     # ------------------------------------------------------------------ relationships
     def customer_pairs(self, current_only: bool = True) -> pd.DataFrame:
-        """Customer-firm pairs at the end of the run (:func:`marketsim.relationship.customer_pairs`)."""
-        from marketsim.relationship import customer_pairs
+        """Customer-firm pairs at the end of the run (:func:`marketsim.relationship_measures.customer_pairs`)."""
+        from marketsim.relationship_measures import customer_pairs
 
         return customer_pairs(self._state(), self.firm_names, self.segment_names,
                               current_only=current_only)
 
     def net_promoters(self) -> pd.DataFrame:
         """Promoters, passives, detractors and their difference per firm, with the model's
-        word-of-mouth thresholds (:func:`marketsim.relationship.net_promoters`)."""
-        from marketsim.relationship import net_promoters
+        word-of-mouth thresholds (:func:`marketsim.relationship_measures.net_promoters`)."""
+        from marketsim.relationship_measures import net_promoters
 
         b = self.scenario.behaviour
         return net_promoters(self.customer_pairs(), self.firm_names, b.praise_threshold,
                              b.complaint_threshold)
 
     def satisfaction_distribution(self, **options) -> pd.DataFrame:
-        from marketsim.relationship import satisfaction_distribution
+        from marketsim.relationship_measures import satisfaction_distribution
 
         return satisfaction_distribution(self.customer_pairs(), self.firm_names, **options)
 
     def tenure_distribution(self) -> pd.DataFrame:
-        from marketsim.relationship import tenure_distribution
+        from marketsim.relationship_measures import tenure_distribution
 
         return tenure_distribution(self.customer_pairs(), self.firm_names)
 
     def tie_decomposition(self) -> pd.DataFrame:
-        from marketsim.relationship import tie_decomposition
+        from marketsim.relationship_measures import tie_decomposition
 
         response = pd.DataFrame(
             {s.name: [s.tie_response.financial, s.tie_response.social, s.tie_response.structural]
@@ -153,17 +153,17 @@ class RunAnalysis:
         return tie_decomposition(self.customer_pairs(), self.firm_names, response)
 
     def satisfaction_loyalty(self, bins=None) -> pd.DataFrame:
-        from marketsim.relationship import satisfaction_loyalty
+        from marketsim.relationship_measures import satisfaction_loyalty
 
         return satisfaction_loyalty(self.customer_pairs(), bins=bins)
 
     def programme_costs(self) -> pd.DataFrame:
-        from marketsim.relationship import programme_costs
+        from marketsim.relationship_measures import programme_costs
 
         return programme_costs(self.metrics, self._levers())
 
     def cost_to_serve(self) -> pd.DataFrame:
-        from marketsim.relationship import cost_to_serve
+        from marketsim.relationship_measures import cost_to_serve
 
         return cost_to_serve(self.metrics, self._levers())
 
@@ -183,7 +183,7 @@ class RunAnalysis:
     def breakdown(self, by=("firm", "status")) -> pd.DataFrame:
         """Relationship measures by firm, segment and/or customer status (state snapshot);
         ``by="category"`` or ``"period"`` use the log and the metrics table instead."""
-        from marketsim.relationship import breakdown, category_breakdown
+        from marketsim.relationship_measures import breakdown, category_breakdown
 
         keys = [by] if isinstance(by, str) else list(by)
         if "category" in keys:
@@ -194,7 +194,7 @@ class RunAnalysis:
 
     def segment_sales(self, periods=None) -> pd.DataFrame:
         """Buyers, purchases, units, revenue per segment and firm (log joined with segments)."""
-        from marketsim.relationship import segment_breakdown
+        from marketsim.relationship_measures import segment_breakdown
 
         return segment_breakdown(self._log(), self._state()["segment"], self.segment_names,
                                  periods=periods)

@@ -54,7 +54,7 @@ class RunResult(RunAnalysis):
         ``customer_periods_per_s`` (customers times periods over ``periods_s``).
     threads : Numba threads the kernels ran on.
     state_bytes : bytes of model state (population and network arrays).
-    state : the final population state (:func:`marketsim.relationship.snapshot`) behind the
+    state : the final population state (:func:`marketsim.relationship_measures.snapshot`) behind the
         relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
         end (:func:`marketsim.analysis.levers_frame`). Lifetime value, relationship measures
         and figures are methods (:class:`marketsim.analysis.RunAnalysis`).
@@ -355,7 +355,7 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     metrics = model.metrics()
     log = model.transactions() if transactions else None
     from marketsim.analysis import levers_frame
-    from marketsim.relationship import snapshot
+    from marketsim.relationship_measures import snapshot
 
     keep_state = transactions if state is None else bool(state)
     final_state = snapshot(model.population) if keep_state else None

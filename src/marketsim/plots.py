@@ -256,7 +256,7 @@ def plot_satisfaction_loyalty(curve: pd.DataFrame, firms: list[str],
                               ax: Axes | None = None) -> Axes:
     """Share of customer by satisfaction bin: one line per firm, the pooled curve dashed.
 
-    ``curve`` is :func:`marketsim.relationship.satisfaction_loyalty` (bins of equal counts of
+    ``curve`` is :func:`marketsim.relationship_measures.satisfaction_loyalty` (bins of equal counts of
     customer-firm pairs; x is each bin's mean satisfaction).
     """
     with mpl.rc_context(SLIDE_STYLE):
@@ -310,7 +310,7 @@ def plot_whale_curve(whale: pd.DataFrame, firms: list[str], ax: Axes | None = No
 
 def plot_tie_decomposition(ties: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean switching cost per firm split into its financial, social and structural terms
-    (stacked bars); ``ties`` is :func:`marketsim.relationship.tie_decomposition`."""
+    (stacked bars); ``ties`` is :func:`marketsim.relationship_measures.tie_decomposition`."""
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else _new_axes()
         names = [str(n) for n in ties.index]

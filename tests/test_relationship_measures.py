@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from marketsim.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
-from marketsim.relationship import (
+from marketsim.relationship_measures import (
     breakdown,
     category_breakdown,
     cost_to_serve,
