@@ -106,6 +106,10 @@ class PeriodContext:
     purchase_count_key: int
     purchase_choice_key: int
     experience_key: int
+    complaint_key: int = 0
+    suggestion_key: int = 0
+    relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
+    relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers
 
 
 # --------------------------------------------------------------------------- relationship
@@ -126,6 +130,8 @@ class Relationship:
     cumulative_margin: float = 0.0   # realised customer value so far
     window_spend: float = 0.0        # exponentially weighted spend (share of customer)
     units: list[int] = field(default_factory=list)  # bought this period, per category
+    knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255
+    targeting: int = 0               # the firm's mark: top tier 1, low tier 2, terminated 4
 
     @property
     def is_customer(self) -> bool:
