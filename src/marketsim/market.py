@@ -237,9 +237,9 @@ class MarketModel(mesa.Model):
         # 10. Accounting.
         book(firms.params, firms.price, firms.unit_cost, self.behaviour, p.units, p.status,
              p.cumulative_margin, p.window_spend, self._accounts)
-        if on:  # relationship costs, fees; knowledge and categories per buyer
-            rel.book_relationship_all(r, p.segment, p.units, p.status, p.targeting, p.knowledge,
-                                      p.cumulative_margin, totals)
+        # relationship costs, fees, knowledge (if on); categories per buyer
+        rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,
+                                  p.cumulative_margin, totals)
         # 11. Metrics.
         measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
                 p.tie_structural, p.tenure, p.window_spend, self._measures)

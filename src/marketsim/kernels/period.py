@@ -138,9 +138,8 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
             # 10. accounting (does not read reports, so it may precede step 9)
             book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
                           cumulative_margin, window_spend, accounts)
-            if relationship_on:
-                book_relationship(i, chunk, relationship, segment, units, status, targeting,
-                                  knowledge, cumulative_margin, relationship_totals)
+            book_relationship(i, chunk, relationship_on, relationship, segment, units, status,
+                              targeting, knowledge, cumulative_margin, relationship_totals)
             # 11. metrics
             measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
                              tie_social, tie_structural, tenure, window_spend, measures)

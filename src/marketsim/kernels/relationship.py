@@ -292,14 +292,15 @@ def relationship_ties(i, firm, relationship, social_growth, segment, units, stat
 
 
 @inline_helper
-def book_relationship(i, chunk, relationship, segment, units, status, targeting, knowledge,
-                      cumulative_margin, totals):
+def book_relationship(i, chunk, relationship_on, relationship, segment, units, status, targeting,
+                      knowledge, cumulative_margin, totals):
     """Costs and fees of the relationship per current customer, and the metrics' sums.
 
     ``cost = level_cost_f + type_cost_fs + top_cost [top tier] - low_saving [low tier]``,
     ``fee = low_fee [low tier]``; the customer's margin gains ``fee - cost``. Per firm: the
     three costs (cost to serve by relationship type among them), fees, the knowledge of its
-    customers and the number of categories each buyer bought from it.
+    customers and the number of categories each buyer bought from it (counted whether or not
+    ``relationship_on``; everything else only with it).
     """
     n_categories, n_firms = units.shape[1], units.shape[2]
     s = segment[i]
@@ -309,7 +310,7 @@ def book_relationship(i, chunk, relationship, segment, units, status, targeting,
             if units[i, c, f] > 0:
                 categories += 1
         totals[chunk, f, RT_CATEGORIES] += categories
-        if not is_customer(status, i, f):
+        if not relationship_on or not is_customer(status, i, f):
             continue
         totals[chunk, f, RT_KNOWLEDGE] += np.float64(knowledge[i, f]) / KNOWLEDGE_SCALE
         level_cost = relationship[f, s, LEVEL_COST]
@@ -397,10 +398,10 @@ def relationship_ties_all(firm, relationship, social_growth, segment, units, sta
 
 
 @parallel_kernel
-def book_relationship_all(relationship, segment, units, status, targeting, knowledge,
-                          cumulative_margin, totals):
+def book_relationship_all(relationship_on, relationship, segment, units, status, targeting,
+                          knowledge, cumulative_margin, totals):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
         for i in range(start, stop):
-            book_relationship(i, chunk, relationship, segment, units, status, targeting,
-                              knowledge, cumulative_margin, totals)
+            book_relationship(i, chunk, relationship_on, relationship, segment, units, status,
+                              targeting, knowledge, cumulative_margin, totals)

@@ -117,6 +117,7 @@ class ReferenceMarket(mesa.Model):
         self.decide_defections(period, tally)
         self.form_word_of_mouth(period)
         self.book_accounts(period, tally)
+        self.count_categories(tally)
         self.relationship_phase(period, tally, "book_relationship")
         self.measure(tally)
         if self.period >= 1:
@@ -168,6 +169,12 @@ class ReferenceMarket(mesa.Model):
             factor = clv_factor(0.9 if retention != retention else retention,
                                 self.scenario.market.discount_rate)
             rm.score_customers(self.customers, firm, factor)
+
+    def count_categories(self, tally: Tally) -> None:
+        """Categories each buyer bought from each firm this period (categories per buyer)."""
+        for customer in self.customers:
+            for f, rel in enumerate(customer.relationships):
+                tally.add(f, "categories_sum", float(sum(1 for n in rel.units if n > 0)))
 
     def relationship_phase(self, period: PeriodContext, tally: Tally, name: str) -> None:
         """One step of the firms' relationship strategies (:mod:`marketsim.reference.relationship`)

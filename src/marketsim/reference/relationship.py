@@ -199,10 +199,11 @@ def relationship_ties(customer: Customer, period: PeriodContext) -> None:
 
 def book_relationship(customer: Customer, period: PeriodContext) -> list[dict[str, float]]:
     """Level cost, cost to serve by type, tier cost and fee per current customer (booked into
-    its margin), with the knowledge and categories behind the metrics. One account per firm."""
+    its margin), with the knowledge behind the metrics. One account per firm (categories per
+    buyer are counted by the model whether or not a firm uses a relationship strategy)."""
     accounts = []
     for firm, rel in zip(period.firms, customer.relationships):
-        account = {"categories_sum": float(sum(1 for n in rel.units if n > 0))}
+        account: dict[str, float] = {}
         accounts.append(account)
         if not rel.is_customer:
             continue
