@@ -5,7 +5,7 @@ filled in first and every field the scenario gives explicitly overrides them (ta
 ``retention`` are merged key by key). See ``docs/strategies.md``.
 
 * ``mass_marketer``: the product-centric, market-share focus (the horizontal bar of Peppers and
-  Rogers' Exhibit 1.3, seed 004): advertising and acquisition, an adaptive price, basic
+  Rogers' Exhibit 1.3, seed 004): advertising and acquisition, adaptive price and budget, basic
   relationship marketing and self-service.
 * ``customer_centric``: the share-of-customer focus (the vertical bar): ties, one-to-one
   learning and customisation, value tiers, cross-selling and up-selling, proactive marketing
@@ -26,7 +26,7 @@ from typing import Any
 
 PRESETS: dict[str, dict[str, Any]] = {
     "mass_marketer": {
-        "acquisition_budget": 5000.0, "promise": 1.2, "strategy": "adaptive_price",
+        "acquisition_budget": 5000.0, "promise": 1.2, "strategy": "adaptive_price_budget",
         "relationship_level": "basic", "relationship_type": "self_service",
     },
     "customer_centric": {
