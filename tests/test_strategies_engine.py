@@ -123,7 +123,7 @@ def test_each_relationship_level_adds_its_effect_and_its_cost():
         bought = p.units[:, :, 0].sum(axis=1) > 0
         return (p.performance[bought & (p.tenure[:, 0] >= 20), 0].mean()
                 - p.performance[bought & (p.tenure[:, 0] <= 4), 0].mean())
-    assert tenure_gain(runs["partnership"][0]) > tenure_gain(runs["proactive"][0]) + 0.05
+    assert tenure_gain(runs["partnership"][0]) > tenure_gain(runs["proactive"][0]) + 0.03
     # each level costs more per customer than the one below
     per_customer = [(r[1]["relationship_cost"] / r[1]["customers"]).mean() for r in runs.values()]
     assert per_customer == sorted(per_customer) and per_customer[0] == 0.0
