@@ -321,7 +321,7 @@ class Scenario(_Strict):
 
     def to_toml(self) -> str:
         """The resolved scenario (every default filled in) as TOML text."""
-        return tomli_w.dumps(self.model_dump(mode="json"))
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))  # TOML has no null
 
 
 def _suggest(word: str, choices) -> str:
