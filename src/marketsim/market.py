@@ -308,6 +308,8 @@ class MarketModel(mesa.Model):
         row[:, MEASURES_SLICE] = self._measures.sum(axis=0)
         row[:, RAW_INDEX["acquisition_spend"]] = firms.acquisition_spend
         row[:, RELATIONSHIP_SLICE] = self._relationship_totals.sum(axis=0)
+        if len(self.categories) == 1:  # one category: every buyer bought exactly one
+            row[:, RAW_INDEX["categories_sum"]] = row[:, RAW_INDEX["buyers"]]
         results = firm_results(row, self.population.n_customers, self.period,
                                [f.name for f in self.firms])
         for firm, record in zip(self.firms, results):

@@ -63,6 +63,7 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
     (:mod:`marketsim.kernels.relationship`) follow the phases they extend.
     """
     n_customers, n_firms = aware.shape
+    n_categories = units.shape[1]
     noise = behaviour[PERFORMANCE_NOISE]
     social_growth = behaviour[SOCIAL_GROWTH]
     social_decay = behaviour[SOCIAL_DECAY]
@@ -138,8 +139,10 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
             # 10. accounting (does not read reports, so it may precede step 9)
             book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
                           cumulative_margin, window_spend, accounts)
-            book_relationship(i, chunk, relationship_on, relationship, segment, units, status,
-                              targeting, knowledge, cumulative_margin, relationship_totals)
+            if relationship_on or n_categories > 1:
+                book_relationship(i, chunk, relationship_on, relationship, segment, units,
+                                  status, targeting, knowledge, cumulative_margin,
+                                  relationship_totals)
             # 11. metrics
             measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
                              tie_social, tie_structural, tenure, window_spend, measures)

@@ -300,16 +300,19 @@ def book_relationship(i, chunk, relationship_on, relationship, segment, units, s
     ``fee = low_fee [low tier]``; the customer's margin gains ``fee - cost``. Per firm: the
     three costs (cost to serve by relationship type among them), fees, the knowledge of its
     customers and the number of categories each buyer bought from it (counted whether or not
-    ``relationship_on``; everything else only with it).
+    ``relationship_on``, but only with more than one category: with one, it is the number of
+    buyers, filled in by the engine; everything else only with ``relationship_on``).
     """
     n_categories, n_firms = units.shape[1], units.shape[2]
     s = segment[i]
     for f in range(n_firms):
-        categories = 0
-        for c in range(n_categories):
-            if units[i, c, f] > 0:
-                categories += 1
-        totals[chunk, f, RT_CATEGORIES] += categories
+        if n_categories > 1:
+            categories = 0
+            for c in range(n_categories):
+                if units[i, c, f] > 0:
+                    categories += 1
+            if categories > 0:
+                totals[chunk, f, RT_CATEGORIES] += categories
         if not relationship_on or not is_customer(status, i, f):
             continue
         totals[chunk, f, RT_KNOWLEDGE] += np.float64(knowledge[i, f]) / KNOWLEDGE_SCALE
