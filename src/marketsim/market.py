@@ -14,6 +14,7 @@ import numpy as np
 from marketsim import layout, rng
 from marketsim.firms import Firm
 from marketsim.jit import N_CHUNKS
+from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
 from marketsim.kernels.defection import decide_defection
@@ -22,9 +23,8 @@ from marketsim.kernels.experience import deliver
 from marketsim.kernels.measures import N_MEASURES, measure
 from marketsim.kernels.period import customer_period
 from marketsim.kernels.purchase import purchase
-from marketsim.kernels import relationship as rel
-from marketsim.kernels.targeting import clv_factor, score_customers
 from marketsim.kernels.satisfaction import update_satisfaction
+from marketsim.kernels.targeting import clv_factor, score_customers
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.metrics import (
@@ -33,8 +33,8 @@ from marketsim.metrics import (
     MEASURES_SLICE,
     PURCHASE_SLICE,
     RAW,
-    RELATIONSHIP_SLICE,
     RAW_INDEX,
+    RELATIONSHIP_SLICE,
     firm_results,
     metrics_frame,
 )

@@ -18,6 +18,7 @@ then over chunks, so float totals may differ in the last bits (counts are exact)
 
 from __future__ import annotations
 
+import math
 from itertools import accumulate
 from typing import Any
 
@@ -26,11 +27,11 @@ import numpy as np
 
 from marketsim import rng
 from marketsim.firms import Firm
+from marketsim.kernels.targeting import clv_factor
 from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.population import allocate
-from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
-from marketsim.kernels.targeting import clv_factor
 from marketsim.reference import relationship as rm
+from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
 from marketsim.relationship import uses_relationships
 from marketsim.scenario import Scenario
@@ -166,7 +167,7 @@ class ReferenceMarket(mesa.Model):
                 continue
             self._scoring.add(firm.index)
             retention = firm.last_results.get("retention", float("nan"))
-            factor = clv_factor(0.9 if retention != retention else retention,
+            factor = clv_factor(0.9 if math.isnan(retention) else retention,
                                 self.scenario.market.discount_rate)
             rm.score_customers(self.customers, firm, factor)
 
