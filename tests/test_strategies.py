@@ -153,3 +153,28 @@ def test_cross_selling_raises_categories_per_customer_and_share_of_customer():
         share[cross_sell] = np.mean([r["share_of_customer"].mean() for r in rows])
     assert categories[0.5] > categories[0.0] + 0.2
     assert share[0.5] > share[0.0] + 0.1
+
+
+def test_fees_and_fewer_services_make_low_profit_customers_profitable():
+    per_customer, losing = {}, {}
+    for low_tier in (False, True):
+        data = market_dict(customers=10_000, periods=40, n_firms=3)
+        data["firms"][0]["relationship_type"] = "dedicated_personal_assistance"
+        manage = {"assessment_periods": 6}
+        if low_tier:
+            manage.update(low_tier_clv=30.0, low_tier_fee=0.3, low_tier_saving=0.8,
+                          low_tier_service_cut=0.05)
+        data["firms"][0]["customer_management"] = manage
+        values, counts = [], []
+        for seed in SEEDS:
+            model = run(data, seed)
+            rows = focal(model, after=20)
+            values.append((rows["profit"] / rows["customers"]).mean())
+            p = model.population
+            held = (p.status[:, 0] == 1) | (p.status[:, 0] == 2)
+            counts.append((held & (p.cumulative_margin[:, 0] < 0)).sum())
+            if low_tier:
+                assert rows["fees"].sum() > 0
+        per_customer[low_tier], losing[low_tier] = np.mean(values), np.mean(counts)
+    assert per_customer[True] > per_customer[False] * 1.15
+    assert losing[True] < losing[False] * 0.5
