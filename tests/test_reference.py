@@ -178,6 +178,7 @@ def test_engine_equals_reference(build, seed):
         state = engine.population
         assert (state.targeting[:, 0] & 1).any() and (state.targeting[:, 0] & 2).any()
         assert (state.targeting[:, 2] != 0).any()  # the low tier switched on mid-run
+        assert (state.wom_firm >= 2 * 3).any()     # community and co-creation reach bands
 
 
 def test_reference_firms_follow_their_strategies():

@@ -157,3 +157,25 @@ def test_documented_strategy_example_runs_as_written():
     assert model.firms[0].relationship_level == "partnership"  # climbed every period
     levels = model.metrics().query("firm == 'firm0'")["relationship_cost"]
     assert levels.iloc[-1] > levels.iloc[0]
+
+
+def test_community_carries_word_of_mouth_further():
+    """An entrant without advertising grows awareness by praise; a community relationship
+    (word-of-mouth reach x2) spreads it faster than automated service (similar touch, plain
+    reach)."""
+    awareness = {}
+    for kind in ("automated_service", "community"):
+        data = market_dict(customers=10_000, periods=20, n_firms=3)
+        for segment in data["segments"]:
+            segment["word_of_mouth"] = 0.05
+        data["firms"][0].update(initial_share=0.0, initial_awareness=0.05,
+                                acquisition_budget=0.0, relationship_type=kind)
+        values = []
+        for seed in (1, 2):
+            model = MarketModel(scenario(data), seed=seed)
+            model.run()
+            values.append(model.metrics().query("firm == 'firm0'")["awareness"].iloc[-1])
+            amplified = (model.population.wom_firm >= 2 * 3).sum()
+            assert (amplified > 0) == (kind == "community")
+        awareness[kind] = np.mean(values)
+    assert awareness["community"] > awareness["automated_service"] * 1.2

@@ -234,6 +234,8 @@ class MarketModel(mesa.Model):
         # 9. Word of mouth: reports neighbours hear next period.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
                      p.wom_firm, p.wom_performance)
+        if on:  # communities and co-creation carry reports further
+            rel.amplify_reports(r, p.segment, p.wom_firm)
         # 10. Accounting.
         book(firms.params, firms.price, firms.unit_cost, self.behaviour, p.units, p.status,
              p.cumulative_margin, p.window_spend, self._accounts)
@@ -267,6 +269,8 @@ class MarketModel(mesa.Model):
         # 9. Word of mouth, after every customer has heard last period's reports.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
                      p.wom_firm, p.wom_performance)
+        if firms.relationship_on:  # communities and co-creation carry reports further
+            rel.amplify_reports(firms.relationship, p.segment, p.wom_firm)
 
     def _relationship_arrays(self, firms: FirmArrays) -> None:
         """This period's relationship levers (:mod:`marketsim.relationship`) as kernel arrays."""

@@ -34,7 +34,7 @@ class Population:
     wom_propensity: np.ndarray       # (N,) float32
     purchase_rate: np.ndarray        # (N, C) float32, purchases per period
     last_firm: np.ndarray            # (N, C) int8, -1 = none
-    wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent
+    wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent; + 2 F b in reach band b
     wom_performance: np.ndarray      # (N,) float32: performance the report is about
     # per customer-firm pair
     aware: np.ndarray                # (N, F) uint8

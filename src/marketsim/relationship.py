@@ -60,14 +60,15 @@ LEVEL_EFFECTS: dict[str, dict[str, float]] = {
 #: customer per period (money), touch (personal contact per period, 0-1: grows the social
 #: bond and teaches the firm), learning (speed at which touch points teach the firm the
 #: customer's needs), co-creation (delivered-performance gain of a long-tenured customer from
-#: co-created value).
+#: co-created value), word-of-mouth reach (multiple of the chance that each neighbour hears a
+#: member's report about the firm; one of ``WOM_REACH_BANDS``).
 TYPE_EFFECTS: dict[str, dict[str, float]] = {
-    "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.02, "co_creation": 0.0},
-    "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.10, "co_creation": 0.0},
-    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.10, "co_creation": 0.0},
-    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.25, "co_creation": 0.0},
-    "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.05, "co_creation": 0.05},
-    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.15, "co_creation": 0.2},
+    "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.02, "co_creation": 0.0, "wom_reach": 1.0},
+    "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
+    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
+    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.25, "co_creation": 0.0, "wom_reach": 1.0},
+    "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.05, "co_creation": 0.05, "wom_reach": 2.0},
+    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.15, "co_creation": 0.2, "wom_reach": 1.5},
 }
 
 
@@ -182,6 +183,7 @@ def relationship_parameters(firms, segment_names: list[str], reference_price: np
             row[col.LOW_PENALTY] = manage.low_tier_service_cut + manage.low_tier_fee / fee_scale
             row[col.LOW_FEE] = manage.low_tier_fee
             row[col.LOW_SAVING] = manage.low_tier_saving
+            row[col.WOM_BAND] = col.WOM_REACH_BANDS.index(kind["wom_reach"])
     return out
 
 

@@ -58,7 +58,12 @@ TOP_COST = 13        # cost of that service per top-tier customer per period
 LOW_PENALTY = 14     # performance lost by low-tier customers (service cut + fee felt)
 LOW_FEE = 15         # fee per low-tier customer per period
 LOW_SAVING = 16      # cost to serve saved per low-tier customer per period
-N_RELATIONSHIP_PARAMS = 17
+WOM_BAND = 17        # word-of-mouth reach band of the relationship type (index of WOM_REACH_BANDS)
+N_RELATIONSHIP_PARAMS = 18
+
+#: Word-of-mouth reach multipliers: band 0 plain, 1 community, 2 co-creation. A report in band
+#: ``b`` is stored as ``code + 2 F b`` in ``wom_firm`` (int8: at most 6 F - 1 = 119 for F = 20).
+WOM_REACH_BANDS = (1.0, 2.0, 1.5)
 
 #: Tenure (periods) at which half the co-improvement gain is reached.
 CO_IMPROVEMENT_HALF_TENURE = 26.0
@@ -333,6 +338,28 @@ def book_relationship(i, chunk, relationship_on, relationship, segment, units, s
         change = fee - level_cost - type_cost - tier_cost
         if change != 0.0:
             cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + change
+
+
+@parallel_kernel
+def amplify_reports(relationship, segment, wom_firm):
+    """Communities and co-creation carry word of mouth further (step 9, after the reports).
+
+    A customer of segment ``s`` whose report is about firm ``f`` keeps a relationship of type
+    community or co-creation with ``f``: its report goes to the band of that type, and each
+    neighbour hears it with ``WOM_REACH_BANDS[band]`` times the usual chance
+    (:func:`marketsim.kernels.hearing.gather_reports`). Communities let members help each other
+    and talk about the brand (Osterwalder and Pigneur 2010, seed 002).
+    """
+    n_firms = relationship.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(wom_firm.shape[0], chunk)
+        for i in range(start, stop):
+            code = wom_firm[i]
+            if code < 0:
+                continue
+            band = np.int64(relationship[code % n_firms, segment[i], WOM_BAND])
+            if band > 0:
+                wom_firm[i] = code + band * 2 * n_firms
 
 
 # --------------------------------------------------------------------------- phased path

@@ -32,6 +32,7 @@ from marketsim.layout import (
     PROSPECT,
     REGULAR,
 )
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
 
@@ -280,9 +281,13 @@ class Customer(mesa.Agent):
         many people (TARP 1986; Anderson 1998, JSR 1(1)). Keyed on (period, listener, slot), so
         awareness and expectations agree on who heard what (:mod:`marketsim.kernels.hearing`).
         """
-        praise = talker.report < len(self.relationships)
-        chance = (talker.word_of_mouth if praise
-                  else min(1.0, talker.word_of_mouth * self.model.complaint_reach))
+        n_firms = len(self.relationships)
+        band, code = divmod(talker.report, 2 * n_firms)  # reach band of communities, co-creation
+        propensity = talker.word_of_mouth
+        if band > 0:
+            propensity = propensity * WOM_REACH_BANDS[band]
+        praise = code < n_firms
+        chance = propensity if praise else min(1.0, propensity * self.model.complaint_reach)
         if chance <= 0.0:
             return False
         return uniform(draw_bits(hear_key, slot)) < chance
@@ -305,7 +310,7 @@ class Customer(mesa.Agent):
         hearing = customer_key(period.hearing_key, self.number)
         n_firms = len(self.relationships)
         for slot, talker in enumerate(self.neighbours):
-            praised = talker.report
+            praised = talker.report % (2 * n_firms) if talker.report >= 0 else -1
             if 0 <= praised < n_firms and not self.relationships[praised].aware:
                 if self.hears(hearing, slot, talker):
                     self.relationships[praised].aware = True

@@ -117,6 +117,7 @@ class ReferenceMarket(mesa.Model):
         self.relationship_phase(period, tally, "relationship_ties")
         self.decide_defections(period, tally)
         self.form_word_of_mouth(period)
+        self.relationship_phase(period, tally, "amplify_report")
         self.book_accounts(period, tally)
         self.count_categories(tally)
         self.relationship_phase(period, tally, "book_relationship")

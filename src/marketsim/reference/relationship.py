@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
 from marketsim.reference.precision import f32
 from marketsim.reference.rng import customer_key, draw_bits, poisson, uniform
@@ -47,6 +48,7 @@ class RelationshipLevers:
     low_penalty: float      # service cut plus the fee as felt
     low_fee: float
     low_saving: float
+    wom_reach: float        # multiple of the chance a neighbour hears a member's report
 
     @classmethod
     def of(cls, firm: Firm, segment: str, reference_price: list[float],
@@ -66,7 +68,8 @@ class RelationshipLevers:
             up_sell=manage.up_sell, top_service=one.top_tier_service,
             top_cost=one.top_tier_cost,
             low_penalty=manage.low_tier_service_cut + manage.low_tier_fee / fee_scale,
-            low_fee=manage.low_tier_fee, low_saving=manage.low_tier_saving)
+            low_fee=manage.low_tier_fee, low_saving=manage.low_tier_saving,
+            wom_reach=kind["wom_reach"])
 
 
 def _levers(customer: Customer, period: PeriodContext, f: int) -> RelationshipLevers:
@@ -221,6 +224,18 @@ def book_relationship(customer: Customer, period: PeriodContext) -> list[dict[st
         if change != 0.0:
             rel.cumulative_margin = f32(rel.cumulative_margin + change)
     return accounts
+
+
+def amplify_report(customer: Customer, period: PeriodContext) -> None:
+    """A member of a firm's community (or co-creation) tells more neighbours about the firm: its
+    report moves to the reach band of the type (stored as ``code + 2 F band``)."""
+    if customer.report < 0:
+        return
+    n_firms = len(customer.relationships)
+    reach = _levers(customer, period, customer.report % n_firms).wom_reach
+    band = WOM_REACH_BANDS.index(reach)
+    if band > 0:
+        customer.report += band * 2 * n_firms
 
 
 def score_customers(customers: list[Customer], firm: Firm, factor: float) -> None:
