@@ -179,3 +179,9 @@ def test_community_carries_word_of_mouth_further():
             assert (amplified > 0) == (kind == "community")
         awareness[kind] = np.mean(values)
     assert awareness["community"] > awareness["automated_service"] * 1.2
+
+
+def test_switching_cost_is_the_weighted_sum_of_the_three_ties():
+    from marketsim.kernels.common import switching_cost
+
+    assert switching_cost(0.2, 0.3, 0.5, 2.0, 0.4, 0.8) == 0.2 * 2.0 + 0.3 * 0.4 + 0.5 * 0.8
