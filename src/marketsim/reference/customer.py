@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
@@ -32,7 +33,6 @@ from marketsim.layout import (
     PROSPECT,
     REGULAR,
 )
-from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
 
