@@ -57,7 +57,7 @@ def test_preset_fills_fields_and_explicit_fields_override_it():
     assert centric.relationship_level == "proactive"
     assert centric.one_to_one.customisation == 0.9               # explicit wins
     assert centric.retention.reward_rate == 0.1                  # merged key by key
-    assert centric.retention.personal_service == 0.5             # from the preset
+    assert centric.retention.personal_service == 0.4             # from the preset
     assert centric.customer_management.cross_sell > 0
     assert mass.strategy == "adaptive_price_budget" and mass.acquisition_budget == 5000.0
     assert partner.relationship_level == "partnership"
@@ -185,3 +185,14 @@ def test_switching_cost_is_the_weighted_sum_of_the_three_ties():
     from marketsim.kernels.common import switching_cost
 
     assert switching_cost(0.2, 0.3, 0.5, 2.0, 0.4, 0.8) == 0.2 * 2.0 + 0.3 * 0.4 + 0.5 * 0.8
+
+
+def test_relationship_strategies_scenario_runs():
+    from marketsim.scenario import load_scenario
+
+    sc = load_scenario(ROOT / "scenarios" / "relationship_strategies.toml")
+    model = MarketModel(sc.with_overrides(customers=2000, periods=3), seed=1)
+    model.run()
+    frame = model.metrics()
+    assert set(frame["firm"]) == {"MassBank", "OneToOneBank", "PartnerBank", "PlainBank"}
+    assert frame.query("firm == 'OneToOneBank'")["cost_to_serve"].gt(0).all()

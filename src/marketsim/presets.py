@@ -31,11 +31,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "customer_centric": {
         "relationship_level": "proactive", "relationship_type": "personal_assistance",
-        "retention": {"reward_rate": 0.03, "points_expiry": 0.02, "personal_service": 0.5,
+        "retention": {"reward_rate": 0.03, "points_expiry": 0.05, "personal_service": 0.4,
                       "personal_service_cost": 0.2, "structural_investment": 0.3,
                       "structural_cost": 0.1},
-        "one_to_one": {"customisation": 0.5},
-        "customer_management": {"cross_sell": 0.2, "up_sell": 0.1},
+        "one_to_one": {"customisation": 0.2},
+        "customer_management": {"cross_sell": 0.15, "up_sell": 0.05},
     },
     "basic_marketing": {"relationship_level": "basic", "relationship_type": "self_service"},
     "reactive_marketing": {"relationship_level": "reactive",
@@ -44,10 +44,10 @@ PRESETS: dict[str, dict[str, Any]] = {
                               "relationship_type": "personal_assistance"},
     "proactive_marketing": {"relationship_level": "proactive",
                             "relationship_type": "personal_assistance",
-                            "one_to_one": {"customisation": 0.3}},
+                            "one_to_one": {"customisation": 0.15}},
     "partnership_marketing": {"relationship_level": "partnership",
                               "relationship_type": "dedicated_personal_assistance",
-                              "one_to_one": {"customisation": 0.5}},
+                              "one_to_one": {"customisation": 0.25}},
 }
 
 

@@ -63,12 +63,12 @@ LEVEL_EFFECTS: dict[str, dict[str, float]] = {
 #: co-created value), word-of-mouth reach (multiple of the chance that each neighbour hears a
 #: member's report about the firm; one of ``WOM_REACH_BANDS``).
 TYPE_EFFECTS: dict[str, dict[str, float]] = {
-    "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.02, "co_creation": 0.0, "wom_reach": 1.0},
-    "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
-    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
-    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.25, "co_creation": 0.0, "wom_reach": 1.0},
-    "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.05, "co_creation": 0.05, "wom_reach": 2.0},
-    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.15, "co_creation": 0.2, "wom_reach": 1.5},
+    "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.01, "co_creation": 0.0, "wom_reach": 1.0},
+    "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
+    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
+    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
+    "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.02, "co_creation": 0.05, "wom_reach": 2.0},
+    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.08, "co_creation": 0.2, "wom_reach": 1.5},
 }
 
 
