@@ -168,7 +168,7 @@ def test_python_dash_m_and_version():
 def test_readme_quick_start_is_what_ci_runs():
     readme = (ROOT / "README.md").read_text()
     install = 'python -m venv .venv && .venv/bin/pip install -e ".[test]" && '
-    run_default = install + ".venv/bin/marketsim run scenarios/default.toml"
+    run_default = install + ".venv/bin/marketsim run scenarios/default.toml --report"
     run_tests = install + ".venv/bin/python -m pytest -q"
     assert f"```bash\n{run_default}\n```" in readme
     assert f"```bash\n{run_tests}\n```" in readme

@@ -81,6 +81,35 @@ def five_firms_adaptive() -> dict:
     return data
 
 
+def relationship_strategies() -> dict:
+    """Every relationship strategy switched on: levels, types per segment, one-to-one learning
+    and customisation, value tiers with fees, termination of negative-value customers,
+    cross-selling and up-selling, and a firm changing its relationship levers mid-run."""
+    data = with_programmes(market_dict(customers=1000, periods=14, n_firms=3, categories=2))
+    data["network"] = {"kind": "small_world", "degree": 4, "rewiring": 0.2}
+    data["behaviour"] = {"performance_noise": 0.3}
+    data["market"]["warmup_periods"] = 2
+    data["firms"][0].update({
+        "preset": "customer_centric", "relationship_level": "partnership",
+        "relationship_types": {"quality driven": "dedicated_personal_assistance"},
+        "one_to_one": {"customisation": 0.6, "top_tier_clv": 150.0, "top_tier_service": 0.2,
+                       "top_tier_cost": 0.1},
+        "customer_management": {"cross_sell": 0.4, "up_sell": 0.2, "terminate_negative_clv": True,
+                                "assessment_periods": 3, "termination_periods": 3,
+                                "low_tier_clv": 40.0, "low_tier_fee": 0.3,
+                                "low_tier_service_cut": 0.05, "low_tier_saving": 0.1}})
+    data["firms"][1].update({"relationship_level": "reactive", "relationship_type": "community",
+                             "relationship_types": {"price driven": "co_creation"}})
+    data["firms"][2].update({"preset": "accountable_marketing", "strategy": "scheduled",
+                             "strategy_params": {"changes": [
+                                 {"period": 5, "relationship_level": "proactive",
+                                  "customer_management.cross_sell": 0.5,
+                                  "one_to_one.customisation": 0.4},
+                                 {"period": 9, "relationship_types.price driven": "automated_service",
+                                  "customer_management.low_tier_clv": 60.0}]}})
+    return data
+
+
 def default_market() -> dict:
     """The shipped default scenario (five firms, one category), smaller and shorter."""
     path = Path(__file__).resolve().parents[1] / "scenarios" / "default.toml"
@@ -94,6 +123,8 @@ CASES = [
     pytest.param(two_categories_scale_free, 8, id="2cat-scale_free-seed8"),
     pytest.param(five_firms_adaptive, 5, id="5firms-adaptive-seed5"),
     pytest.param(default_market, 11, id="default-scenario-seed11"),
+    pytest.param(relationship_strategies, 4, id="relationship-strategies-seed4"),
+    pytest.param(relationship_strategies, 17, id="relationship-strategies-seed17"),
 ]
 
 #: An outside decision applied in some period (as a dashboard would), case by case.
@@ -140,6 +171,14 @@ def test_engine_equals_reference(build, seed):
         assert totals[event] > 0, event
     if build in (one_category_small_world, two_categories_scale_free):
         assert totals["reactivations"] > 0 and totals["lapses"] > 0
+    if build is relationship_strategies:
+        for event in ("terminations", "complaints_captured", "directed_units", "fees",
+                      "knowledge_sum", "level_cost", "type_cost", "tier_cost"):
+            assert totals[event] != 0, event
+        state = engine.population
+        assert (state.targeting[:, 0] & 1).any() and (state.targeting[:, 0] & 2).any()
+        assert (state.targeting[:, 2] != 0).any()  # the low tier switched on mid-run
+        assert (state.wom_firm >= 2 * 3).any()     # community and co-creation reach bands
 
 
 def test_reference_firms_follow_their_strategies():

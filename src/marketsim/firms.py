@@ -11,12 +11,13 @@ import numpy as np
 from marketsim import layout
 from marketsim.errors import ScenarioError
 from marketsim.scenario import Firm as FirmSpec
-from marketsim.scenario import Retention
 from marketsim.strategies import Strategy, make_strategy
 
 if TYPE_CHECKING:
     from marketsim.market import MarketModel
 
+#: Lever groups set field by field (``retention.reward_rate``, ``one_to_one.customisation``).
+PROGRAMMES = ("retention", "one_to_one", "customer_management")
 FIRM_LEVERS = ("promise", "acquisition_budget", "reach_cost", "service", "image", "convenience",
                "trust")
 
@@ -40,6 +41,12 @@ class Firm(mesa.Agent):
         for lever in FIRM_LEVERS:
             setattr(self, lever, getattr(spec, lever))
         self.retention = spec.retention.model_copy()
+        # relationship strategies (marketsim.relationship)
+        self.relationship_level = spec.relationship_level
+        self.relationship_type = spec.relationship_type
+        self.relationship_types = dict(spec.relationship_types)
+        self.one_to_one = spec.one_to_one.model_copy()
+        self.customer_management = spec.customer_management.model_copy()
         self.strategy = strategy or make_strategy(spec.strategy, spec.strategy_params,
                                                   where=f"firms[{index}].strategy")
         self.last_results: dict[str, Any] = {}
@@ -62,15 +69,40 @@ class Firm(mesa.Agent):
             else:
                 for category in target:
                     target[category] = float(value)
-        elif lever.startswith("retention."):
-            field = lever.split(".", 1)[1]
-            if field not in Retention.model_fields:
+        elif lever.split(".", 1)[0] in PROGRAMMES and "." in lever:
+            group, field = lever.split(".", 1)
+            programme = getattr(self, group)
+            if field not in type(programme).model_fields:
                 raise ScenarioError(f"firm '{self.name}': unknown lever '{lever}'")
-            setattr(self.retention, field, value)  # validated by pydantic
+            try:
+                setattr(programme, field, value)  # validated by pydantic
+            except ValueError as exc:
+                raise ScenarioError(f"firm '{self.name}': {lever}: {exc}") from None
+        elif lever in ("relationship_level", "relationship_type") or lever.startswith(
+                "relationship_types."):
+            self._set_relationship(lever, value)
         elif lever in FIRM_LEVERS:
             setattr(self, lever, float(value))
         else:
             raise ScenarioError(f"firm '{self.name}': unknown lever '{lever}'")
+
+    def _set_relationship(self, lever: str, value: Any) -> None:
+        """Set the relationship level, the default type or one segment's type, validated."""
+        from marketsim.relationship import LEVELS, TYPES
+
+        allowed = LEVELS if lever == "relationship_level" else TYPES
+        if value not in allowed:
+            raise ScenarioError(f"firm '{self.name}': {lever} must be one of "
+                                f"{', '.join(allowed)} (got {value!r})")
+        if lever.startswith("relationship_types."):
+            segment = lever.split(".", 1)[1]
+            names = [s.name for s in self.model.scenario.segments]
+            if segment not in names:
+                raise ScenarioError(f"firm '{self.name}': {lever}: no such segment "
+                                    f"(segments: {', '.join(names)})")
+            self.relationship_types[segment] = value
+        else:
+            setattr(self, lever, value)
 
     def step(self) -> None:
         """Decide this period's levers (MODEL.md section 2, step 1)."""

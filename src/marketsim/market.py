@@ -15,6 +15,7 @@ from marketsim import layout, rng
 from marketsim.buying_centre import BuyingCentres, create_buying_centres
 from marketsim.firms import Firm
 from marketsim.jit import N_CHUNKS
+from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
 from marketsim.kernels.buying_centre import update_buying_centres, veto_defections
@@ -25,6 +26,7 @@ from marketsim.kernels.measures import N_MEASURES, measure
 from marketsim.kernels.period import customer_period
 from marketsim.kernels.purchase import purchase
 from marketsim.kernels.satisfaction import update_satisfaction
+from marketsim.kernels.targeting import clv_factor, score_customers
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.metrics import (
@@ -34,11 +36,13 @@ from marketsim.metrics import (
     PURCHASE_SLICE,
     RAW,
     RAW_INDEX,
+    RELATIONSHIP_SLICE,
     firm_results,
     metrics_frame,
 )
 from marketsim.network import SocialNetwork, build_network
 from marketsim.population import Population, create_population
+from marketsim.relationship import relationship_parameters, uses_relationships
 from marketsim.scenario import Scenario
 
 
@@ -133,6 +137,8 @@ class MarketModel(mesa.Model):
         self._defection_counts = np.zeros((N_CHUNKS, n_firms, 3), np.int64)
         self._accounts = np.zeros((N_CHUNKS, n_firms, N_ACCOUNTS))
         self._measures = np.zeros((N_CHUNKS, n_firms, N_MEASURES))
+        self._relationship_totals = np.zeros((N_CHUNKS, n_firms, rel.N_RELATIONSHIP_TOTALS))
+        self._scoring: set[int] = set()
         self.record_transactions = record_transactions
         self.fused = fused
         self.warm_up()
@@ -161,6 +167,8 @@ class MarketModel(mesa.Model):
             for lever, value in levers.items():
                 firm.set_lever(lever, value)
         firms = FirmArrays(self.firms, self.categories)
+        self._relationship_arrays(firms)
+        self._target_customers()
         # 2.-11. Customers: awareness, purchase, experience, satisfaction, expectations, ties,
         # defection, word of mouth, accounting, metrics.
         if self.fused:
@@ -177,17 +185,30 @@ class MarketModel(mesa.Model):
         update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING), firms.params,
                          self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
                          p.wom_performance, p.wom_propensity, p.aware)
+        on, r, totals = firms.relationship_on, firms.relationship, self._relationship_totals
+        if on:  # the firms' targeting: terminations, refused customers
+            rel.enforce_targeting_all(p.targeting, p.aware, p.status, p.tie_financial,
+                                      p.tie_social, p.tie_structural, p.tenure, totals)
+        else:
+            totals[:] = 0.0
         # 3. Purchase: Poisson counts per category, logit choice of firm.
         purchase(key(t, rng.STREAM_PURCHASE_COUNT), key(t, rng.STREAM_PURCHASE_CHOICE),
                  firms.params, firms.price, firms.sells, self.reference_price, self.segment_params,
                  self.behaviour, p.segment, p.weights, p.price_sensitivity, p.purchase_rate,
                  p.last_firm, p.aware, p.status, p.expectation, p.tie_financial, p.tie_social,
                  p.tie_structural, p.tenure, p.recency, p.units, self._purchase_counts)
+        if on:  # suggestions, cross-selling, up-selling
+            rel.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells, p.segment,
+                                       p.purchase_rate, p.last_firm, p.status, p.recency,
+                                       p.units, totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 4. Experience: delivered performance.
         deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, firms.quality, self.behaviour,
                 p.units, p.performance)
+        if on:  # customisation, co-improvement, value tiers
+            rel.customise_all(r, p.segment, p.weights, p.knowledge, p.targeting, p.tenure,
+                              p.units, p.performance)
         # 5. Satisfaction: expectation-disconfirmation.
         update_satisfaction(self.segment_params, p.segment, p.units, p.performance,
                             p.expectation, p.satisfaction)
@@ -197,14 +218,23 @@ class MarketModel(mesa.Model):
                                   bc.role_params, bc.business_ids, p.segment, p.price_sensitivity,
                                   p.units, p.performance, p.expectation, bc.member_satisfaction,
                                   p.satisfaction)
+        if on:  # complaint capture and recovery
+            rel.recover_complaints_all(key(t, rng.STREAM_COMPLAINT), r, self.segment_params,
+                                       p.segment, p.units, p.performance, p.expectation,
+                                       p.satisfaction, totals)
         # 6. Expectations: experience, word of mouth, promise.
         update_expectations(key(t, rng.STREAM_HEARING), firms.params, self.segment_params,
                             self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
                             p.wom_performance, p.wom_propensity, p.segment, p.units, p.aware,
                             p.performance, p.expectation)
+        if on:  # post-sale follow-up
+            rel.follow_up_all(r, p.segment, p.units, p.performance, p.expectation)
         # 7. Ties: points, social bond, structural tie; tenure.
         update_ties(firms.params, firms.price, self.reference_price, self.behaviour, p.units,
                     p.status, p.tie_financial, p.tie_social, p.tie_structural, p.tenure)
+        if on:  # relationship types' touch points; the learning relationship
+            rel.relationship_ties_all(firms.params, r, self.behaviour[layout.SOCIAL_GROWTH],
+                                      p.segment, p.units, p.status, p.tie_social, p.knowledge)
         # 8. Defection.
         decide_defection(firms.params, firms.price, firms.sells, self.reference_price,
                          self.segment_params, p.segment, p.weights, p.price_sensitivity,
@@ -218,9 +248,14 @@ class MarketModel(mesa.Model):
         # 9. Word of mouth: reports neighbours hear next period.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
                      p.wom_firm, p.wom_performance)
+        if on:  # communities and co-creation carry reports further
+            rel.amplify_reports(r, p.segment, p.wom_firm)
         # 10. Accounting.
         book(firms.params, firms.price, firms.unit_cost, self.behaviour, p.units, p.status,
              p.cumulative_margin, p.window_spend, self._accounts)
+        # relationship costs, fees, knowledge (if on); categories per buyer
+        rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,
+                                  p.cumulative_margin, totals)
         # 11. Metrics.
         measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
                 p.tie_structural, p.tenure, p.window_spend, self._measures)
@@ -230,7 +265,8 @@ class MarketModel(mesa.Model):
         t, p, net = self.period, self.population, self.network
         keys = np.array([self._key(t, stream) for stream in (
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
-            rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE)], dtype=np.uint64)
+            rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
+            rng.STREAM_SUGGESTION)], dtype=np.uint64)
         customer_period(keys, firms.params, firms.price, firms.quality, firms.unit_cost,
                         firms.sells, self.reference_price, self.segment_params, self.behaviour,
                         self.complaint_reach, self.lapse_periods, net.indptr, net.neighbours,
@@ -242,12 +278,44 @@ class MarketModel(mesa.Model):
                         self._purchase_counts, self._defection_counts, self._accounts,
                         self._measures, self.buying_centres.rule,
                         self.buying_centres.role_params, self.buying_centres.business_ids,
-                        self.buying_centres.member_satisfaction)
+                        self.buying_centres.member_satisfaction, firms.relationship_on,
+                        firms.relationship, p.knowledge, p.targeting, self._relationship_totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 9. Word of mouth, after every customer has heard last period's reports.
         form_reports(firms.price, self.behaviour, p.units, p.satisfaction, p.performance,
                      p.wom_firm, p.wom_performance)
+        if firms.relationship_on:  # communities and co-creation carry reports further
+            rel.amplify_reports(firms.relationship, p.segment, p.wom_firm)
+
+    def _relationship_arrays(self, firms: FirmArrays) -> None:
+        """This period's relationship levers (:mod:`marketsim.relationship`) as kernel arrays."""
+        firms.relationship_on = uses_relationships(self.firms)
+        firms.relationship = relationship_parameters(
+            self.firms, [s.name for s in self.scenario.segments], self.reference_price,
+            firms.sells)
+
+    def _target_customers(self) -> None:
+        """Firms that differentiate customers by value write their targeting mask
+        (:func:`marketsim.kernels.targeting.score_customers`): value tiers and terminations."""
+        p = self.population
+        for f, firm in enumerate(self.firms):
+            one, manage = firm.one_to_one, firm.customer_management
+            scores = manage.scores_customers or one.top_tier_clv is not None
+            if not scores:
+                if f in self._scoring:  # the policy was switched off: clear the mask
+                    p.targeting[:, f] = 0
+                    self._scoring.discard(f)
+                continue
+            self._scoring.add(f)
+            retention = firm.last_results.get("retention", float("nan"))
+            factor = clv_factor(0.9 if np.isnan(retention) else retention,
+                                self.scenario.market.discount_rate)
+            score_customers(f, factor, manage.assessment_periods, manage.terminate_negative_clv,
+                            one.top_tier_clv is not None, one.top_tier_clv or 0.0,
+                            manage.low_tier_clv is not None, manage.low_tier_clv or 0.0,
+                            manage.termination_periods, p.status, p.tenure, p.recency,
+                            p.cumulative_margin, p.targeting)
 
     def _key(self, period: int, stream: int) -> np.uint64:
         return rng.stream_key(self.seed, period, stream)
@@ -259,6 +327,9 @@ class MarketModel(mesa.Model):
         row[:, ACCOUNTS_SLICE] = self._accounts.sum(axis=0)
         row[:, MEASURES_SLICE] = self._measures.sum(axis=0)
         row[:, RAW_INDEX["acquisition_spend"]] = firms.acquisition_spend
+        row[:, RELATIONSHIP_SLICE] = self._relationship_totals.sum(axis=0)
+        if len(self.categories) == 1:  # one category: every buyer bought exactly one
+            row[:, RAW_INDEX["categories_sum"]] = row[:, RAW_INDEX["buyers"]]
         results = firm_results(row, self.population.n_customers, self.period,
                                [f.name for f in self.firms])
         for firm, record in zip(self.firms, results):

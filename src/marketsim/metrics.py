@@ -12,6 +12,7 @@ import pandas as pd
 
 from marketsim.kernels.accounting import N_ACCOUNTS
 from marketsim.kernels.measures import N_MEASURES
+from marketsim.kernels.relationship import N_RELATIONSHIP_TOTALS
 
 #: Names of the raw per-period, per-firm quantities, in storage order.
 RAW = (
@@ -27,13 +28,19 @@ RAW = (
     "expectation_sum",
     # from the firms
     "acquisition_spend",
+    # from the relationship kernels (order of marketsim.kernels.relationship totals)
+    "terminations", "complaints_captured", "directed_units", "level_cost", "type_cost",
+    "tier_cost", "fees", "knowledge_sum", "categories_sum",
 )
 RAW_INDEX = {name: k for k, name in enumerate(RAW)}
 PURCHASE_SLICE = slice(0, 3)
 DEFECTION_SLICE = slice(3, 6)
 ACCOUNTS_SLICE = slice(6, 6 + N_ACCOUNTS)
 MEASURES_SLICE = slice(ACCOUNTS_SLICE.stop, ACCOUNTS_SLICE.stop + N_MEASURES)
-assert MEASURES_SLICE.stop == len(RAW) - 1
+assert MEASURES_SLICE.stop == RAW_INDEX["acquisition_spend"]
+RELATIONSHIP_SLICE = slice(RAW_INDEX["acquisition_spend"] + 1,
+                           RAW_INDEX["acquisition_spend"] + 1 + N_RELATIONSHIP_TOTALS)
+assert RELATIONSHIP_SLICE.stop == len(RAW)
 
 #: Columns of the metrics table, with their meaning (also in docs/model.md).
 COLUMNS = {
@@ -66,7 +73,18 @@ COLUMNS = {
     "acquisition_spend": "advertising and acquisition budget spent",
     "reward_cost": "points issued (reward rate times spend)",
     "service_cost": "cost to serve: personal service and structural investment",
-    "profit": "revenue - cost of goods - acquisition spend - reward cost - service cost",
+    "profit": "revenue + fees - cost of goods - acquisition spend - reward cost - service cost "
+              "- relationship cost",
+    "relationship_cost": "cost of the relationship-marketing level, the relationship types and "
+                         "the value tiers (top-tier service minus low-tier savings)",
+    "cost_to_serve": "service_cost + relationship_cost: everything spent per period on serving "
+                     "the firm's customers",
+    "fees": "fees charged to low-tier customers",
+    "terminations": "customers whose relationship the firm ended (negative predicted value)",
+    "complaints_captured": "complaints captured and answered (reactive level and above)",
+    "directed_units": "units sold through suggestions, cross-selling and up-selling",
+    "mean_knowledge": "mean knowledge (0-1) the firm has of its customers' needs",
+    "categories_per_buyer": "mean number of categories its buyers bought from it this period",
 }
 
 
@@ -81,8 +99,10 @@ def metric_columns(raw: np.ndarray, n_customers: int) -> dict[str, np.ndarray]:
     total = {name: col[name].sum(axis=1, keepdims=True) for name in ("units", "revenue", "buyers")}
     customers = col["customers"]
     retention = _ratio(col["customers_start"] - col["defections_of_start"], col["customers_start"])
+    relationship_cost = col["level_cost"] + col["type_cost"] + col["tier_cost"]
     profit = (col["revenue"] - col["cost_of_goods"] - col["acquisition_spend"]
               - col["reward_cost"] - col["service_cost"])
+    profit = profit + col["fees"] - relationship_cost
     return {
         "customers": customers,
         "buyers": col["buyers"],
@@ -112,11 +132,19 @@ def metric_columns(raw: np.ndarray, n_customers: int) -> dict[str, np.ndarray]:
         "reward_cost": col["reward_cost"],
         "service_cost": col["service_cost"],
         "profit": profit,
+        "relationship_cost": relationship_cost,
+        "cost_to_serve": col["service_cost"] + relationship_cost,
+        "fees": col["fees"],
+        "terminations": col["terminations"],
+        "complaints_captured": col["complaints_captured"],
+        "directed_units": col["directed_units"],
+        "mean_knowledge": _ratio(col["knowledge_sum"], customers),
+        "categories_per_buyer": _ratio(col["categories_sum"], col["buyers"]),
     }
 
 
 COUNT_COLUMNS = ("customers", "buyers", "units", "acquisitions", "reactivations", "defections",
-                 "lapses")
+                 "lapses", "terminations", "complaints_captured", "directed_units")
 
 
 def metrics_frame(raw: np.ndarray, firm_names: list[str], n_customers: int,

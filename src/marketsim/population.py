@@ -4,8 +4,9 @@ Nothing here is a Python object per customer. Per customer: segment, importance 
 sensitivity, switching threshold, word-of-mouth propensity, category purchase rates, the firm of
 the last purchase per category, and this period's word-of-mouth report. Per customer-firm pair:
 awareness (membership of the consideration set), status, expectation, satisfaction, the three
-ties, tenure, this period's delivered performance, cumulative margin and the windowed spend
-behind share of customer. Per customer, category and firm: units bought this period.
+ties, tenure, this period's delivered performance, cumulative margin, the windowed spend
+behind share of customer, the firm's knowledge of the customer's needs and the firm's
+targeting mask. Per customer, category and firm: units bought this period.
 
 ``docs/model.md`` gives units and ranges; :func:`state_bytes` adds up what a population holds.
 """
@@ -33,7 +34,7 @@ class Population:
     wom_propensity: np.ndarray       # (N,) float32
     purchase_rate: np.ndarray        # (N, C) float32, purchases per period
     last_firm: np.ndarray            # (N, C) int8, -1 = none
-    wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent
+    wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent; + 2 F b in reach band b
     wom_performance: np.ndarray      # (N,) float32: performance the report is about
     # per customer-firm pair
     aware: np.ndarray                # (N, F) uint8
@@ -48,6 +49,8 @@ class Population:
     performance: np.ndarray          # (N, F) float32, delivered this period
     cumulative_margin: np.ndarray    # (N, F) float32
     window_spend: np.ndarray         # (N, F) float32
+    knowledge: np.ndarray            # (N, F) uint8: the firm's knowledge of the customer's needs, k * 255
+    targeting: np.ndarray            # (N, F) uint8: the firm's mask (value tier, terminated; kernels.relationship)
     # per customer-category-firm
     units: np.ndarray                # (N, C, F) uint16, bought this period
 
@@ -79,14 +82,15 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         tie_structural=z((n, f), np.float32), tenure=z((n, f), np.uint16),
         recency=z((n, f), np.uint8),
         performance=z((n, f), np.float32), cumulative_margin=z((n, f), np.float32),
-        window_spend=z((n, f), np.float32), units=z((n, c, f), np.uint16),
+        window_spend=z((n, f), np.float32), knowledge=z((n, f), np.uint8),
+        targeting=z((n, f), np.uint8), units=z((n, c, f), np.uint16),
     )
 
 
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
     per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
-    per_pair = 1 + 1 + 4 * 8 + 2 + 1  # aware, status, 8 float32, tenure, recency
+    per_pair = 1 + 1 + 4 * 8 + 2 + 1 + 2  # aware, status, 8 float32, tenure, recency, knowledge, targeting
     per_category_pair = 2
     network = 4 * degree + 8
     return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network

@@ -48,6 +48,8 @@ STREAM_HEARING = 4
 STREAM_PURCHASE_COUNT = 5
 STREAM_PURCHASE_CHOICE = 6
 STREAM_EXPERIENCE = 7
+STREAM_COMPLAINT = 21     # complaint capture (marketsim.kernels.relationship)
+STREAM_SUGGESTION = 22    # purchases from suggestions, cross-selling and up-selling
 
 TWO_PI = 2.0 * math.pi
 INV_2_53 = 1.0 / 9007199254740992.0

@@ -21,6 +21,14 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from marketsim.errors import ScenarioError
+from marketsim.presets import apply_preset
+from marketsim.relationship import (
+    CustomerManagement,
+    OneToOne,
+    RelationshipLevel,
+    RelationshipType,
+    check_segments,
+)
 
 MAX_FIRMS = 20
 MIN_FIRMS = 2
@@ -315,6 +323,19 @@ class Firm(_Strict):
     retention: Retention = Field(default_factory=Retention)
     strategy: str = Field("static", description="Name of a registered strategy (see marketsim.strategies).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
+    preset: str | None = Field(
+        None, description="Name of a preset (marketsim.presets: mass_marketer, customer_centric, "
+                          "basic_marketing ... partnership_marketing) filled in under the fields given.")
+    relationship_level: RelationshipLevel = Field(
+        "basic", description="Kotler's level of relationship marketing (costs and effects in docs/model.md).")
+    relationship_type: RelationshipType = Field(
+        "self_service", description="Relationship type with segments not listed in relationship_types.")
+    relationship_types: dict[str, RelationshipType] = Field(
+        default_factory=dict, description="Relationship type per segment name (Osterwalder and Pigneur).")
+    one_to_one: OneToOne = Field(default_factory=OneToOne)
+    customer_management: CustomerManagement = Field(default_factory=CustomerManagement)
+
+    _preset = model_validator(mode="before")(apply_preset)
 
 
 class Population(_Strict):
@@ -373,6 +394,7 @@ class Scenario(_Strict):
                               where=f"firms[{f_index}].strategy")
             except ScenarioError as exc:
                 problems.append(str(exc).replace("; ", ", "))
+        problems.extend(check_segments(self.firms, [s.name for s in self.segments]))
         total_initial = sum(f.initial_share for f in self.firms)
         if total_initial > 1.0 + 1e-6:
             problems.append(f"firms: initial_share must sum to at most 1 (got {total_initial:g})")
@@ -400,7 +422,7 @@ class Scenario(_Strict):
 
     def to_toml(self) -> str:
         """The resolved scenario (every default filled in) as TOML text."""
-        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))  # TOML has no null
 
 
 def _suggest(word: str, choices) -> str:

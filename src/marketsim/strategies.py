@@ -6,7 +6,10 @@ row of last period's metrics, a dict; empty in the first period) and ``model`` (
 and sets the firm's levers: ``firm.price[category]``, ``firm.quality[category]``,
 ``firm.unit_cost[category]``, ``firm.promise``, ``firm.acquisition_budget``, ``firm.service``,
 ``firm.image``, ``firm.convenience``, ``firm.trust`` and the ``firm.retention`` programme
-(``reward_rate``, ``points_expiry``, ``personal_service``, ``structural_investment``, ...).
+(``reward_rate``, ``points_expiry``, ``personal_service``, ``structural_investment``, ...), and the
+relationship levers (``firm.relationship_level``, ``firm.relationship_type``,
+``firm.relationship_types``, ``firm.one_to_one``, ``firm.customer_management``; see
+``docs/strategies.md``).
 
 Register a new one with :func:`register_strategy` and name it in a scenario::
 
@@ -134,3 +137,38 @@ class AdaptivePrice(Strategy):
                 new = firm.price[category] * (1.0 + direction * self.step)
                 firm.price[category] = min(max(new, self.floor * start), self.ceiling * start)
         self._previous_share = share
+
+
+@register_strategy("adaptive_price_budget")
+class AdaptivePriceBudget(AdaptivePrice):
+    """:class:`AdaptivePrice` for prices, plus a hill-climbing rule for the acquisition budget.
+
+    The budget moves by ``budget_step`` (relative, default 10%) each period, keeping its
+    direction while last period's profit rose and reversing it when profit fell (an adaptive
+    rule revising price and budgets from observed results, MODEL.md section 1). It stays within
+    ``[budget_floor, budget_ceiling]`` times its starting value.
+    """
+
+    def __init__(self, step: float = 0.02, floor: float = 0.7, ceiling: float = 1.3,
+                 budget_step: float = 0.1, budget_floor: float = 0.2,
+                 budget_ceiling: float = 5.0):
+        super().__init__(step, floor, ceiling)
+        self.budget_step, self.budget_floor = budget_step, budget_floor
+        self.budget_ceiling = budget_ceiling
+        self._start_budget: float | None = None
+        self._previous_profit: float | None = None
+        self._direction = 1.0
+
+    def decide(self, firm, model):
+        super().decide(firm, model)
+        if self._start_budget is None:
+            self._start_budget = firm.acquisition_budget
+        profit = firm.last_results.get("profit")
+        if profit is None or math.isnan(profit):
+            return
+        if self._previous_profit is not None and profit < self._previous_profit:
+            self._direction = -self._direction
+        self._previous_profit = profit
+        budget = firm.acquisition_budget * (1.0 + self._direction * self.budget_step)
+        low, high = self.budget_floor * self._start_budget, self.budget_ceiling * self._start_budget
+        firm.acquisition_budget = min(max(budget, low), high)

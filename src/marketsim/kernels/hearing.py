@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from marketsim.jit import inline_helper
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.rng import customer_key, draw_bits, uniform
 
 
@@ -30,7 +33,9 @@ def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm
 
     Fills, per firm: ``heard_praise`` (1 if any praise was heard), ``heard_sum`` and
     ``heard_count`` (sum and number of the performances reported in praise and complaints
-    heard).
+    heard). A report in a word-of-mouth reach band (``code >= 2 F``: a community or
+    co-creation member, :func:`marketsim.kernels.relationship.amplify_reports`) reaches each
+    neighbour with the band's multiple of the talker's propensity.
     """
     n_firms = heard_sum.shape[0]
     for f in range(n_firms):
@@ -44,7 +49,12 @@ def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm
         code = wom_firm[j]
         if code < 0:
             continue
-        if heard(hear_key, slot, code, n_firms, wom_propensity[j], complaint_reach):
+        propensity = np.float64(wom_propensity[j])
+        if code >= 2 * n_firms:
+            band = code // (2 * n_firms)
+            code = code - band * 2 * n_firms
+            propensity = propensity * WOM_REACH_BANDS[band]
+        if heard(hear_key, slot, code, n_firms, propensity, complaint_reach):
             if code < n_firms:
                 heard_praise[code] = 1
                 f = code

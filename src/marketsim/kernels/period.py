@@ -31,6 +31,16 @@ from marketsim.kernels.experience import deliver_customer
 from marketsim.kernels.hearing import gather_reports
 from marketsim.kernels.measures import N_MEASURES, measure_customer
 from marketsim.kernels.purchase import purchase_customer
+from marketsim.kernels.relationship import (
+    N_RELATIONSHIP_TOTALS,
+    book_relationship,
+    customise,
+    directed_purchases,
+    enforce_targeting,
+    follow_up,
+    recover_complaints,
+    relationship_ties,
+)
 from marketsim.kernels.satisfaction import satisfaction_customer
 from marketsim.kernels.ties import ties_customer
 from marketsim.layout import (
@@ -51,15 +61,19 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                     expectation, satisfaction, tie_financial, tie_social, tie_structural, tenure,
                     recency, performance, cumulative_margin, window_spend, units,
                     purchase_counts, defection_counts, accounts, measures,
-                    centre_rule, role_params, business_ids, member_satisfaction):
+                    centre_rule, role_params, business_ids, member_satisfaction, relationship_on,
+                    relationship, knowledge, targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience]. Outputs per chunk as in the phase kernels. Business
-    customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and
-    may veto after step 8; consumers pay one lookup of ``centre_rule``.
+    purchase choice, experience, complaint, suggestion]. Outputs per chunk as in the phase
+    kernels. Business customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge
+    after step 5 and may veto after step 8; consumers pay one lookup of ``centre_rule``. With
+    ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
+    follow the phases they extend (complaint recovery after the buying centre has judged).
     """
     n_customers, n_firms = aware.shape
+    n_categories = units.shape[1]
     noise = behaviour[PERFORMANCE_NOISE]
     social_growth = behaviour[SOCIAL_GROWTH]
     social_decay = behaviour[SOCIAL_DECAY]
@@ -82,19 +96,31 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                 accounts[chunk, f, a] = 0.0
             for m in range(N_MEASURES):
                 measures[chunk, f, m] = 0.0
+            for m in range(N_RELATIONSHIP_TOTALS):
+                relationship_totals[chunk, f, m] = 0.0
         for i in range(start, stop):
             gather_reports(i, keys[1], complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             # 2. awareness
             become_aware(i, keys[0], firm, heard_praise, aware)
+            if relationship_on:
+                enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
+                                  tie_structural, tenure, relationship_totals)
             # 3. purchase
             purchase_customer(i, chunk, keys[2], keys[3], firm, price, sells, reference_price,
                               segment_params, behaviour, segment, weights, price_sensitivity,
                               purchase_rate, last_firm, aware, status, expectation, tie_financial,
                               tie_social, tie_structural, tenure, recency, units, purchase_counts,
                               utility, cumulative)
+            if relationship_on:
+                directed_purchases(i, chunk, keys[6], relationship, sells, segment,
+                                   purchase_rate, last_firm, status, recency, units,
+                                   relationship_totals)
             # 4. experience
             deliver_customer(i, keys[4], firm, quality, noise, units, performance)
+            if relationship_on:
+                customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+                          performance)
             # 5. satisfaction
             satisfaction_customer(i, segment_params, segment, units, performance, expectation,
                                   satisfaction)
@@ -105,13 +131,22 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                 centre_satisfaction(i, row, price, reference_price, segment_params, role_params,
                                     segment, price_sensitivity, units, performance, expectation,
                                     member_satisfaction, satisfaction)
+            if relationship_on:
+                recover_complaints(i, chunk, keys[5], relationship, segment_params, segment,
+                                   units, performance, expectation, satisfaction,
+                                   relationship_totals)
             # 6. expectations
             expectation_customer(i, firm, segment_params, segment, units, aware, performance,
                                  expectation, heard_sum, heard_count)
+            if relationship_on:
+                follow_up(i, relationship, segment, units, performance, expectation)
             # 7. ties
             ties_customer(i, firm, price, reference_price, social_growth, social_decay,
                           structural_growth, structural_decay, units, status, tie_financial,
                           tie_social, tie_structural, tenure)
+            if relationship_on:
+                relationship_ties(i, firm, relationship, social_growth, segment, units, status,
+                                  tie_social, knowledge)
             # 8. defection
             defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,
                                segment, weights, price_sensitivity, purchase_rate,
@@ -125,6 +160,10 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
             # 10. accounting (does not read reports, so it may precede step 9)
             book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
                           cumulative_margin, window_spend, accounts)
+            if relationship_on or n_categories > 1:
+                book_relationship(i, chunk, relationship_on, relationship, segment, units,
+                                  status, targeting, knowledge, cumulative_margin,
+                                  relationship_totals)
             # 11. metrics
             measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
                              tie_social, tie_structural, tenure, window_spend, measures)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
@@ -108,6 +109,10 @@ class PeriodContext:
     purchase_count_key: int
     purchase_choice_key: int
     experience_key: int
+    complaint_key: int = 0
+    suggestion_key: int = 0
+    relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
+    relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers
 
 
 # --------------------------------------------------------------------------- relationship
@@ -128,6 +133,8 @@ class Relationship:
     cumulative_margin: float = 0.0   # realised customer value so far
     window_spend: float = 0.0        # exponentially weighted spend (share of customer)
     units: list[int] = field(default_factory=list)  # bought this period, per category
+    knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255
+    targeting: int = 0               # the firm's mark: top tier 1, low tier 2, terminated 4
 
     @property
     def is_customer(self) -> bool:
@@ -281,9 +288,13 @@ class Customer(mesa.Agent):
         many people (TARP 1986; Anderson 1998, JSR 1(1)). Keyed on (period, listener, slot), so
         awareness and expectations agree on who heard what (:mod:`marketsim.kernels.hearing`).
         """
-        praise = talker.report < len(self.relationships)
-        chance = (talker.word_of_mouth if praise
-                  else min(1.0, talker.word_of_mouth * self.model.complaint_reach))
+        n_firms = len(self.relationships)
+        band, code = divmod(talker.report, 2 * n_firms)  # reach band of communities, co-creation
+        propensity = talker.word_of_mouth
+        if band > 0:
+            propensity = propensity * WOM_REACH_BANDS[band]
+        praise = code < n_firms
+        chance = propensity if praise else min(1.0, propensity * self.model.complaint_reach)
         if chance <= 0.0:
             return False
         return uniform(draw_bits(hear_key, slot)) < chance
@@ -306,7 +317,7 @@ class Customer(mesa.Agent):
         hearing = customer_key(period.hearing_key, self.number)
         n_firms = len(self.relationships)
         for slot, talker in enumerate(self.neighbours):
-            praised = talker.report
+            praised = talker.report % (2 * n_firms) if talker.report >= 0 else -1
             if 0 <= praised < n_firms and not self.relationships[praised].aware:
                 if self.hears(hearing, slot, talker):
                     self.relationships[praised].aware = True

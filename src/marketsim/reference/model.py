@@ -18,6 +18,7 @@ then over chunks, so float totals may differ in the last bits (counts are exact)
 
 from __future__ import annotations
 
+import math
 from itertools import accumulate
 from typing import Any
 
@@ -26,11 +27,14 @@ import numpy as np
 
 from marketsim import rng
 from marketsim.firms import Firm
+from marketsim.kernels.targeting import clv_factor
 from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.population import allocate
 from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
+from marketsim.reference import relationship as rm
 from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
+from marketsim.relationship import uses_relationships
 from marketsim.scenario import Scenario
 
 
@@ -74,6 +78,7 @@ class ReferenceMarket(mesa.Model):
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
+        self._scoring: set[int] = set()
         # Warm-up: unrecorded periods numbered up to 0, levers as in the scenario.
         self.period = -scenario.market.warmup_periods
         while self.period < 0:
@@ -99,15 +104,25 @@ class ReferenceMarket(mesa.Model):
         period = self.firms_decide(decisions)
         self.current_period = period
         tally = Tally(len(self.firms))
+        self.target_customers()
         self.spread_awareness(period)
+        self.relationship_phase(period, tally, "enforce_targeting")
         self.make_purchases(period, tally)
+        self.relationship_phase(period, tally, "directed_purchases")
         self.deliver_experience(period)
+        self.relationship_phase(period, tally, "customise")
         self.update_satisfaction()
+        self.relationship_phase(period, tally, "recover_complaints")
         self.update_expectations(period)
+        self.relationship_phase(period, tally, "follow_up")
         self.update_ties(period)
+        self.relationship_phase(period, tally, "relationship_ties")
         self.decide_defections(period, tally)
         self.form_word_of_mouth(period)
+        self.relationship_phase(period, tally, "amplify_report")
         self.book_accounts(period, tally)
+        self.count_categories(tally)
+        self.relationship_phase(period, tally, "book_relationship")
         self.measure(tally)
         if self.period >= 1:
             self.collect(period, tally)
@@ -133,7 +148,59 @@ class ReferenceMarket(mesa.Model):
             purchase_count_key=self._key(rng.STREAM_PURCHASE_COUNT),
             purchase_choice_key=self._key(rng.STREAM_PURCHASE_CHOICE),
             experience_key=self._key(rng.STREAM_EXPERIENCE),
+            complaint_key=self._key(rng.STREAM_COMPLAINT),
+            suggestion_key=self._key(rng.STREAM_SUGGESTION),
+            relationship_on=uses_relationships(self.firms),
+            relationship=[[rm.RelationshipLevers.of(firm, segment.name, self.reference_price,
+                                                    self.categories)
+                           for segment in self.scenario.segments] for firm in self.firms],
         )
+
+    def target_customers(self) -> None:
+        """1b. Firms that differentiate customers by predicted lifetime value mark them: value
+        tiers and terminations (Peppers and Rogers' identify and differentiate; the lifetime
+        value of Gupta and Lehmann 2003 from each customer's margin per period so far)."""
+        for firm in self.firms:
+            one, manage = firm.one_to_one, firm.customer_management
+            if not (manage.scores_customers or one.top_tier_clv is not None):
+                if firm.index in self._scoring:  # policy switched off: marks cleared
+                    for customer in self.customers:
+                        customer.relationships[firm.index].targeting = 0
+                    self._scoring.discard(firm.index)
+                continue
+            self._scoring.add(firm.index)
+            retention = firm.last_results.get("retention", float("nan"))
+            factor = clv_factor(0.9 if math.isnan(retention) else retention,
+                                self.scenario.market.discount_rate)
+            rm.score_customers(self.customers, firm, factor)
+
+    def count_categories(self, tally: Tally) -> None:
+        """Categories each buyer bought from each firm this period (categories per buyer)."""
+        for customer in self.customers:
+            for f, rel in enumerate(customer.relationships):
+                tally.add(f, "categories_sum", float(sum(1 for n in rel.units if n > 0)))
+
+    def relationship_phase(self, period: PeriodContext, tally: Tally, name: str) -> None:
+        """One step of the firms' relationship strategies (:mod:`marketsim.reference.relationship`)
+        for every customer, right after the phase it extends; skipped when no firm uses one."""
+        if not period.relationship_on:
+            return
+        action = getattr(rm, name)
+        for customer in self.customers:
+            result = action(customer, period)
+            if name == "enforce_targeting":
+                for f in result:
+                    tally.add(f, "terminations")
+            elif name == "directed_purchases":
+                for f, units in result.items():
+                    tally.add(f, "directed_units", units)
+            elif name == "recover_complaints":
+                for f in result:
+                    tally.add(f, "complaints_captured")
+            elif name == "book_relationship":
+                for f, account in enumerate(result):
+                    for key, amount in account.items():
+                        tally.add(f, key, amount)
 
     def spread_awareness(self, period: PeriodContext) -> None:
         """2. Awareness: advertising reach with diminishing returns (Simon and Arndt 1980) and
@@ -294,6 +361,8 @@ class ReferenceMarket(mesa.Model):
                 arrays["performance"][i, f] = rel.performance
                 arrays["cumulative_margin"][i, f] = rel.cumulative_margin
                 arrays["window_spend"][i, f] = rel.window_spend
+                arrays["knowledge"][i, f] = rel.knowledge
+                arrays["targeting"][i, f] = rel.targeting
                 arrays["units"][i, :, f] = rel.units
         return arrays
 

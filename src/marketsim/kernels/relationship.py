@@ -1,0 +1,437 @@
+"""Relationship strategies in the period: levels, relationship types, one-to-one, base management.
+
+Per-customer helpers, each called right after the phase it extends (in the fused period and,
+through the ``*_all`` kernels, in the phased path), so that the phase modules stay as they are:
+
+* after awareness, :func:`enforce_targeting`: the firm ends relationships it has marked as
+  terminated and refuses those customers while the mark lasts;
+* after purchase, :func:`directed_purchases`: proactive suggestions, cross-selling and
+  up-selling bring current customers' extra purchases to the firm;
+* after experience, :func:`customise`: one-to-one customisation, co-improvement with tenure
+  (partnership level, co-creation) and the service of the customer's value tier;
+* after satisfaction, :func:`recover_complaints`: complaint capture and recovery (reactive level
+  and above);
+* after expectations, :func:`follow_up`: post-sale follow-up (accountable level and above);
+* after ties, :func:`relationship_ties`: the relationship type's touch points grow the social
+  bond, and every touch point teaches the firm the customer's needs (knowledge);
+* after accounting, :func:`book_relationship`: level costs, cost to serve by relationship
+  type, tier costs and fees, plus the per-firm sums behind the new metrics.
+
+Every effect is zero with the default levers, and then nothing here writes any state: runs
+without these levers are bit for bit what they were. Knowledge is stored quantised in a
+uint8 per customer-firm pair (``k / 255``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.common import chunk_range
+from marketsim.layout import (
+    EX_CUSTOMER,
+    FIRST_TIME,
+    LOSS_AVERSION,
+    PERSONAL_SERVICE,
+    REGULAR,
+    SATISFACTION_MEMORY,
+    W_PRODUCT,
+)
+from marketsim.rng import customer_key, draw_bits, poisson, uniform
+
+# Columns of the relationship-parameter array (F, S, N_RELATIONSHIP_PARAMS).
+LEVEL_COST = 0       # cost of the relationship-marketing level, per customer per period
+CAPTURE = 1          # share of dissatisfied buyers' complaints captured
+RECOVERY = 2         # share of a captured shortfall recovered
+FOLLOW_UP = 3        # extra pull of expectations toward delivered performance
+SUGGESTION = 4       # extra purchases per unit of category rate (proactive suggestions)
+CO_IMPROVEMENT = 5   # delivered-performance gain at long tenure (partnership, co-creation)
+TYPE_COST = 6        # cost to serve of the relationship type, per customer per period
+TOUCH = 7            # personal contact of the relationship type per period (0-1)
+LEARNING = 8         # learning speed (0 when the firm does not customise)
+CUSTOMISATION = 9    # performance gain at full knowledge, per unit of product weight
+CROSS_SELL = 10      # extra purchases per unit of rate, categories bought elsewhere
+UP_SELL = 11         # extra purchases per unit of rate, categories bought from the firm
+TOP_SERVICE = 12     # extra performance for top-tier customers
+TOP_COST = 13        # cost of that service per top-tier customer per period
+LOW_PENALTY = 14     # performance lost by low-tier customers (service cut + fee felt)
+LOW_FEE = 15         # fee per low-tier customer per period
+LOW_SAVING = 16      # cost to serve saved per low-tier customer per period
+WOM_BAND = 17        # word-of-mouth reach band of the relationship type (index of WOM_REACH_BANDS)
+N_RELATIONSHIP_PARAMS = 18
+
+#: Word-of-mouth reach multipliers: band 0 plain, 1 community, 2 co-creation. A report in band
+#: ``b`` is stored as ``code + 2 F b`` in ``wom_firm`` (int8: at most 6 F - 1 = 119 for F = 20).
+WOM_REACH_BANDS = (1.0, 2.0, 1.5)
+
+#: Tenure (periods) at which half the co-improvement gain is reached.
+CO_IMPROVEMENT_HALF_TENURE = 26.0
+#: Quantisation of knowledge: stored value 255 = the firm knows the customer's needs fully.
+KNOWLEDGE_SCALE = 255.0
+
+# Bits of the targeting mask (N, F) uint8, written by the firms (marketsim.kernels.targeting).
+TARGET_TOP = 1
+TARGET_LOW = 2
+TARGET_TERMINATED = 4
+
+# Columns of the relationship totals (N_CHUNKS, F, N_RELATIONSHIP_TOTALS).
+RT_TERMINATIONS = 0
+RT_COMPLAINTS_CAPTURED = 1
+RT_DIRECTED_UNITS = 2
+RT_LEVEL_COST = 3
+RT_TYPE_COST = 4
+RT_TIER_COST = 5
+RT_FEES = 6
+RT_KNOWLEDGE = 7
+RT_CATEGORIES = 8
+N_RELATIONSHIP_TOTALS = 9
+
+
+@inline_helper
+def is_customer(status, i, f):
+    return status[i, f] == FIRST_TIME or status[i, f] == REGULAR
+
+
+@inline_helper
+def enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
+                      tie_structural, tenure, totals):
+    """Terminate marked relationships and refuse terminated customers.
+
+    A current customer the firm has marked as terminated (its predicted lifetime value is
+    negative: "make low-profit customers more profitable or terminate them", seed 001) becomes
+    an ex-customer, forfeiting its ties and tenure like a defector. While the mark lasts the firm
+    is out of the customer's consideration set (``aware = 0``), whatever advertising or praise
+    the customer met, so it cannot buy there.
+    """
+    n_firms = aware.shape[1]
+    for f in range(n_firms):
+        if targeting[i, f] & TARGET_TERMINATED == 0:
+            continue
+        if is_customer(status, i, f):
+            status[i, f] = EX_CUSTOMER
+            tie_financial[i, f] = 0.0
+            tie_social[i, f] = 0.0
+            tie_structural[i, f] = 0.0
+            tenure[i, f] = 0
+            totals[chunk, f, RT_TERMINATIONS] += 1.0
+        aware[i, f] = 0
+
+
+@inline_helper
+def directed_purchases(i, chunk, suggestion_key, relationship, sells, segment, purchase_rate,
+                       last_firm, status, recency, units, totals):
+    """Extra purchases that the firm's own initiative brings from its current customers.
+
+    Per current customer of ``f`` and category ``c`` that ``f`` sells:
+    ``extra ~ Poisson(rate_ic * boost)``, ``boost = suggestion_f + (up_sell_f if the customer
+    last bought c from f else cross_sell_f)``. Proactive marketing contacts customers with
+    suggestions for new uses and products (Kotler's proactive level, seed 001); cross-selling
+    sells categories the customer buys elsewhere, up-selling sells more of what it already buys
+    (Peppers and Rogers; seed 004, "increasing the value of the customer base"). Draws come
+    from their own stream (index ``c * F + f``) and only where ``boost > 0``.
+    """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    key_i = customer_key(suggestion_key, i)
+    for f in range(n_firms):
+        if not is_customer(status, i, f):
+            continue
+        extra = 0
+        for c in range(n_categories):
+            rate = np.float64(purchase_rate[i, c])
+            if sells[f, c] == 0 or rate <= 0.0:
+                continue
+            boost = relationship[f, s, SUGGESTION]
+            if last_firm[i, c] == f:
+                boost += relationship[f, s, UP_SELL]
+            else:
+                boost += relationship[f, s, CROSS_SELL]
+            if boost <= 0.0:
+                continue
+            n = poisson(draw_bits(key_i, c * n_firms + f), rate * boost)
+            if n == 0:
+                continue
+            n = min(n, 65535 - np.int64(units[i, c, f]))
+            if n <= 0:
+                continue
+            units[i, c, f] += n
+            last_firm[i, c] = f
+            extra += n
+        if extra > 0:
+            totals[chunk, f, RT_DIRECTED_UNITS] += extra
+            if recency[i, f] != 0:  # bought nothing else this period: a repeat purchase now
+                recency[i, f] = 0
+                if status[i, f] == FIRST_TIME:
+                    status[i, f] = REGULAR
+
+
+@inline_helper
+def customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+              performance):
+    """Add what the relationship delivers beyond the standard offer to ``P_if``.
+
+    ``gain = customisation_f * (k_if / 255) * w_product_i
+    + co_improvement_fs * tenure / (tenure + 26) + top_service [top tier] - low_penalty [low tier]``.
+
+    Customisation: the firm tailors its offer to what it has learnt of the customer's needs
+    (knowledge ``k``), worth more to customers who weigh product performance more (Peppers and
+    Rogers, "customise"; seed 004: a learning relationship "gets smarter and smarter about an
+    individual customer's needs"). Co-improvement: partnership marketing works with customers
+    to perform better (Kotler, seed 001) and co-creation creates value with them (Osterwalder
+    and Pigneur, seed 002); both grow with tenure. Tiers: customers are differentiated by
+    predicted value (Peppers and Rogers, "differentiate"); low-tier customers get fewer services
+    and pay a fee. Only pairs that bought are changed.
+    """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    for f in range(n_firms):
+        bought = 0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+        if bought == 0:
+            continue
+        gain = 0.0
+        customisation = relationship[f, s, CUSTOMISATION]
+        if customisation > 0.0:
+            gain += (customisation * (np.float64(knowledge[i, f]) / KNOWLEDGE_SCALE)
+                     * np.float64(weights[i, W_PRODUCT]))
+        co_improvement = relationship[f, s, CO_IMPROVEMENT]
+        if co_improvement > 0.0:
+            t = np.float64(tenure[i, f])
+            gain += co_improvement * t / (t + CO_IMPROVEMENT_HALF_TENURE)
+        mask = targeting[i, f]
+        if mask & TARGET_TOP != 0:
+            gain += relationship[f, s, TOP_SERVICE]
+        if mask & TARGET_LOW != 0:
+            gain -= relationship[f, s, LOW_PENALTY]
+        if gain != 0.0:
+            performance[i, f] = np.float64(performance[i, f]) + gain
+
+
+@inline_helper
+def recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment, units,
+                       performance, expectation, satisfaction, totals):
+    """Complaint capture and service recovery (Kotler's reactive level, seed 001).
+
+    A buyer whose delivered performance fell short (``d = P - E < 0``) complains to the firm with
+    chance ``capture_f``; a captured complaint is answered and repairs the share ``recovery_f``
+    of the felt shortfall: ``S <- S + (1 - rho) * recovery * lambda * (-d)`` (service recovery,
+    Hart, Heskett and Sasser 1990, HBR 68(4)). One draw per pair, its own stream.
+    """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    key_i = customer_key(complaint_key, i)
+    for f in range(n_firms):
+        capture = relationship[f, s, CAPTURE]
+        if capture <= 0.0:
+            continue
+        bought = 0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+        if bought == 0:
+            continue
+        gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
+        if gap >= 0.0:
+            continue
+        if uniform(draw_bits(key_i, f)) >= capture:
+            continue
+        repair = ((1.0 - segment_params[s, SATISFACTION_MEMORY]) * relationship[f, s, RECOVERY]
+                  * segment_params[s, LOSS_AVERSION] * (-gap))
+        satisfaction[i, f] = np.float64(satisfaction[i, f]) + repair
+        totals[chunk, f, RT_COMPLAINTS_CAPTURED] += 1.0
+
+
+@inline_helper
+def follow_up(i, relationship, segment, units, performance, expectation):
+    """Post-sale follow-up (Kotler's accountable level, seed 001): after its own revision, a
+    buyer's expectation moves a further share ``follow_up_f`` toward the performance delivered,
+    ``E <- E + follow_up (P - E)``, so expectation errors shrink faster."""
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    for f in range(n_firms):
+        pull = relationship[f, s, FOLLOW_UP]
+        if pull <= 0.0:
+            continue
+        bought = 0
+        for c in range(n_categories):
+            bought += units[i, c, f]
+        if bought == 0:
+            continue
+        old = np.float64(expectation[i, f])
+        expectation[i, f] = old + pull * (np.float64(performance[i, f]) - old)
+
+
+@inline_helper
+def relationship_ties(i, firm, relationship, social_growth, segment, units, status, tie_social,
+                      knowledge):
+    """The relationship type's touch points and the learning relationship, per current customer.
+
+    Social bond: ``T_soc <- T_soc + g_soc * touch_fs * (1 - T_soc)`` on top of the retention
+    programme's personal service (personal and dedicated assistance, communities: Osterwalder
+    and Pigneur, seed 002). Knowledge: each touch point (a purchase this period, the personal
+    service and the type's contacts) teaches the firm the customer's needs,
+    ``k <- k + learning_fs * touches * (1 - k)`` (Peppers and Rogers' learning relationship,
+    seed 004), stored as ``round(255 k)``; learning is zero for firms that do not customise.
+    """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    for f in range(n_firms):
+        if not is_customer(status, i, f):
+            continue
+        touch = relationship[f, s, TOUCH]
+        if touch > 0.0:
+            bond = np.float64(tie_social[i, f])
+            tie_social[i, f] = bond + social_growth * touch * (1.0 - bond)
+        learning = relationship[f, s, LEARNING]
+        if learning > 0.0:
+            touches = touch + firm[f, PERSONAL_SERVICE]
+            for c in range(n_categories):
+                if units[i, c, f] > 0:
+                    touches += 1.0
+                    break
+            known = np.int64(knowledge[i, f])
+            step = learning * touches * (KNOWLEDGE_SCALE - known)
+            known += np.int64(step + 0.5)
+            knowledge[i, f] = min(known, 255)
+
+
+@inline_helper
+def book_relationship(i, chunk, relationship_on, relationship, segment, units, status, targeting,
+                      knowledge, cumulative_margin, totals):
+    """Costs and fees of the relationship per current customer, and the metrics' sums.
+
+    ``cost = level_cost_f + type_cost_fs + top_cost [top tier] - low_saving [low tier]``,
+    ``fee = low_fee [low tier]``; the customer's margin gains ``fee - cost``. Per firm: the
+    three costs (cost to serve by relationship type among them), fees, the knowledge of its
+    customers and the number of categories each buyer bought from it (counted whether or not
+    ``relationship_on``, but only with more than one category: with one, it is the number of
+    buyers, filled in by the engine; everything else only with ``relationship_on``).
+    """
+    n_categories, n_firms = units.shape[1], units.shape[2]
+    s = segment[i]
+    for f in range(n_firms):
+        if n_categories > 1:
+            categories = 0
+            for c in range(n_categories):
+                if units[i, c, f] > 0:
+                    categories += 1
+            if categories > 0:
+                totals[chunk, f, RT_CATEGORIES] += categories
+        if not relationship_on or not is_customer(status, i, f):
+            continue
+        totals[chunk, f, RT_KNOWLEDGE] += np.float64(knowledge[i, f]) / KNOWLEDGE_SCALE
+        level_cost = relationship[f, s, LEVEL_COST]
+        type_cost = relationship[f, s, TYPE_COST]
+        tier_cost = 0.0
+        fee = 0.0
+        mask = targeting[i, f]
+        if mask & TARGET_TOP != 0:
+            tier_cost += relationship[f, s, TOP_COST]
+        if mask & TARGET_LOW != 0:
+            tier_cost -= relationship[f, s, LOW_SAVING]
+            fee = relationship[f, s, LOW_FEE]
+        totals[chunk, f, RT_LEVEL_COST] += level_cost
+        totals[chunk, f, RT_TYPE_COST] += type_cost
+        totals[chunk, f, RT_TIER_COST] += tier_cost
+        totals[chunk, f, RT_FEES] += fee
+        change = fee - level_cost - type_cost - tier_cost
+        if change != 0.0:
+            cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + change
+
+
+@parallel_kernel
+def amplify_reports(relationship, segment, wom_firm):
+    """Communities and co-creation carry word of mouth further (step 9, after the reports).
+
+    A customer of segment ``s`` whose report is about firm ``f`` keeps a relationship of type
+    community or co-creation with ``f``: its report goes to the band of that type, and each
+    neighbour hears it with ``WOM_REACH_BANDS[band]`` times the usual chance
+    (:func:`marketsim.kernels.hearing.gather_reports`). Communities let members help each other
+    and talk about the brand (Osterwalder and Pigneur 2010, seed 002).
+    """
+    n_firms = relationship.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(wom_firm.shape[0], chunk)
+        for i in range(start, stop):
+            code = wom_firm[i]
+            if code < 0:
+                continue
+            band = np.int64(relationship[code % n_firms, segment[i], WOM_BAND])
+            if band > 0:
+                wom_firm[i] = code + band * 2 * n_firms
+
+
+# --------------------------------------------------------------------------- phased path
+@parallel_kernel
+def enforce_targeting_all(targeting, aware, status, tie_financial, tie_social, tie_structural,
+                          tenure, totals):
+    """:func:`enforce_targeting` for every customer; zeroes ``totals`` first (the first
+    relationship phase of a period)."""
+    n_customers, n_firms = aware.shape
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for f in range(n_firms):
+            for a in range(N_RELATIONSHIP_TOTALS):
+                totals[chunk, f, a] = 0.0
+        for i in range(start, stop):
+            enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
+                              tie_structural, tenure, totals)
+
+
+@parallel_kernel
+def directed_purchases_all(suggestion_key, relationship, sells, segment, purchase_rate,
+                           last_firm, status, recency, units, totals):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            directed_purchases(i, chunk, suggestion_key, relationship, sells, segment,
+                               purchase_rate, last_firm, status, recency, units, totals)
+
+
+@parallel_kernel
+def customise_all(relationship, segment, weights, knowledge, targeting, tenure, units,
+                  performance):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+                      performance)
+
+
+@parallel_kernel
+def recover_complaints_all(complaint_key, relationship, segment_params, segment, units,
+                           performance, expectation, satisfaction, totals):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment,
+                               units, performance, expectation, satisfaction, totals)
+
+
+@parallel_kernel
+def follow_up_all(relationship, segment, units, performance, expectation):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            follow_up(i, relationship, segment, units, performance, expectation)
+
+
+@parallel_kernel
+def relationship_ties_all(firm, relationship, social_growth, segment, units, status, tie_social,
+                          knowledge):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            relationship_ties(i, firm, relationship, social_growth, segment, units, status,
+                              tie_social, knowledge)
+
+
+@parallel_kernel
+def book_relationship_all(relationship_on, relationship, segment, units, status, targeting,
+                          knowledge, cumulative_margin, totals):
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(units.shape[0], chunk)
+        for i in range(start, stop):
+            book_relationship(i, chunk, relationship_on, relationship, segment, units, status,
+                              targeting, knowledge, cumulative_margin, totals)

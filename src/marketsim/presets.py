@@ -1,0 +1,75 @@
+"""Firm presets: named bundles of levers for the archetypes and for each relationship level.
+
+A firm in a scenario may name one (``preset = "customer_centric"``); the preset's fields are
+filled in first and every field the scenario gives explicitly overrides them (tables such as
+``retention`` are merged key by key). See ``docs/strategies.md``.
+
+* ``mass_marketer``: the product-centric, market-share focus (the horizontal bar of Peppers and
+  Rogers' Exhibit 1.3, seed 004): advertising and acquisition, adaptive price and budget, basic
+  relationship marketing and self-service.
+* ``customer_centric``: the share-of-customer focus (the vertical bar): ties, one-to-one
+  learning and customisation, value tiers, cross-selling and up-selling, proactive marketing
+  with personal assistance.
+* ``basic_marketing`` ... ``partnership_marketing``: Kotler's five levels of relationship
+  marketing (seed 001) with the relationship type that typically goes with each. Kotler maps
+  them to the number of customers and the margin per customer: many customers with low
+  margins call for basic or reactive marketing (a grocer, a fast-moving consumer brand:
+  self-service, automated service), few customers with high margins for accountable,
+  proactive or partnership marketing (a private bank, a supplier of aircraft engines:
+  personal and dedicated personal assistance, co-creation).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "mass_marketer": {
+        "acquisition_budget": 5000.0, "promise": 1.2, "strategy": "adaptive_price_budget",
+        "relationship_level": "basic", "relationship_type": "self_service",
+    },
+    "customer_centric": {
+        "relationship_level": "proactive", "relationship_type": "personal_assistance",
+        "retention": {"reward_rate": 0.03, "points_expiry": 0.05, "personal_service": 0.4,
+                      "personal_service_cost": 0.2, "structural_investment": 0.3,
+                      "structural_cost": 0.1},
+        "one_to_one": {"customisation": 0.2},
+        "customer_management": {"cross_sell": 0.15, "up_sell": 0.05},
+    },
+    "basic_marketing": {"relationship_level": "basic", "relationship_type": "self_service"},
+    "reactive_marketing": {"relationship_level": "reactive",
+                           "relationship_type": "automated_service"},
+    "accountable_marketing": {"relationship_level": "accountable",
+                              "relationship_type": "personal_assistance"},
+    "proactive_marketing": {"relationship_level": "proactive",
+                            "relationship_type": "personal_assistance",
+                            "one_to_one": {"customisation": 0.15}},
+    "partnership_marketing": {"relationship_level": "partnership",
+                              "relationship_type": "dedicated_personal_assistance",
+                              "one_to_one": {"customisation": 0.25}},
+}
+
+
+def _merge(base: dict, explicit: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in explicit.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def apply_preset(data: Any) -> Any:
+    """A firm's raw scenario table with its preset filled in under the explicit fields."""
+    if not isinstance(data, dict) or data.get("preset") is None:
+        return data
+    name = data["preset"]
+    if name not in PRESETS:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(PRESETS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(f"preset: unknown preset {name!r}{hint}; allowed: {', '.join(PRESETS)}")
+    return _merge(PRESETS[name], data)

@@ -1,0 +1,192 @@
+"""Relationship strategies of a firm: the scenario schema and the effect tables behind it.
+
+Four groups of levers (MODEL.md section 1, Firms), each a small pydantic model on the firm:
+
+* ``relationship_level``: Kotler's five levels of relationship marketing, basic, reactive,
+  accountable, proactive and partnership (Kotler and Keller, *Marketing Management*; seed 001,
+  after Kotler 1992), each with a cost per customer per period and its effect
+  (:data:`LEVEL_EFFECTS`);
+* ``relationship_types``: the kind of relationship the firm keeps with each segment,
+  self-service, automated service, personal assistance, dedicated personal assistance,
+  community, co-creation (Osterwalder and Pigneur 2010, *Business Model Generation*, Customer
+  Relationships; seed 002), each with a cost to serve and its effect (:data:`TYPE_EFFECTS`);
+* ``one_to_one``: one-to-one marketing, identify, differentiate, interact, customise (Peppers
+  and Rogers 1993, *The One to One Future*; Peppers, Rogers and Dorf 1999, HBR 77(1); seeds 001
+  and 004): customisation of the offer toward what the firm has learnt of each customer
+  (a learning relationship) and differentiation by predicted lifetime value tier;
+* ``customer_management``: managing the customer base (seed 001, "increase the value of your
+  customer base"): cross-selling and up-selling, terminating customers whose predicted
+  lifetime value is negative, making low-profit customers profitable (fees, fewer services).
+
+The kernels read all of it from one dense array, ``(F, S, N_RELATIONSHIP_PARAMS)``, filled by
+:func:`relationship_parameters` (columns in :mod:`marketsim.kernels.relationship`). Every
+default leaves the model exactly as it is without these levers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketsim.kernels import relationship as col
+
+LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
+TYPES = ("self_service", "automated_service", "personal_assistance",
+         "dedicated_personal_assistance", "community", "co_creation")
+
+#: Kotler's levels of relationship marketing (seed 001): each level does what the one below
+#: does and more. Columns: cost per customer per period (money), complaint capture (share of
+#: dissatisfied buyers whose complaint the firm hears), recovery (share of the felt shortfall
+#: a captured complaint repairs), follow-up (extra pull of expectations toward delivered
+#: performance after the sale), suggestion (extra purchases per unit of category rate that the
+#: firm's suggestions bring), co-improvement (delivered-performance gain of a long-tenured
+#: customer from working together on the offer).
+LEVEL_EFFECTS: dict[str, dict[str, float]] = {
+    "basic":       {"cost": 0.00, "capture": 0.0, "recovery": 0.0, "follow_up": 0.0,
+                    "suggestion": 0.00, "co_improvement": 0.0},
+    "reactive":    {"cost": 0.05, "capture": 0.5, "recovery": 0.6, "follow_up": 0.0,
+                    "suggestion": 0.00, "co_improvement": 0.0},
+    "accountable": {"cost": 0.15, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
+                    "suggestion": 0.00, "co_improvement": 0.0},
+    "proactive":   {"cost": 0.30, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
+                    "suggestion": 0.15, "co_improvement": 0.0},
+    "partnership": {"cost": 0.50, "capture": 0.8, "recovery": 0.7, "follow_up": 0.3,
+                    "suggestion": 0.15, "co_improvement": 0.2},
+}
+
+#: Osterwalder and Pigneur's customer relationships (seed 002). Columns: cost to serve per
+#: customer per period (money), touch (personal contact per period, 0-1: grows the social
+#: bond and teaches the firm), learning (speed at which touch points teach the firm the
+#: customer's needs), co-creation (delivered-performance gain of a long-tenured customer from
+#: co-created value), word-of-mouth reach (multiple of the chance that each neighbour hears a
+#: member's report about the firm; one of ``WOM_REACH_BANDS``).
+TYPE_EFFECTS: dict[str, dict[str, float]] = {
+    "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.01, "co_creation": 0.0, "wom_reach": 1.0},
+    "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
+    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
+    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
+    "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.02, "co_creation": 0.05, "wom_reach": 2.0},
+    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.08, "co_creation": 0.2, "wom_reach": 1.5},
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class OneToOne(_Strict):
+    """One-to-one marketing (Peppers and Rogers): customise to learnt needs, differentiate by value."""
+
+    customisation: float = Field(
+        0.0, ge=0.0, le=3.0,
+        description="How far the offer is tailored to what the firm knows of each customer: "
+                    "delivered performance gains customisation x knowledge x the customer's "
+                    "product weight. Knowledge grows with each touch point (learning relationship).")
+    top_tier_clv: float | None = Field(
+        None, description="Predicted lifetime value (money) from which a customer is in the top "
+                          "tier (gets top_tier_service); none = no top tier.")
+    top_tier_service: float = Field(0.0, ge=0.0, le=3.0, description="Extra delivered performance for top-tier customers.")
+    top_tier_cost: float = Field(0.0, ge=0.0, description="Cost per top-tier customer per period of that extra service.")
+
+
+class CustomerManagement(_Strict):
+    """Managing the customer base: cross-sell, up-sell, terminate, make low-profit customers pay."""
+
+    cross_sell: float = Field(
+        0.0, ge=0.0, le=5.0,
+        description="Extra purchases from the firm, per unit of the customer's category rate, in "
+                    "categories the customer last bought from another firm (cross-selling).")
+    up_sell: float = Field(
+        0.0, ge=0.0, le=5.0,
+        description="Extra purchases, per unit of category rate, in categories the customer "
+                    "already buys from the firm (up-selling: more spend).")
+    terminate_negative_clv: bool = Field(
+        False, description="End the relationship with customers whose predicted lifetime value is "
+                           "negative (after assessment_periods of tenure).")
+    assessment_periods: int = Field(
+        8, ge=1, le=1000, description="Tenure before a customer's value is predicted from its margin history.")
+    termination_periods: int = Field(
+        26, ge=1, le=254, description="Periods a terminated customer is refused before it may buy again.")
+    low_tier_clv: float | None = Field(
+        None, description="Predicted lifetime value (money) below which a customer is in the low "
+                          "tier (fees, fewer services); none = no low tier.")
+    low_tier_fee: float = Field(0.0, ge=0.0, description="Fee per low-tier customer per period (money).")
+    low_tier_service_cut: float = Field(
+        0.0, ge=0.0, le=3.0, description="Delivered performance removed for low-tier customers (fewer services).")
+    low_tier_saving: float = Field(
+        0.0, ge=0.0, description="Cost to serve saved per low-tier customer per period.")
+
+    @property
+    def scores_customers(self) -> bool:
+        return self.terminate_negative_clv or self.low_tier_clv is not None
+
+
+def check_segments(firms, segment_names: list[str]) -> list[str]:
+    """Problems with the firms' ``relationship_types`` (segment names that do not exist)."""
+    import difflib
+
+    problems = []
+    for f_index, firm in enumerate(firms):
+        for name in firm.relationship_types:
+            if name not in segment_names:
+                close = difflib.get_close_matches(name, segment_names, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(f"firms[{f_index}].relationship_types.{name}: no such segment"
+                                f"{hint} (segments: {', '.join(segment_names)})")
+    return problems
+
+
+def uses_relationships(firms) -> bool:
+    """Whether any firm uses a lever of this module (else the kernels skip it all)."""
+    for firm in firms:
+        types = {firm.relationship_type, *firm.relationship_types.values()}
+        if (firm.relationship_level != "basic" or types != {"self_service"}
+                or firm.one_to_one != OneToOne() or firm.customer_management != CustomerManagement()):
+            return True
+    return False
+
+
+def relationship_parameters(firms, segment_names: list[str], reference_price: np.ndarray,
+                            sells: np.ndarray) -> np.ndarray:
+    """The kernels' ``(F, S, N_RELATIONSHIP_PARAMS)`` array from the firms' levers this period.
+
+    ``firms`` are :class:`marketsim.firms.Firm` agents (or anything with the same
+    attributes); ``sells`` (F, C) marks the categories each firm sells (the low-tier fee is felt
+    relative to their mean reference price).
+    """
+    n_firms, n_segments = len(firms), len(segment_names)
+    out = np.zeros((n_firms, n_segments, col.N_RELATIONSHIP_PARAMS))
+    for f, firm in enumerate(firms):
+        level = LEVEL_EFFECTS[firm.relationship_level]
+        one, manage = firm.one_to_one, firm.customer_management
+        sold = sells[f] == 1
+        fee_scale = float(reference_price[sold].mean()) if sold.any() else 1.0
+        for s, name in enumerate(segment_names):
+            kind = TYPE_EFFECTS[firm.relationship_types.get(name, firm.relationship_type)]
+            row = out[f, s]
+            row[col.LEVEL_COST] = level["cost"]
+            row[col.CAPTURE] = level["capture"]
+            row[col.RECOVERY] = level["recovery"]
+            row[col.FOLLOW_UP] = level["follow_up"]
+            row[col.SUGGESTION] = level["suggestion"]
+            row[col.CO_IMPROVEMENT] = level["co_improvement"] + kind["co_creation"]
+            row[col.TYPE_COST] = kind["cost"]
+            row[col.TOUCH] = kind["touch"]
+            row[col.LEARNING] = kind["learning"] if one.customisation > 0.0 else 0.0
+            row[col.CUSTOMISATION] = one.customisation
+            row[col.CROSS_SELL] = manage.cross_sell
+            row[col.UP_SELL] = manage.up_sell
+            row[col.TOP_SERVICE] = one.top_tier_service
+            row[col.TOP_COST] = one.top_tier_cost
+            row[col.LOW_PENALTY] = manage.low_tier_service_cut + manage.low_tier_fee / fee_scale
+            row[col.LOW_FEE] = manage.low_tier_fee
+            row[col.LOW_SAVING] = manage.low_tier_saving
+            row[col.WOM_BAND] = col.WOM_REACH_BANDS.index(kind["wom_reach"])
+    return out
+
+
+RelationshipLevel = Literal["basic", "reactive", "accountable", "proactive", "partnership"]
+RelationshipType = Literal["self_service", "automated_service", "personal_assistance",
+                           "dedicated_personal_assistance", "community", "co_creation"]
