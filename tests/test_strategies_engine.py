@@ -4,6 +4,7 @@ the documented extension example, and the memory budget."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import numba
@@ -142,21 +143,38 @@ def test_relationship_type_sets_cost_to_serve_and_social_bond():
 
 
 # ----------------------------------------------------------------------------- extension point
-def test_documented_strategy_example_runs_as_written():
+def test_documented_strategy_example_runs_as_written(tmp_path, monkeypatch):
+    """The docs' class, saved as the file its TOML names, is loaded by the scenario alone."""
     text = (ROOT / "docs" / "strategies.md").read_text()
     code = re.search(r"```python\n(.*?)```", text, re.DOTALL).group(1)
     toml = re.search(r"```toml\n(.*?)```", text, re.DOTALL).group(1)
     assert len(code.strip().splitlines()) < 30
-    exec(compile(code, "docs/strategies.md", "exec"), {})  # noqa: S102 (the documented example)
+    (tmp_path / "my_strategies.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    firm = tomllib.loads(toml)["firms"][0]
+    assert firm["strategy"] == "my_strategies.py:ClimbWhenChurning"
     data = market_dict(customers=3000, periods=12, n_firms=3)
-    assert 'strategy = "climb_when_churning"' in toml
-    data["firms"][0].update(strategy="climb_when_churning",
-                            strategy_params={"churn_target": 0.0})
+    data["firms"][0].update(strategy=firm["strategy"], strategy_params={"churn_target": 0.0})
     model = MarketModel(scenario(data), seed=1)
     model.run()
     assert model.firms[0].relationship_level == "partnership"  # climbed every period
     levels = model.metrics().query("firm == 'firm0'")["relationship_cost"]
     assert levels.iloc[-1] > levels.iloc[0]
+
+
+@pytest.mark.parametrize("name, message", [
+    ("missing.py:Anything", "cannot import 'missing.py'"),
+    ("my_module:NotAStrategy", "is not a subclass of marketsim.strategies.Strategy"),
+    ("no_such_module_xyz:Thing", "cannot import 'no_such_module_xyz'"),
+])
+def test_user_strategy_errors_name_the_firm_and_the_problem(tmp_path, monkeypatch, name, message):
+    (tmp_path / "my_module.py").write_text("class NotAStrategy:\n    pass\n")
+    monkeypatch.chdir(tmp_path)
+    data = market_dict(customers=100, periods=2, n_firms=2)
+    data["firms"][1]["strategy"] = name
+    with pytest.raises(ScenarioError, match="firms\\[1\\].strategy") as error:
+        scenario(data)
+    assert message in str(error.value)
 
 
 def test_community_carries_word_of_mouth_further():

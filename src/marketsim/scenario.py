@@ -321,7 +321,7 @@ class Firm(_Strict):
     initial_share: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of customers who start as its regular customers.")
     initial_awareness: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of other customers who start aware of it.")
     retention: Retention = Field(default_factory=Retention)
-    strategy: str = Field("static", description="Name of a registered strategy (see marketsim.strategies).")
+    strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class' (docs/strategies.md).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
     preset: str | None = Field(
         None, description="Name of a preset (marketsim.presets: mass_marketer, customer_centric, "
@@ -384,7 +384,7 @@ class Scenario(_Strict):
 
         strategies = available_strategies()
         for f_index, firm in enumerate(self.firms):
-            if firm.strategy not in strategies:
+            if firm.strategy not in strategies and ":" not in firm.strategy:
                 problems.append(f"firms[{f_index}].strategy: unknown strategy '{firm.strategy}'"
                                 f"{_suggest(firm.strategy, strategies)} (registered: "
                                 f"{', '.join(strategies)})")

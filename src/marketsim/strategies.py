@@ -66,16 +66,52 @@ def available_strategies() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def _import_strategy(name: str, where: str) -> type[Strategy]:
+    """The class named ``"module:Class"`` or ``"path/to/file.py:Class"`` (a path is read
+    relative to the working directory), so a scenario can name a user's strategy without a
+    driver script. The class must subclass :class:`Strategy`."""
+    import importlib
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    module_name, _, class_name = name.rpartition(":")
+    try:
+        if module_name.endswith(".py"):
+            path = Path(module_name)
+            if not path.is_file():
+                raise ImportError(f"no file {path.resolve()}")
+            spec = importlib.util.spec_from_file_location(f"marketsim_user_{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        else:
+            if "" not in sys.path and str(Path.cwd()) not in sys.path:
+                sys.path.append(str(Path.cwd()))  # a module beside the scenario
+            module = importlib.import_module(module_name)
+    except Exception as exc:  # the user's file: report whatever stops it loading
+        raise ScenarioError(f"{where}: cannot import '{module_name}' for strategy '{name}': "
+                            f"{type(exc).__name__}: {exc}") from None
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise ScenarioError(f"{where}: '{class_name}' in '{module_name}' is not a subclass of "
+                            "marketsim.strategies.Strategy")
+    return cls
+
+
 def make_strategy(name: str, params: dict[str, Any], *, where: str = "strategy") -> Strategy:
-    """Instantiate a registered strategy; a clear :class:`ScenarioError` when it does not fit."""
+    """Instantiate a registered strategy, or a user's class named ``"module:Class"`` or
+    ``"file.py:Class"``; a clear :class:`ScenarioError` when it does not fit."""
     import difflib
 
     cls = _REGISTRY.get(name)
+    if cls is None and ":" in name:
+        cls = _import_strategy(name, where)
     if cls is None:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ScenarioError(f"{where}: unknown strategy '{name}'{hint}; "
-                            f"registered: {', '.join(available_strategies())}")
+                            f"registered: {', '.join(available_strategies())}, or "
+                            "'module:Class' / 'file.py:Class'")
     try:
         return cls(**params)
     except TypeError as exc:
