@@ -163,9 +163,27 @@ class RunAnalysis:
         return programme_costs(self.metrics, self._levers())
 
     def cost_to_serve(self) -> pd.DataFrame:
+        """Cost to serve per firm and relationship type (:func:`marketsim.relationship_measures.
+        cost_to_serve`): the segments' customers come from the per-period segment counts when
+        the run kept them (``transactions=True``), else from the final state (an estimate),
+        else one row per firm (type ``"all"``)."""
+        from marketsim.relationship import relationship_type_table
         from marketsim.relationship_measures import cost_to_serve
 
-        return cost_to_serve(self.metrics, self._levers())
+        types = relationship_type_table(self.scenario.firms, self.segment_names)
+        return cost_to_serve(self.metrics, self._levers(), types, self._held_by_segment())
+
+    def _held_by_segment(self) -> pd.DataFrame | None:
+        """Customers held per firm and segment: per period (segment counts), or at the end."""
+        retention = getattr(self, "segment_retention", None)
+        if retention is not None and "customers_end" in retention.columns:
+            return retention[["period", "firm", "segment", "customers_end"]].rename(
+                columns={"customers_end": "customers"})
+        if getattr(self, "state", None) is None:
+            return None
+        pairs = self.customer_pairs()
+        return pairs.groupby(["firm", "segment"], observed=False).size().rename(
+            "customers").reset_index()
 
     def relationship_summary(self, last: int | None = None) -> pd.DataFrame:
         """Per firm over the last ``last`` periods (default all): retention, churn (means),

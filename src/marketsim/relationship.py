@@ -148,6 +148,26 @@ def uses_relationships(firms) -> bool:
     return False
 
 
+def relationship_type_table(firms, segment_names: list[str]):
+    """One row per firm and segment: ``firm, segment, relationship_type, level_cost,
+    type_cost`` (costs per customer per period, :data:`LEVEL_EFFECTS` and
+    :data:`TYPE_EFFECTS`), from scenario firm specs or firm agents.
+
+    What :func:`marketsim.relationship_measures.cost_to_serve` splits the firms' booked costs
+    by; it is the same per-(firm, segment) lookup as :func:`relationship_parameters`.
+    """
+    import pandas as pd
+
+    rows = []
+    for firm in firms:
+        level = LEVEL_EFFECTS[firm.relationship_level]
+        for name in segment_names:
+            kind = firm.relationship_types.get(name, firm.relationship_type)
+            rows.append((firm.name, name, kind, level["cost"], TYPE_EFFECTS[kind]["cost"]))
+    return pd.DataFrame(rows, columns=["firm", "segment", "relationship_type", "level_cost",
+                                       "type_cost"])
+
+
 def relationship_parameters(firms, segment_names: list[str], reference_price: np.ndarray,
                             sells: np.ndarray) -> np.ndarray:
     """The kernels' ``(F, S, N_RELATIONSHIP_PARAMS)`` array from the firms' levers this period.
