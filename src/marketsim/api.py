@@ -71,6 +71,7 @@ class RunResult(RunAnalysis):
     levers: pd.DataFrame | None = None
     customer_segments: Any = None          # (N,) segment index of each customer (with the log)
     segment_retention: pd.DataFrame | None = None  # held and lost per period, firm, segment
+    segment_table: pd.DataFrame | None = None  # segments.parquet of a loaded run folder
 
     @property
     def customers(self) -> int:
@@ -83,7 +84,10 @@ class RunResult(RunAnalysis):
     def summary(self, last: int | None = None) -> pd.DataFrame:
         """Per-firm summary over the last ``last`` periods (default: the share-of-customer
         window of the scenario, at most the periods run): customers, market share by units
-        and revenue, share of customer, retention, mean satisfaction, revenue, profit."""
+        and revenue, share of customer, retention, mean satisfaction, revenue, profit, and the
+        relationship-strategy measures some firm uses (cost to serve, relationship cost, fees,
+        terminations, complaints captured, directed units: totals; mean knowledge: at the end;
+        categories per buyer: mean; :func:`marketsim.metrics.strategy_summary`)."""
         from marketsim.metrics import summary_frame
 
         if last is None:
@@ -117,6 +121,9 @@ class RunResult(RunAnalysis):
         revenue, share of customer: see :func:`marketsim.segments.segment_metrics`."""
         from marketsim.segments import segment_metrics
 
+        loaded = getattr(self, "segment_table", None)
+        if loaded is not None and self.transactions is None:
+            return loaded.copy()
         return segment_metrics(self)
 
     def run_info(self) -> dict[str, Any]:
@@ -359,6 +366,10 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
 
     keep_state = transactions if state is None else bool(state)
     final_state = snapshot(model.population) if keep_state else None
+    if final_state is not None and model.buying_centres.n_business:
+        from marketsim.buying_centre import centre_snapshot
+
+        final_state.update(centre_snapshot(model.buying_centres))
     finished = time.perf_counter()
     periods_s = periods_done - setup_done
     customer_periods = resolved.population.customers * model.period
