@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -252,3 +254,22 @@ values = [0.3, 0.6]
     assert [s.seed for s in independent.runs if s.point == 1] == run_seeds(11, 4, point=1)
     # Run keys hash the resolved scenario and seed: distinct runs, distinct files.
     assert len({spec.key for spec in experiment.runs}) == len(experiment.runs)
+
+
+# ---------------------------------------------------------------------------- the library
+LIBRARY = sorted((Path(__file__).resolve().parents[1] / "experiments").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_every_experiment_in_the_library_validates(path):
+    experiment = load_experiment(path)  # every design point's scenario is validated
+    assert experiment.scenarios and len(experiment.runs) == (
+        len(experiment.scenarios) * experiment.replications)
+
+
+def test_the_relationship_levels_experiment_sets_each_level():
+    experiment = load_experiment(Path(__file__).resolve().parents[1] / "experiments"
+                                 / "relationship_levels.toml")
+    levels = [next(f for f in s.firms if f.name == "PartnerBank").relationship_level
+              for s in experiment.scenarios]
+    assert levels == ["basic", "reactive", "accountable", "proactive", "partnership"]
