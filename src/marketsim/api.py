@@ -26,6 +26,7 @@ import pandas as pd
 
 from marketsim.analysis import RunAnalysis
 from marketsim.errors import RunOptionError
+from marketsim.progress import ProgressBar
 from marketsim.scenario import Scenario, load_scenario, parse_scenario
 
 #: A progress callback receives (periods done, periods in the run).
@@ -240,35 +241,15 @@ def _check_threads(threads: Any) -> int | None:
     return threads
 
 
-class _RichProgress:
-    """A rich progress bar on stdout, shown only when stdout is a terminal."""
+class _RichProgress(ProgressBar):
+    """A rich progress bar of periods on stdout, shown only when stdout is a terminal."""
 
     def __init__(self, total: int, label: str):
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
 
-        console = Console()
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("periods"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-            console=console, transient=False, disable=not console.is_terminal)
+        super().__init__(Console(), "[bold]{task.description}", ("periods",), left="eta")
         self.label = label
         self.task = self.progress.add_task("building market", total=total)
-
-    def __enter__(self):
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.stop()
-        return False
 
     def started(self):
         self.progress.update(self.task, description="simulating")

@@ -125,14 +125,13 @@ class CustomerManagement(_Strict):
 
 def check_segments(firms, segment_names: list[str]) -> list[str]:
     """Problems with the firms' ``relationship_types`` (segment names that do not exist)."""
-    import difflib
+    from marketsim.errors import did_you_mean
 
     problems = []
     for f_index, firm in enumerate(firms):
         for name in firm.relationship_types:
             if name not in segment_names:
-                close = difflib.get_close_matches(name, segment_names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(name, segment_names)
                 problems.append(f"firms[{f_index}].relationship_types.{name}: no such segment"
                                 f"{hint} (segments: {', '.join(segment_names)})")
     return problems

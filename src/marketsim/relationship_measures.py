@@ -401,8 +401,9 @@ def segment_breakdown(transactions: pd.DataFrame, segment: np.ndarray, segments:
     """Per segment and firm: buyers, purchases, units, revenue and the firm's share of the
     segment's revenue, joining the log with each customer's segment (``segment`` array)."""
     log = transactions if periods is None else transactions[transactions["period"].isin(list(periods))]
-    seg = np.asarray(segment)[log["customer_id"].to_numpy(np.int64)].astype(np.int64)
-    log = log.assign(segment=pd.Categorical.from_codes(seg, segments))
+    from marketsim.segments import segment_of
+
+    log = log.assign(segment=segment_of(log["customer_id"], segment, segments))
     g = log.groupby(["segment", "firm"], observed=False)
     table = pd.DataFrame({
         "buyers": g["customer_id"].nunique(),

@@ -25,6 +25,12 @@ COLUMNS = ["period", "firm", "segment", "basis", "variables", "segment_customers
            "share_of_customer"]
 
 
+def segment_of(customer_ids, customer_segments, names: list[str]) -> pd.Categorical:
+    """The segment name of each customer id, from the (N,) segment index of every customer."""
+    codes = np.asarray(customer_segments)[np.asarray(customer_ids, dtype=np.int64)]
+    return pd.Categorical.from_codes(codes.astype(np.int64), names)
+
+
 def _held(model) -> np.ndarray:
     status = model.population.status
     return (status == FIRST_TIME) | (status == REGULAR)
@@ -93,8 +99,7 @@ def segment_metrics(result) -> pd.DataFrame:
              .sum().reset_index())
     wallet = spend.groupby(["period", "customer_id"])["revenue"].transform("sum")
     spend["share"] = np.where(wallet > 0, spend["revenue"] / wallet.where(wallet > 0, 1.0), 0.0)
-    spend["segment"] = pd.Categorical.from_codes(
-        result.customer_segments[spend["customer_id"].to_numpy()], names)
+    spend["segment"] = segment_of(spend["customer_id"], result.customer_segments, names)
     buying = (spend.groupby(["period", "firm", "segment"], observed=False)
               .agg(buyers=("customer_id", "size"), units=("units", "sum"),
                    revenue=("revenue", "sum"), share_of_customer=("share", "mean"))
