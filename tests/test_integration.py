@@ -42,6 +42,12 @@ def test_cost_to_serve_by_relationship_type_adds_up_to_the_metrics(strategies):
     # type cost per customer-period is the scenario's (Osterwalder and Pigneur table)
     assert firm["type_cost"].to_numpy() / firm["customer_periods"].to_numpy() == pytest.approx(
         [0.2, 1.0] if firm.index[0] == "personal_assistance" else [1.0, 0.2])
+    # PartnerBank has no value tiers: the level and type costs from the segment counts must be
+    # exactly what the engine booked, leaving nothing for tiers
+    partner = table[table["firm"] == "PartnerBank"].set_index("relationship_type")
+    assert set(partner.index) == {"self_service", "co_creation"}
+    assert partner["level_cost"].sum() > 0 and partner.loc["co_creation", "type_cost"] > 0
+    assert partner["tier_cost"].abs().max() < 1e-6
     sums = table.groupby("firm", sort=False)[["cost_to_serve", "fees", "customer_periods"]].sum()
     m = strategies.metrics.groupby("firm", sort=False)[["cost_to_serve", "fees", "customers"]].sum()
     assert sums["cost_to_serve"].to_numpy() == pytest.approx(m["cost_to_serve"].to_numpy())

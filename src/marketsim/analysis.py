@@ -234,11 +234,11 @@ class RunAnalysis:
             frame = frame[frame["period"] > frame["period"].max() - int(last)]
         end = frame["period"].max()
         g = frame.groupby(["segment", "firm"], observed=True, sort=True)
+        held = "customers_end" if "customers_end" in frame.columns else "customers_start"
         table = pd.DataFrame({
             "basis": g["basis"].first(), "variables": g["variables"].first(),
             "segment_customers": g["segment_customers"].first(),
-            "customers_end": frame[frame["period"] == end].set_index(
-                ["segment", "firm"])["customers_end"],
+            held: frame[frame["period"] == end].set_index(["segment", "firm"])[held],
             "defections": g["defections"].sum(), "churn": g["churn"].mean(),
             "buyers": g["buyers"].mean(), "revenue": g["revenue"].sum(),
             "share_of_customer": g["share_of_customer"].mean(),

@@ -123,7 +123,7 @@ class RunResult(RunAnalysis):
         from marketsim.segments import segment_metrics
 
         loaded = getattr(self, "segment_table", None)
-        if loaded is not None and self.transactions is None:
+        if loaded is not None and (self.transactions is None or self.segment_retention is None):
             return loaded.copy()
         return segment_metrics(self)
 
