@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from marketsim.experiments import ExperimentError, load_experiment
@@ -273,3 +274,19 @@ def test_the_relationship_levels_experiment_sets_each_level():
     levels = [next(f for f in s.firms if f.name == "PartnerBank").relationship_level
               for s in experiment.scenarios]
     assert levels == ["basic", "reactive", "accountable", "proactive", "partnership"]
+
+
+def test_text_factor_levels_keep_the_design_order():
+    from marketsim.experiments.analysis import main_effects, sensitivity
+
+    levels = ["basic", "reactive", "partnership"]  # not alphabetical
+    results = pd.DataFrame({
+        "point": [0, 0, 1, 1, 2, 2], "point_label": "", "replication": [0, 1] * 3,
+        "seed": 1, "key": "", "firm": "A", "output": "profit",
+        "value": [1.0, 3.0, 5.0, 7.0, 9.0, 11.0],
+        "firms.A.relationship_level": [lv for lv in levels for _ in range(2)]})
+    effects = main_effects(results, "profit", "A")
+    assert effects["level"].tolist() == levels
+    assert effects["mean"].tolist() == [2.0, 6.0, 10.0]
+    swing = sensitivity(results, "profit", "A").iloc[0]
+    assert (swing["low_level"], swing["high_level"], swing["swing"]) == ("basic", "partnership", 8.0)
