@@ -286,7 +286,8 @@ def predicted_clv_by_firm(metrics: pd.DataFrame, discount_rate: float, *, last: 
     """Predicted CLV per firm from the last ``last`` periods of the metrics table.
 
     ``margin_per_customer`` = (revenue - cost of goods - reward cost - cost to serve + fees)
-    over customers held (cost to serve: :func:`net_cost_to_serve`), summed over the window; ``retention`` = mean retention over the window.
+    over customers held (cost to serve: :func:`net_cost_to_serve`), summed over the window;
+    ``retention`` = mean retention over the window.
     Acquisition spend is left out (it buys new customers; it is not a cost of the ones held).
     Columns: ``customers`` (at the end), ``margin_per_customer``, ``retention``, ``clv`` (closed
     form, or ``horizon`` periods), ``predicted_equity`` = customers x clv.

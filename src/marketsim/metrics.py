@@ -190,7 +190,10 @@ def strategy_summary(metrics: pd.DataFrame, last: int | None = None) -> pd.DataF
     uses (:data:`STRATEGY_MEASURES`; a column whose values are all 0 is left out, and so is
     ``categories_per_buyer`` while every buyer buys one category). No columns when no firm
     uses any."""
-    recent = metrics if last is None else metrics[metrics["period"] > metrics["period"].max() - last]
+    if last is None:
+        recent = metrics
+    else:
+        recent = metrics[metrics["period"] > metrics["period"].max() - last]
     present = {name: how for name, how in STRATEGY_MEASURES.items() if name in recent.columns}
     table = recent.groupby("firm", sort=False).agg(**{n: (n, how) for n, how in present.items()})
     keep = []

@@ -310,4 +310,5 @@ def report_images(path: str | Path) -> list[bytes]:
     return decoded
 
 
-__all__ = ["BUSINESS_HEADING", "REPORT_NAME", "SEGMENT_HEADING", "STRATEGY_HEADING", "build_report", "report_images", "write_report"]
+__all__ = ["BUSINESS_HEADING", "REPORT_NAME", "SEGMENT_HEADING", "STRATEGY_HEADING",
+           "build_report", "report_images", "write_report"]

@@ -80,7 +80,8 @@ RETENTION_COLUMNS = ["period", "firm", "segment", "customers_start", "defections
 
 def segment_metrics(result) -> pd.DataFrame:
     """Per period x firm x segment: customers held at the start, defections (lapses included),
-    churn (defections / customers at the start), customers held at the end, buyers, units, revenue and share of customer.
+    churn (defections / customers at the start), customers held at the end, buyers, units,
+    revenue and share of customer.
 
     ``result``: a :class:`marketsim.api.RunResult` from ``run(..., transactions=True)``.
     Share of customer is the mean over the firm's buyers in the segment of the firm's part of
