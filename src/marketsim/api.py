@@ -59,6 +59,10 @@ class RunResult(RunAnalysis):
         relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
         end (:func:`marketsim.analysis.levers_frame`). Lifetime value, relationship measures
         and figures are methods (:class:`marketsim.analysis.RunAnalysis`).
+    customer_segments, segment_retention : with the log, each customer's segment index and the
+        per-period customers held (start, end) and lost per firm and segment
+        (:class:`marketsim.segments.SegmentTracker`); ``segment_table`` : the
+        ``segments.parquet`` of a run folder read back by :func:`marketsim.analysis.load_run`.
     """
 
     scenario: Scenario
