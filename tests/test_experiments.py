@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from marketsim.experiments import ExperimentError, load_experiment
@@ -252,3 +255,39 @@ values = [0.3, 0.6]
     assert [s.seed for s in independent.runs if s.point == 1] == run_seeds(11, 4, point=1)
     # Run keys hash the resolved scenario and seed: distinct runs, distinct files.
     assert len({spec.key for spec in experiment.runs}) == len(experiment.runs)
+
+
+# ---------------------------------------------------------------------------- the library
+LIBRARY = sorted((Path(__file__).resolve().parents[1] / "experiments").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_every_experiment_in_the_library_validates(path):
+    experiment = load_experiment(path)  # every design point's scenario is validated
+    assert experiment.scenarios and len(experiment.runs) == (
+        len(experiment.scenarios) * experiment.replications)
+
+
+def test_the_relationship_levels_experiment_sets_each_level():
+    experiment = load_experiment(Path(__file__).resolve().parents[1] / "experiments"
+                                 / "relationship_levels.toml")
+    levels = [next(f for f in s.firms if f.name == "PartnerBank").relationship_level
+              for s in experiment.scenarios]
+    assert levels == ["basic", "reactive", "accountable", "proactive", "partnership"]
+
+
+def test_text_factor_levels_keep_the_design_order():
+    from marketsim.experiments.analysis import main_effects, sensitivity
+
+    levels = ["basic", "reactive", "partnership"]  # not alphabetical
+    results = pd.DataFrame({
+        "point": [0, 0, 1, 1, 2, 2], "point_label": "", "replication": [0, 1] * 3,
+        "seed": 1, "key": "", "firm": "A", "output": "profit",
+        "value": [1.0, 3.0, 5.0, 7.0, 9.0, 11.0],
+        "firms.A.relationship_level": [lv for lv in levels for _ in range(2)]})
+    effects = main_effects(results, "profit", "A")
+    assert effects["level"].tolist() == levels
+    assert effects["mean"].tolist() == [2.0, 6.0, 10.0]
+    swing = sensitivity(results, "profit", "A").iloc[0]
+    assert (swing["low_level"], swing["high_level"]) == ("basic", "partnership")
+    assert swing["swing"] == 8.0

@@ -162,12 +162,67 @@ def test_programme_costs_split_the_cost_to_serve():
     assert table.loc[("B", "personal service"), "cost"] == 0
 
 
-def test_cost_to_serve_has_a_relationship_type_column():
+def test_cost_to_serve_without_segments_is_one_row_per_firm():
     table = cost_to_serve(metrics_frame(), levers_frame()).set_index("firm")
     assert table.loc["A", "relationship_type"] == "all"
-    assert table.loc["A", "cost_to_serve"] == pytest.approx(18.0)
-    assert table.loc["A", "per_customer_period"] == pytest.approx(0.9)
+    # the metrics' cost_to_serve: service cost 8, no relationship cost; rewards beside it
+    assert table.loc["A", "cost_to_serve"] == pytest.approx(8.0)
+    assert table.loc["A", "reward_cost"] == pytest.approx(10.0)
+    assert table.loc["A", "per_customer_period"] == pytest.approx(0.4)
     assert table.loc["B", "per_customer_period"] == 0
+
+
+def strategy_metrics() -> pd.DataFrame:
+    # A: level reactive (0.05 per customer), s0 personal assistance (0.2), s1 self service;
+    # relationship cost: period 1 = 0.05 x 10 + 0.2 x 4 + 0.3 of tiers, period 2 = 0.5 + 0.2 x 5
+    return metrics_frame().assign(relationship_cost=[1.6, 0.0, 1.5, 0.0],
+                                  fees=[1.0, 0.0, 0.0, 0.0],
+                                  cost_to_serve=[5.6, 0.0, 5.5, 0.0])
+
+
+def strategy_types() -> pd.DataFrame:
+    return pd.DataFrame({"firm": ["A", "A", "B", "B"], "segment": SEGMENTS * 2,
+                         "relationship_type": ["personal_assistance", "self_service",
+                                               "self_service", "self_service"],
+                         "level_cost": [0.05, 0.05, 0.0, 0.0], "type_cost": [0.2, 0.0, 0.0, 0.0]})
+
+
+def test_cost_to_serve_by_relationship_type_by_hand():
+    held = pd.DataFrame({"period": [1, 1, 1, 1, 2, 2, 2, 2], "firm": ["A", "A", "B", "B"] * 2,
+                         "segment": SEGMENTS * 4, "customers": [4, 6, 5, 0, 5, 5, 5, 0]})
+    metrics = strategy_metrics()
+    table = cost_to_serve(metrics, levers_frame(), strategy_types(), held)
+    table = table.set_index(["firm", "relationship_type"])
+    personal = table.loc[("A", "personal_assistance")]
+    assert personal["segments"] == "s0" and personal["customer_periods"] == 9
+    assert personal["type_cost"] == pytest.approx(0.2 * 4 + 0.2 * 5)
+    assert personal["level_cost"] == pytest.approx(0.05 * 9)
+    assert personal["tier_cost"] == pytest.approx(0.3 * 0.4)  # tiers follow customers
+    # service cost 4 per period by customers (0.4, 0.5), split 3 : 1 (levers)
+    assert personal["personal_service_cost"] == pytest.approx(0.75 * (1.6 + 2.0))
+    assert personal["structural_cost"] == pytest.approx(0.25 * (1.6 + 2.0))
+    assert personal["cost_to_serve"] == pytest.approx(3.6 + 0.45 + 1.8 + 0.12)
+    assert personal["per_customer_period"] == pytest.approx(5.97 / 9)
+    assert personal["fees"] == pytest.approx(0.4)
+    own = table.loc[("A", "self_service")]
+    assert own["cost_to_serve"] == pytest.approx(4.4 + 0.55 + 0.0 + 0.18)
+    assert table.loc[("B", "self_service"), "segments"] == "s0, s1"
+    # the rows of a firm add up to its metrics totals
+    firm_totals = table.groupby(level="firm")[["cost_to_serve", "fees", "reward_cost"]].sum()
+    booked = metrics.groupby("firm")[["cost_to_serve", "fees", "reward_cost"]].sum()
+    pd.testing.assert_frame_equal(firm_totals, booked, check_names=False)
+
+
+def test_cost_to_serve_with_the_end_of_run_mix_only():
+    held = pd.DataFrame({"firm": ["A", "A", "B", "B"], "segment": SEGMENTS * 2,
+                         "customers": [1, 3, 5, 0]})
+    table = cost_to_serve(strategy_metrics(), levers_frame(), strategy_types(), held)
+    a = table[table["firm"] == "A"].set_index("relationship_type")
+    # the end mix (a quarter in s0) stands in for every period's 10 customers
+    assert a.loc["personal_assistance", "customer_periods"] == pytest.approx(2.5 + 2.5)
+    assert a["cost_to_serve"].sum() == pytest.approx(11.1)
+    assert a.loc["personal_assistance", "type_cost"] == pytest.approx(0.2 * 5)
+    assert a.loc["personal_assistance", "personal_service_cost"] == pytest.approx(0.75 * 2)
 
 
 def tiny_log() -> pd.DataFrame:

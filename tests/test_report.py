@@ -27,7 +27,7 @@ DEFAULT = ROOT / "scenarios" / "default.toml"
 REPORT_FIGURES = {"share_vs_share_of_customer.png", "market_share.png", "share_of_customer.png",
                   "dirichlet_table.png", "whale_curve.png", "clv_distribution.png",
                   "retention.png", "satisfaction.png", "satisfaction_loyalty.png",
-                  "tie_decomposition.png"}
+                  "tie_decomposition.png", "cost_to_serve.png"}
 
 
 def programme_market(customers=3000, periods=10) -> dict:
@@ -159,7 +159,7 @@ def test_lifetime_value_of_a_run_adds_up(result):
     contribution = (m["revenue"] - m["cost_of_goods"] - m["reward_cost"]).sum()
     assert clv["margin"].sum() == pytest.approx(contribution, rel=1e-9)
     d = result.scenario.market.discount_rate
-    serve = (m["service_cost"] * (1 + d) ** -(m["period"] - 1)).sum()
+    serve = ((m["cost_to_serve"] - m["fees"]) * (1 + d) ** -(m["period"] - 1)).sum()
     assert clv["serve_cost"].sum() == pytest.approx(serve, rel=1e-9)
     equity = result.customer_equity()
     assert equity["customer_equity"].sum() == pytest.approx(clv["clv"].sum())
@@ -183,7 +183,10 @@ def test_relationship_methods_of_a_run(result):
     assert costs.loc[("firm0", "reward points")] == pytest.approx(result.metrics.query(
         "firm == 'firm0'")["reward_cost"].sum())
     assert costs.loc["firm1"].sum() == 0
-    assert set(result.cost_to_serve()["relationship_type"]) == {"all"}
+    by_type = result.cost_to_serve()
+    assert set(by_type["relationship_type"]) == {"self_service"}
+    assert by_type["cost_to_serve"].tolist() == pytest.approx(
+        result.metrics.groupby("firm", sort=False)["cost_to_serve"].sum().tolist())
     assert result.breakdown(["segment", "firm"])["customers"].sum() == promoters["customers"].sum()
     assert result.breakdown("category")["units"].sum() == result.transactions["units"].sum()
     assert len(result.breakdown("period")) == len(result.metrics)

@@ -163,9 +163,95 @@ class RunAnalysis:
         return programme_costs(self.metrics, self._levers())
 
     def cost_to_serve(self) -> pd.DataFrame:
+        """Cost to serve per firm and relationship type (:func:`marketsim.relationship_measures.
+        cost_to_serve`): the segments' customers come from the per-period segment counts when
+        the run kept them (``transactions=True``), else from the final state (an estimate),
+        else one row per firm (type ``"all"``)."""
+        from marketsim.relationship import relationship_type_table
         from marketsim.relationship_measures import cost_to_serve
 
-        return cost_to_serve(self.metrics, self._levers())
+        types = relationship_type_table(self.scenario.firms, self.segment_names)
+        return cost_to_serve(self.metrics, self._levers(), types, self._held_by_segment())
+
+    def _held_by_segment(self) -> pd.DataFrame | None:
+        """Customers held per firm and segment: per period (segment counts), or at the end."""
+        retention = getattr(self, "segment_retention", None)
+        if retention is not None and "customers_end" in retention.columns:
+            return retention[["period", "firm", "segment", "customers_end"]].rename(
+                columns={"customers_end": "customers"})
+        if getattr(self, "state", None) is None:
+            return None
+        pairs = self.customer_pairs()
+        return pairs.groupby(["firm", "segment"], observed=False).size().rename(
+            "customers").reset_index()
+
+    def strategy_summary(self, last: int | None = None) -> pd.DataFrame:
+        """Per firm over the last ``last`` periods (default all), the relationship-strategy
+        measures some firm uses (:func:`marketsim.metrics.strategy_summary`)."""
+        from marketsim.metrics import strategy_summary
+
+        return strategy_summary(self.metrics, last).reindex(self.firm_names)
+
+    def strategy_levers(self) -> pd.DataFrame:
+        """The firms' relationship strategies as the scenario configures them: level, types
+        per segment, customisation, cross- and up-selling, termination, value tiers."""
+        rows = {}
+        for firm in self.scenario.firms:
+            types = {name: firm.relationship_types.get(name, firm.relationship_type)
+                     for name in self.segment_names}
+            kinds = set(types.values())
+            manage, one = firm.customer_management, firm.one_to_one
+            rows[firm.name] = {
+                "relationship_level": firm.relationship_level,
+                "relationship_types": (kinds.pop() if len(kinds) == 1 else
+                                       "; ".join(f"{k}: {v}" for k, v in types.items())),
+                "customisation": one.customisation,
+                "cross_sell": manage.cross_sell,
+                "up_sell": manage.up_sell,
+                "terminate_negative_clv": manage.terminate_negative_clv,
+                "top_tier_clv": one.top_tier_clv,
+                "low_tier_clv": manage.low_tier_clv,
+                "strategy": firm.strategy,
+            }
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        table.index.name = "firm"
+        return table
+
+    def uses_relationship_strategies(self) -> bool:
+        """Whether a firm uses a relationship-strategy lever (:func:`marketsim.relationship.
+        uses_relationships`)."""
+        from marketsim.relationship import uses_relationships
+
+        return uses_relationships(self.scenario.firms)
+
+    def segment_summary(self, last: int | None = None) -> pd.DataFrame:
+        """Per segment and firm over the last ``last`` periods (default all), from
+        :meth:`segment_metrics`: the segment's basis and variables, its customers, those the
+        firm holds at the end, defections (total), churn (mean per period), buyers (mean per
+        period), revenue (total) and share of customer (mean over periods with buyers)."""
+        frame = self.segment_metrics()
+        if last is not None:
+            frame = frame[frame["period"] > frame["period"].max() - int(last)]
+        end = frame["period"].max()
+        g = frame.groupby(["segment", "firm"], observed=True, sort=True)
+        held = "customers_end" if "customers_end" in frame.columns else "customers_start"
+        table = pd.DataFrame({
+            "basis": g["basis"].first(), "variables": g["variables"].first(),
+            "segment_customers": g["segment_customers"].first(),
+            held: frame[frame["period"] == end].set_index(["segment", "firm"])[held],
+            "defections": g["defections"].sum(), "churn": g["churn"].mean(),
+            "buyers": g["buyers"].mean(), "revenue": g["revenue"].sum(),
+            "share_of_customer": g["share_of_customer"].mean(),
+        })
+        return table
+
+    def member_satisfaction(self) -> pd.DataFrame | None:
+        """Business customers: mean satisfaction of each buying-centre role with the firm that
+        holds them, per firm and segment (:func:`marketsim.buying_centre.member_satisfaction`);
+        ``None`` when the scenario has no buying centres."""
+        from marketsim.buying_centre import member_satisfaction
+
+        return member_satisfaction(self._state(), self.firm_names, self.segment_names)
 
     def relationship_summary(self, last: int | None = None) -> pd.DataFrame:
         """Per firm over the last ``last`` periods (default all): retention, churn (means),
@@ -243,7 +329,19 @@ def load_run(run_dir: str | Path):
     levers = None
     if (folder / "levers.parquet").is_file():
         levers = pd.read_parquet(folder / "levers.parquet")
-    return RunResult(scenario=scenario, seed=int(info.get("seed", 0)), metrics=metrics,
-                     transactions=transactions, timings=info.get("timings") or {},
-                     threads=int(info.get("threads", 1)),
-                     state_bytes=int(info.get("state_bytes", 0)), state=state, levers=levers)
+    result = RunResult(scenario=scenario, seed=int(info.get("seed", 0)), metrics=metrics,
+                       transactions=transactions, timings=info.get("timings") or {},
+                       threads=int(info.get("threads", 1)),
+                       state_bytes=int(info.get("state_bytes", 0)), state=state, levers=levers)
+    if (folder / "segments.parquet").is_file():
+        from marketsim.segments import RETENTION_COLUMNS
+
+        table = pd.read_parquet(folder / "segments.parquet")
+        result.segment_table = table
+        if set(RETENTION_COLUMNS) <= set(table.columns) and state is not None:
+            retention = table[RETENTION_COLUMNS].copy()
+            retention["firm"] = retention["firm"].astype(str)
+            retention["segment"] = retention["segment"].astype(str)
+            result.segment_retention = retention
+            result.customer_segments = np.asarray(state["segment"]).astype(np.int64)
+    return result

@@ -26,6 +26,7 @@ import pandas as pd
 
 from marketsim.analysis import RunAnalysis
 from marketsim.errors import RunOptionError
+from marketsim.progress import ProgressBar
 from marketsim.scenario import Scenario, load_scenario, parse_scenario
 
 #: A progress callback receives (periods done, periods in the run).
@@ -58,6 +59,10 @@ class RunResult(RunAnalysis):
         relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
         end (:func:`marketsim.analysis.levers_frame`). Lifetime value, relationship measures
         and figures are methods (:class:`marketsim.analysis.RunAnalysis`).
+    customer_segments, segment_retention : with the log, each customer's segment index and the
+        per-period customers held (start, end) and lost per firm and segment
+        (:class:`marketsim.segments.SegmentTracker`); ``segment_table`` : the
+        ``segments.parquet`` of a run folder read back by :func:`marketsim.analysis.load_run`.
     """
 
     scenario: Scenario
@@ -71,6 +76,7 @@ class RunResult(RunAnalysis):
     levers: pd.DataFrame | None = None
     customer_segments: Any = None          # (N,) segment index of each customer (with the log)
     segment_retention: pd.DataFrame | None = None  # held and lost per period, firm, segment
+    segment_table: pd.DataFrame | None = None  # segments.parquet of a loaded run folder
 
     @property
     def customers(self) -> int:
@@ -83,7 +89,10 @@ class RunResult(RunAnalysis):
     def summary(self, last: int | None = None) -> pd.DataFrame:
         """Per-firm summary over the last ``last`` periods (default: the share-of-customer
         window of the scenario, at most the periods run): customers, market share by units
-        and revenue, share of customer, retention, mean satisfaction, revenue, profit."""
+        and revenue, share of customer, retention, mean satisfaction, revenue, profit, and the
+        relationship-strategy measures some firm uses (cost to serve, relationship cost, fees,
+        terminations, complaints captured, directed units: totals; mean knowledge: at the end;
+        categories per buyer: mean; :func:`marketsim.metrics.strategy_summary`)."""
         from marketsim.metrics import summary_frame
 
         if last is None:
@@ -117,6 +126,9 @@ class RunResult(RunAnalysis):
         revenue, share of customer: see :func:`marketsim.segments.segment_metrics`."""
         from marketsim.segments import segment_metrics
 
+        loaded = getattr(self, "segment_table", None)
+        if loaded is not None and (self.transactions is None or self.segment_retention is None):
+            return loaded.copy()
         return segment_metrics(self)
 
     def run_info(self) -> dict[str, Any]:
@@ -233,35 +245,15 @@ def _check_threads(threads: Any) -> int | None:
     return threads
 
 
-class _RichProgress:
-    """A rich progress bar on stdout, shown only when stdout is a terminal."""
+class _RichProgress(ProgressBar):
+    """A rich progress bar of periods on stdout, shown only when stdout is a terminal."""
 
     def __init__(self, total: int, label: str):
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
 
-        console = Console()
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("periods"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
-            console=console, transient=False, disable=not console.is_terminal)
+        super().__init__(Console(), "[bold]{task.description}", ("periods",), left="eta")
         self.label = label
         self.task = self.progress.add_task("building market", total=total)
-
-    def __enter__(self):
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.stop()
-        return False
 
     def started(self):
         self.progress.update(self.task, description="simulating")
@@ -359,6 +351,10 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
 
     keep_state = transactions if state is None else bool(state)
     final_state = snapshot(model.population) if keep_state else None
+    if final_state is not None and model.buying_centres.n_business:
+        from marketsim.buying_centre import centre_snapshot
+
+        final_state.update(centre_snapshot(model.buying_centres))
     finished = time.perf_counter()
     periods_s = periods_done - setup_done
     customer_periods = resolved.population.customers * model.period

@@ -104,3 +104,45 @@ def create_buying_centres(scenario: Scenario, segment: np.ndarray) -> BuyingCent
         member_satisfaction=np.zeros((business_ids.shape[0], scenario.n_firms, N_ROLES),
                                      np.float32),
         rule=rule, role_params=role_parameters(scenario))
+
+
+#: Buying-centre arrays kept in a run's state snapshot (``RunResult.state``, ``state.npz``).
+CENTRE_SNAPSHOT_FIELDS = ("business_ids", "member_satisfaction")
+
+
+def centre_snapshot(centres: BuyingCentres) -> dict[str, np.ndarray]:
+    """Copies of the buying-centre state for the snapshot (business customers only)."""
+    return {name: np.array(getattr(centres, name), copy=True) for name in CENTRE_SNAPSHOT_FIELDS}
+
+
+def member_satisfaction(state: dict, firms: list[str], segments: list[str]):
+    """Mean satisfaction of each buying-centre role with each firm, over the business customers
+    the firm holds at the end of the run, per firm and segment: ``firm, segment, customers,
+    user, influencer, decider, buyer``. ``None`` when the snapshot has no buying centres.
+
+    Members judge their own criteria (Webster and Wind 1972, "A general model for
+    understanding organizational buying behavior", J. Marketing 36(2)); the kernel
+    :mod:`marketsim.kernels.buying_centre` keeps one satisfaction per member and firm.
+    """
+    import pandas as pd
+
+    from marketsim.layout import FIRST_TIME, REGULAR
+    from marketsim.scenario import ROLES
+
+    if "member_satisfaction" not in state or len(state["business_ids"]) == 0:
+        return None
+    ids = np.asarray(state["business_ids"], dtype=np.int64)
+    members = np.asarray(state["member_satisfaction"], dtype=np.float64)
+    status = np.asarray(state["status"])[ids]
+    held = (status == FIRST_TIME) | (status == REGULAR)
+    row, firm = np.nonzero(held)
+    frame = pd.DataFrame({
+        "firm": pd.Categorical.from_codes(firm, firms),
+        "segment": pd.Categorical.from_codes(
+            np.asarray(state["segment"])[ids[row]].astype(np.int64), segments)})
+    for r, role in enumerate(ROLES):
+        frame[role] = members[row, firm, r]
+    g = frame.groupby(["firm", "segment"], observed=True)
+    table = g[list(ROLES)].mean()
+    table.insert(0, "customers", g.size())
+    return table.reset_index()

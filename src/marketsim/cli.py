@@ -126,6 +126,37 @@ def _summary_table(result):
     return table
 
 
+#: Strategy measures in the command line's second table: header and decimals.
+_STRATEGY_COLUMNS = {
+    "cost_to_serve": ("Cost to\nserve", 0), "relationship_cost": ("Relationship\ncost", 0),
+    "fees": ("Fees", 0), "terminations": ("Termi-\nnations", 0),
+    "complaints_captured": ("Complaints\ncaptured", 0), "directed_units": ("Directed\nunits", 0),
+    "mean_knowledge": ("Mean\nknowledge", 3), "categories_per_buyer": ("Categories\nper buyer", 2),
+}
+
+
+def _strategy_table(result):
+    """The firms' relationship-strategy measures over the summary window, or ``None``."""
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    summary = result.summary()
+    shown = [c for c in _STRATEGY_COLUMNS if c in summary.columns]
+    if not shown:
+        return None
+    table = Table(box=box.SIMPLE_HEAVY, title="Relationship strategies", title_justify="left",
+                  title_style="bold", caption="Same periods: costs, fees and counts are totals, "
+                  "knowledge at the end, categories per buyer the mean.", caption_justify="left")
+    table.add_column("Firm", style="bold")
+    for column in shown:
+        table.add_column(_STRATEGY_COLUMNS[column][0], justify="right")
+    for firm, row in summary.iterrows():
+        table.add_row(escape(str(firm)), *[_fmt_num(row[c], _STRATEGY_COLUMNS[c][1])
+                                           for c in shown])
+    return table
+
+
 def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
@@ -144,6 +175,9 @@ def _cmd_run(args, console) -> int:
     result = run(scenario, seed=args.seed, threads=args.threads,
                  transactions=args.transactions or args.report, progress=True)
     console.print(_summary_table(result))
+    strategies = _strategy_table(result)
+    if strategies is not None:
+        console.print(strategies)
     written = result.save(out, figures=args.figures)
     if args.report:
         from marketsim.report import build_report

@@ -32,9 +32,11 @@ the reward cost of the rows is the metrics' ``reward_cost`` spread in proportion
 (exact: the reward rate is one number per firm and period), and the cost of goods is the
 scenario's unit costs times units, rescaled so that it adds up to the metrics'
 ``cost_of_goods`` (exact when a firm's unit costs do not change, or change in proportion).
-The **cost to serve** (personal service and structural investment, charged by the engine on
-every customer a firm holds at the end of a period) is known per firm and period (metrics
-``service_cost``) but the log does not say who was held; it is allocated equally to the
+The **cost to serve** (personal service and structural investment, and with firm strategies the
+relationship level, relationship type and value-tier costs net of the fees low-tier customers
+pay, all charged by the engine on every customer a firm holds at the end of a period) is known
+per firm and period (metrics ``service_cost + relationship_cost - fees``,
+:func:`net_cost_to_serve`) but the log does not say who was held; it is allocated equally to the
 customers *estimated* to be held: from their first purchase of the firm in the window until
 ``lapse_periods`` after their last one (defections are not visible in the log). The firm
 totals are exact; the split across customers is an estimate (column ``serve_cost``).
@@ -51,6 +53,7 @@ import pandas as pd
 __all__ = [
     "customer_equity",
     "margin_log",
+    "net_cost_to_serve",
     "predicted_clv",
     "predicted_clv_by_firm",
     "realised_clv",
@@ -147,6 +150,18 @@ def _discount(periods: np.ndarray, first: int, discount_rate: float) -> np.ndarr
     return (1.0 + discount_rate) ** -(periods.astype(np.float64) - first)
 
 
+def net_cost_to_serve(metrics: pd.DataFrame) -> pd.Series:
+    """Per row of the metrics: ``service_cost + relationship_cost - fees``, what serving the
+    firm's customers cost net of the fees they paid (firm strategies, :mod:`marketsim.relationship`;
+    tables without those columns: ``service_cost``)."""
+    cost = metrics["service_cost"].astype(np.float64)
+    if "relationship_cost" in metrics.columns:
+        cost = cost + metrics["relationship_cost"]
+    if "fees" in metrics.columns:
+        cost = cost - metrics["fees"]
+    return cost
+
+
 def _serve_allocation(log: pd.DataFrame, metrics: pd.DataFrame, lapse_periods: int,
                       window: np.ndarray, discount_rate: float) -> pd.DataFrame:
     """Discounted cost to serve per customer and firm (estimated holding spell, exact totals)."""
@@ -159,7 +174,8 @@ def _serve_allocation(log: pd.DataFrame, metrics: pd.DataFrame, lapse_periods: i
     firm_of = spells["firm"].astype(str).to_numpy()
     start = spells["min"].to_numpy()
     stop = spells["max"].to_numpy() + lapse_periods
-    for (period, firm), cost in m.set_index(["period", "firm"])["service_cost"].items():
+    m = m.assign(net_serve_cost=net_cost_to_serve(m))
+    for (period, firm), cost in m.set_index(["period", "firm"])["net_serve_cost"].items():
         if cost == 0:
             continue
         held = (firm_of == firm) & (start <= period) & (stop >= period)
@@ -269,8 +285,9 @@ def predicted_clv_by_firm(metrics: pd.DataFrame, discount_rate: float, *, last: 
                           horizon: int | None = None) -> pd.DataFrame:
     """Predicted CLV per firm from the last ``last`` periods of the metrics table.
 
-    ``margin_per_customer`` = (revenue - cost of goods - reward cost - cost to serve) over
-    customers held, summed over the window; ``retention`` = mean retention over the window.
+    ``margin_per_customer`` = (revenue - cost of goods - reward cost - cost to serve + fees)
+    over customers held (cost to serve: :func:`net_cost_to_serve`), summed over the window;
+    ``retention`` = mean retention over the window.
     Acquisition spend is left out (it buys new customers; it is not a cost of the ones held).
     Columns: ``customers`` (at the end), ``margin_per_customer``, ``retention``, ``clv`` (closed
     form, or ``horizon`` periods), ``predicted_equity`` = customers x clv.
@@ -278,7 +295,7 @@ def predicted_clv_by_firm(metrics: pd.DataFrame, discount_rate: float, *, last: 
     recent = metrics[metrics["period"] > metrics["period"].max() - max(1, int(last))]
     recent = recent.assign(firm=recent["firm"].astype(str),
                            contribution=recent["revenue"] - recent["cost_of_goods"]
-                           - recent["reward_cost"] - recent["service_cost"])
+                           - recent["reward_cost"] - net_cost_to_serve(recent))
     g = recent.groupby("firm", sort=False)
     customers_held = g["customers"].sum()
     margin = _safe_ratio(g["contribution"].sum().to_numpy(float), customers_held.to_numpy(float))

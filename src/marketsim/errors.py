@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 
+def did_you_mean(word, choices, cutoff: float = 0.6) -> str:
+    """`` (did you mean 'x'?)`` for the choice closest to ``word`` (difflib), or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=cutoff)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 class MarketsimError(Exception):
     """Base class of every error marketsim raises on purpose (shown without a traceback)."""
 

@@ -176,8 +176,38 @@ def firm_results(raw_row: np.ndarray, n_customers: int, period: int,
     return results
 
 
+#: Measures of the firms' relationship strategies (issue #5) and how the summaries aggregate
+#: them over a window: totals, or the value at the end, or the mean.
+STRATEGY_MEASURES = {
+    "cost_to_serve": "sum", "relationship_cost": "sum", "fees": "sum", "terminations": "sum",
+    "complaints_captured": "sum", "directed_units": "sum", "mean_knowledge": "last",
+    "categories_per_buyer": "mean",
+}
+
+
+def strategy_summary(metrics: pd.DataFrame, last: int | None = None) -> pd.DataFrame:
+    """Per firm over the last ``last`` periods (default all), the strategy measures some firm
+    uses (:data:`STRATEGY_MEASURES`; a column whose values are all 0 is left out, and so is
+    ``categories_per_buyer`` while every buyer buys one category). No columns when no firm
+    uses any."""
+    if last is None:
+        recent = metrics
+    else:
+        recent = metrics[metrics["period"] > metrics["period"].max() - last]
+    present = {name: how for name, how in STRATEGY_MEASURES.items() if name in recent.columns}
+    table = recent.groupby("firm", sort=False).agg(**{n: (n, how) for n, how in present.items()})
+    keep = []
+    for name in table.columns:
+        values = table[name].dropna()
+        used = (values != 1.0).any() if name == "categories_per_buyer" else (values != 0).any()
+        if used:
+            keep.append(name)
+    return table[keep]
+
+
 def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:
-    """Per-firm summary over the last ``last`` periods: shares, share of customer, retention, profit."""
+    """Per-firm summary over the last ``last`` periods: shares, share of customer, retention,
+    profit, and the strategy measures some firm uses (:func:`strategy_summary`)."""
     recent = metrics[metrics["period"] > metrics["period"].max() - last]
     summary = recent.groupby("firm", sort=False).agg(
         customers=("customers", "last"),
@@ -189,4 +219,4 @@ def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:
         revenue=("revenue", "sum"),
         profit=("profit", "sum"),
     )
-    return summary
+    return summary.join(strategy_summary(recent))

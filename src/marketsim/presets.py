@@ -67,9 +67,8 @@ def apply_preset(data: Any) -> Any:
         return data
     name = data["preset"]
     if name not in PRESETS:
-        import difflib
+        from marketsim.errors import did_you_mean
 
-        close = difflib.get_close_matches(str(name), list(PRESETS), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        raise ValueError(f"preset: unknown preset {name!r}{hint}; allowed: {', '.join(PRESETS)}")
+        raise ValueError(f"preset: unknown preset {name!r}{did_you_mean(name, PRESETS)}; "
+                         f"allowed: {', '.join(PRESETS)}")
     return _merge(PRESETS[name], data)

@@ -125,14 +125,13 @@ class CustomerManagement(_Strict):
 
 def check_segments(firms, segment_names: list[str]) -> list[str]:
     """Problems with the firms' ``relationship_types`` (segment names that do not exist)."""
-    import difflib
+    from marketsim.errors import did_you_mean
 
     problems = []
     for f_index, firm in enumerate(firms):
         for name in firm.relationship_types:
             if name not in segment_names:
-                close = difflib.get_close_matches(name, segment_names, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = did_you_mean(name, segment_names)
                 problems.append(f"firms[{f_index}].relationship_types.{name}: no such segment"
                                 f"{hint} (segments: {', '.join(segment_names)})")
     return problems
@@ -146,6 +145,26 @@ def uses_relationships(firms) -> bool:
                 or firm.one_to_one != OneToOne() or firm.customer_management != CustomerManagement()):
             return True
     return False
+
+
+def relationship_type_table(firms, segment_names: list[str]):
+    """One row per firm and segment: ``firm, segment, relationship_type, level_cost,
+    type_cost`` (costs per customer per period, :data:`LEVEL_EFFECTS` and
+    :data:`TYPE_EFFECTS`), from scenario firm specs or firm agents.
+
+    What :func:`marketsim.relationship_measures.cost_to_serve` splits the firms' booked costs
+    by; it is the same per-(firm, segment) lookup as :func:`relationship_parameters`.
+    """
+    import pandas as pd
+
+    rows = []
+    for firm in firms:
+        level = LEVEL_EFFECTS[firm.relationship_level]
+        for name in segment_names:
+            kind = firm.relationship_types.get(name, firm.relationship_type)
+            rows.append((firm.name, name, kind, level["cost"], TYPE_EFFECTS[kind]["cost"]))
+    return pd.DataFrame(rows, columns=["firm", "segment", "relationship_type", "level_cost",
+                                       "type_cost"])
 
 
 def relationship_parameters(firms, segment_names: list[str], reference_price: np.ndarray,

@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
+from marketsim.errors import RunOptionError
 from marketsim.plots import SLIDE_STYLE
 
 REPORT_NAME = "report.html"
@@ -180,7 +181,9 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
                "return needs paired runs with and without each programme: "
                "marketsim.programmes.programme_returns(scenario, firm, seed=...).",
                percent=("cost_share_of_revenue",))
-    page.table(result.cost_to_serve().set_index(["firm", "relationship_type"]), "Cost to serve by firm and relationship type.")
+    _strategy_section(page, result)
+    _segment_section(page, result)
+    _business_section(page, result)
 
     # --------------------------------------------------------------- breakdowns
     page.heading("Breakdowns")
@@ -203,6 +206,78 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
     path = out / REPORT_NAME
     path.write_text(page.html(f"marketsim report: {s.market.name}"), encoding="utf-8")
     return [path, *page.files]
+
+
+#: Headings of the sections a report may have beyond the always-present ones.
+STRATEGY_HEADING = "Relationship strategies"
+SEGMENT_HEADING = "Segments"
+BUSINESS_HEADING = "Business customers: buying centres"
+
+
+def _strategy_section(page: _Page, result) -> None:
+    """Levers, measures and cost to serve by relationship type of the firms' strategies."""
+    page.heading(STRATEGY_HEADING)
+    measures = result.strategy_summary()
+    if result.uses_relationship_strategies() or not measures.columns.empty:
+        page.table(result.strategy_levers(), "Relationship strategies as configured: level "
+                   "(Kotler), relationship types per segment (Osterwalder and Pigneur), "
+                   "one-to-one customisation, cross- and up-selling, termination, value tiers.")
+        if not measures.columns.empty:
+            page.table(measures, "Whole run, the strategy measures some firm uses: costs, fees, "
+                       "terminations, complaints captured and directed units are totals; mean "
+                       "knowledge is at the end; categories per buyer is the mean per period.")
+    else:
+        page.text("No firm uses a relationship-strategy lever (every firm basic, self-service).",
+                  "note")
+    page.table(result.cost_to_serve().set_index(["firm", "relationship_type"]),
+               "Cost to serve by firm and relationship type: personal service, structural "
+               "investment, relationship level, relationship type and value tiers charged on "
+               "the customers held; each firm's rows add up to its metrics cost_to_serve. "
+               "Fees and reward points beside it.")
+    if result.metrics["cost_to_serve"].abs().sum() > 0:
+        page.figure("cost_to_serve.png", lambda: result.plot.trajectory("cost_to_serve"),
+                    "Cost to serve per period.")
+
+
+def _segment_section(page: _Page, result) -> None:
+    """Segment definitions (basis, variables) and segment metrics over the run."""
+    from marketsim.segmentation import describe
+
+    page.heading(SEGMENT_HEADING)
+    definitions = pd.DataFrame({
+        "kind": [seg.kind for seg in result.scenario.segments],
+        "share": [seg.share for seg in result.scenario.segments],
+        "basis": [seg.basis or "" for seg in result.scenario.segments],
+        "variables": [describe(seg) for seg in result.scenario.segments],
+    }, index=pd.Index(result.segment_names, name="segment"))
+    page.table(definitions, "Segments of the scenario: their basis and variables.",
+               percent=("share",))
+    try:
+        table = result.segment_summary()
+    except RunOptionError:
+        page.text("Metrics by segment need the segment counts of a run with --transactions "
+                  "(or --report).", "note")
+        return
+    page.table(table.drop(columns=["basis", "variables"]),
+               "Whole run, per segment and firm: customers held at the end, defections "
+               "(total), churn and buyers (means per period), revenue (total), share of "
+               "customer (mean).", percent=("churn", "share_of_customer"))
+
+
+def _business_section(page: _Page, result) -> None:
+    """Buying centres of business segments: member satisfaction by role (state snapshot)."""
+    if not any(seg.kind == "business" for seg in result.scenario.segments):
+        return
+    page.heading(BUSINESS_HEADING)
+    members = result.member_satisfaction() if getattr(result, "state", None) is not None else None
+    if members is None:
+        page.text("Member satisfaction by role needs the state snapshot of a run with "
+                  "--transactions or --report.", "note")
+        return
+    page.table(members.set_index(["firm", "segment"]),
+               "Mean satisfaction of each buying-centre member with the firm that holds the "
+               "business (end of run), each member judging by its own criteria in the "
+               "segment's buying_centre (Webster and Wind 1972).", decimals=3)
 
 
 def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
@@ -235,4 +310,5 @@ def report_images(path: str | Path) -> list[bytes]:
     return decoded
 
 
-__all__ = ["REPORT_NAME", "build_report", "report_images", "write_report"]
+__all__ = ["BUSINESS_HEADING", "REPORT_NAME", "SEGMENT_HEADING", "STRATEGY_HEADING",
+           "build_report", "report_images", "write_report"]

@@ -11,7 +11,6 @@ a silently ignored setting.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from marketsim.errors import ScenarioError
+from marketsim.errors import ScenarioError, did_you_mean
 from marketsim.presets import apply_preset
 from marketsim.relationship import (
     CustomerManagement,
@@ -425,9 +424,7 @@ class Scenario(_Strict):
         return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))  # TOML has no null
 
 
-def _suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+_suggest = did_you_mean
 
 
 def _model_at(path: tuple) -> type[BaseModel] | None:

@@ -17,7 +17,8 @@ segmenting consumer and business markets). Values are free labels or numbers.
 
 from __future__ import annotations
 
-import difflib
+from marketsim.errors import did_you_mean
+
 
 #: Allowed variable names per segmentation basis.
 BASES: dict[str, tuple[str, ...]] = {
@@ -54,8 +55,7 @@ def variable_problems(basis: str | None, variables: dict, kind: str) -> list[str
     allowed = BASES.get(basis, ())
     for name in variables:
         if name not in allowed:
-            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(name, allowed)
             problems.append(f"variables.{name}: not a {basis} variable{hint} (allowed: "
                             f"{', '.join(allowed)})")
     return problems

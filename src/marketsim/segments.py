@@ -21,8 +21,14 @@ from marketsim.layout import FIRST_TIME, REGULAR
 from marketsim.segmentation import describe
 
 COLUMNS = ["period", "firm", "segment", "basis", "variables", "segment_customers",
-           "customers_start", "defections", "churn", "buyers", "units", "revenue",
+           "customers_start", "defections", "churn", "customers_end", "buyers", "units", "revenue",
            "share_of_customer"]
+
+
+def segment_of(customer_ids, customer_segments, names: list[str]) -> pd.Categorical:
+    """The segment name of each customer id, from the (N,) segment index of every customer."""
+    codes = np.asarray(customer_segments)[np.asarray(customer_ids, dtype=np.int64)]
+    return pd.Categorical.from_codes(codes.astype(np.int64), names)
 
 
 def _held(model) -> np.ndarray:
@@ -31,7 +37,9 @@ def _held(model) -> np.ndarray:
 
 
 class SegmentTracker:
-    """Counts, per period, firm and segment, customers held at the start and lost by the end.
+    """Counts, per period, firm and segment, customers held at the start, lost by the end and
+    held at the end (those the engine charged its cost to serve on: accounting follows
+    defection in the period).
 
     Call it with the model after each recorded period (``model.run(on_period=...)`` style).
     """
@@ -51,23 +59,29 @@ class SegmentTracker:
         now = _held(model)
         start = self._by_segment(self.held)
         lost = self._by_segment(self.held & ~now)
-        self.rows.append(np.stack([start, lost]))
+        self.rows.append(np.stack([start, lost, self._by_segment(now)]))
         self.held = now
 
     def frame(self, firms: list[str], segments: list[str]) -> pd.DataFrame:
-        """Long table: period, firm, segment, customers_start, defections."""
+        """Long table: period, firm, segment, customers_start, defections, customers_end."""
         records = []
-        for period, (start, lost) in enumerate(self.rows, start=1):
+        for period, (start, lost, end) in enumerate(self.rows, start=1):
             for s, segment in enumerate(segments):
                 for f, firm in enumerate(firms):
-                    records.append((period, firm, segment, int(start[s, f]), int(lost[s, f])))
-        return pd.DataFrame(records, columns=["period", "firm", "segment", "customers_start",
-                                              "defections"])
+                    records.append((period, firm, segment, int(start[s, f]), int(lost[s, f]),
+                                    int(end[s, f])))
+        return pd.DataFrame(records, columns=RETENTION_COLUMNS)
+
+
+#: Columns of :meth:`SegmentTracker.frame` (``RunResult.segment_retention``).
+RETENTION_COLUMNS = ["period", "firm", "segment", "customers_start", "defections",
+                     "customers_end"]
 
 
 def segment_metrics(result) -> pd.DataFrame:
     """Per period x firm x segment: customers held at the start, defections (lapses included),
-    churn (defections / customers at the start), buyers, units, revenue and share of customer.
+    churn (defections / customers at the start), customers held at the end, buyers, units,
+    revenue and share of customer.
 
     ``result``: a :class:`marketsim.api.RunResult` from ``run(..., transactions=True)``.
     Share of customer is the mean over the firm's buyers in the segment of the firm's part of
@@ -86,8 +100,7 @@ def segment_metrics(result) -> pd.DataFrame:
              .sum().reset_index())
     wallet = spend.groupby(["period", "customer_id"])["revenue"].transform("sum")
     spend["share"] = np.where(wallet > 0, spend["revenue"] / wallet.where(wallet > 0, 1.0), 0.0)
-    spend["segment"] = pd.Categorical.from_codes(
-        result.customer_segments[spend["customer_id"].to_numpy()], names)
+    spend["segment"] = segment_of(spend["customer_id"], result.customer_segments, names)
     buying = (spend.groupby(["period", "firm", "segment"], observed=False)
               .agg(buyers=("customer_id", "size"), units=("units", "sum"),
                    revenue=("revenue", "sum"), share_of_customer=("share", "mean"))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from marketsim.errors import ScenarioError
+from marketsim.errors import ScenarioError, did_you_mean
 
 if TYPE_CHECKING:
     from marketsim.firms import Firm
@@ -101,14 +101,11 @@ def _import_strategy(name: str, where: str) -> type[Strategy]:
 def make_strategy(name: str, params: dict[str, Any], *, where: str = "strategy") -> Strategy:
     """Instantiate a registered strategy, or a user's class named ``"module:Class"`` or
     ``"file.py:Class"``; a clear :class:`ScenarioError` when it does not fit."""
-    import difflib
-
     cls = _REGISTRY.get(name)
     if cls is None and ":" in name:
         cls = _import_strategy(name, where)
     if cls is None:
-        close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = did_you_mean(name, _REGISTRY)
         raise ScenarioError(f"{where}: unknown strategy '{name}'{hint}; "
                             f"registered: {', '.join(available_strategies())}, or "
                             "'module:Class' / 'file.py:Class'")

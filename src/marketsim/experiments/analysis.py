@@ -112,8 +112,13 @@ def compare(results: pd.DataFrame, output: str, firm: str, baseline: int = 0) ->
 
 
 def _levels(values: pd.Series) -> pd.Series:
-    """Levels of a factor: its values, or quantile bins (mid values) when there are many."""
-    if values.nunique() <= LEVEL_BINS or not pd.api.types.is_numeric_dtype(values):
+    """Levels of a factor: its values, or quantile bins (mid values) when there are many.
+    Text values (``["basic", "reactive", ...]``) keep the order of the design, not the
+    alphabet's."""
+    if not pd.api.types.is_numeric_dtype(values):
+        return pd.Series(pd.Categorical(values, categories=list(dict.fromkeys(values))),
+                         index=values.index)
+    if values.nunique() <= LEVEL_BINS:
         return values
     bins = pd.qcut(values, LEVEL_BINS, duplicates="drop")
     return bins.map(lambda interval: interval.mid).astype(float)
@@ -122,13 +127,14 @@ def _levels(values: pd.Series) -> pd.Series:
 def main_effects(results: pd.DataFrame, output: str, firm: str | None = None) -> pd.DataFrame:
     """Mean of ``output`` (and its 95% interval over runs) at each level of each factor."""
     factor_columns = [c for c in results.columns if c not in ID_COLUMNS]
-    data = results[results["output"] == output]
+    data = results[results["output"] == output].sort_values("point", kind="stable")
     if firm is not None:
         data = data[data["firm"] == firm]
     rows = []
     for factor in factor_columns:
         levels = _levels(data[factor])
-        for (firm_name, level), values in data.groupby([data["firm"], levels], sort=True)["value"]:
+        for (firm_name, level), values in data.groupby([data["firm"], levels], sort=True,
+                                                       observed=True)["value"]:
             stats = _interval(values)
             rows.append({"factor": factor, "level": level, "firm": firm_name, "output": output,
                          **stats.to_dict()})
@@ -150,10 +156,11 @@ def sensitivity(results: pd.DataFrame, output: str, firm: str) -> pd.DataFrame:
 
 
 def _sort_key(levels: pd.Series) -> pd.Series:
+    """Numbers in order; text levels as they come (main_effects lists them in design order)."""
     try:
         return pd.to_numeric(levels)
     except (TypeError, ValueError):
-        return levels.astype(str)
+        return pd.Series(np.arange(len(levels)), index=levels.index)
 
 
 # ---------------------------------------------------------------------------- figures
@@ -292,7 +299,8 @@ def save_sweep_figures(results: pd.DataFrame, out_dir: str | Path, firm: str,
         for output in dict.fromkeys(results["output"]):
             figures = {}
             if varying:
-                figure = Figure(figsize=(6.0 * len(varying), 6.2), layout="constrained")
+                figure = Figure(figsize=(max(11.0, 6.0 * len(varying)), 6.2),
+                                layout="constrained")
                 axes = figure.subplots(1, len(varying), squeeze=False)[0]
                 for ax, factor in zip(axes, varying):
                     plot_main_effects(results, output, factor, ax=ax)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from marketsim.experiments.executors import EXECUTORS
+from marketsim.progress import ProgressBar
 
 #: Exit status when every run finished, and when some runs failed (recorded in the manifest).
 EXIT_OK, EXIT_RUNS_FAILED = 0, 1
@@ -44,36 +45,16 @@ def add_sweep_command(commands) -> None:
     sweep.set_defaults(handler=cmd_sweep)
 
 
-class _RichProgress:
+class _RichProgress(ProgressBar):
     """Progress bar: runs done of all, failed, runs per second, elapsed, time left."""
 
     def __init__(self, console):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]runs"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("[red]{task.fields[failed]} failed"), TextColumn("{task.fields[rate]}"),
-            TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
-            console=console, transient=False, disable=not console.is_terminal)
+        super().__init__(console, "[bold]runs",
+                         ("[red]{task.fields[failed]} failed", "{task.fields[rate]}"))
         self.task = None
         self.failed = 0
         self.new = 0
         self.t0 = 0.0
-
-    def __enter__(self):
-        self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.progress.stop()
-        return False
 
     def start(self, total, finished):
         import time

@@ -57,7 +57,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from marketsim.errors import MarketsimError, ScenarioError
+from marketsim.errors import MarketsimError, ScenarioError, did_you_mean
 from marketsim.experiments.paths import PathError, canonical_path, get_path, set_path
 from marketsim.metrics import COLUMNS
 from marketsim.scenario import Scenario, _describe_error, load_scenario, parse_scenario
@@ -154,11 +154,10 @@ class Output(_Strict):
     @model_validator(mode="after")
     def _known_metric(self):
         if self.metric not in METRICS:
-            import difflib
+            from marketsim.errors import did_you_mean
 
-            close = difflib.get_close_matches(self.metric, METRICS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ValueError(f"unknown metric '{self.metric}'{hint}; metrics: {', '.join(METRICS)}")
+            raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
+                             f"metrics: {', '.join(METRICS)}")
         if isinstance(self.window, int) and self.window < 1:
             raise ValueError(f"window must be at least 1 period (got {self.window})")
         return self
@@ -499,8 +498,6 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
 
 
 def _unknown_key(error: dict) -> str:
-    import difflib
-
     from marketsim.scenario import _format_location
 
     loc = error["loc"]
@@ -515,8 +512,7 @@ def _unknown_key(error: dict) -> str:
         if model is None:
             break
     allowed = list(model.model_fields) if model is not None else []
-    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(loc[-1], allowed)
     listed = f"; allowed here: {', '.join(allowed)}" if allowed else ""
     return f"{_format_location(loc)}: unknown field{hint}{listed}"
 

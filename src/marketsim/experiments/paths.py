@@ -13,9 +13,10 @@ the nearest valid full path.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
+
+from marketsim.errors import did_you_mean
 
 #: Dictionaries whose keys are free (new keys may be set by a path).
 FREE_KEYS = ("strategy_params",)
@@ -59,8 +60,7 @@ def leaf_paths(data: Any, prefix: str = "") -> list[str]:
 
 
 def _nearest(path: str, data: dict) -> str:
-    close = difflib.get_close_matches(path, leaf_paths(data), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return did_you_mean(path, leaf_paths(data), cutoff=0.5)
 
 
 def _locate(data: dict, path: str) -> tuple[Any, str | int, str]:
@@ -91,8 +91,7 @@ def _locate(data: dict, path: str) -> tuple[Any, str | int, str]:
                         key = names.index(".".join(parts))
                         break
                 else:
-                    close = difflib.get_close_matches(str(token), [str(n) for n in names], n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(token, names)
                     raise PathError(
                         f"'{path}': {here} has no item named '{token}'{hint}; names: "
                         f"{', '.join(map(str, names))}{_nearest(path, data)}")
@@ -105,8 +104,7 @@ def _locate(data: dict, path: str) -> tuple[Any, str | int, str]:
                 keys = list(node)
                 hint = _nearest(path, data)
                 if not hint:
-                    close = difflib.get_close_matches(token, keys, n=1)
-                    hint = f" (did you mean '{close[0]}'?)" if close else ""
+                    hint = did_you_mean(token, keys)
                 listed = f"; allowed here: {', '.join(keys)}" if keys else ""
                 raise PathError(f"'{path}': {here} has no field '{token}'{hint}{listed}")
             key, consumed = token, 1
