@@ -1,3 +1,13 @@
+"""The default period's time over the yardstick's (benchmarks/yardstick.py), interleaved in one process.
+
+This machine is shared and its speed drifts up to 2x within minutes, so absolute timings are
+not comparable between runs; the ratio to the simple yardstick model of
+/work/shared/PERFORMANCE.md (40 M customer-steps/s at N = 1e6, 2 threads, on the reference
+machine) is, roughly: issue #3's target of 10 M customer-periods/s needs a ratio of about 4.
+It still moves with the load (about 8-9 when we get both cores, 7.7-8.2 with about one), so
+compare changes A/B, alternating processes. Run:
+``NUMBA_NUM_THREADS=2 python benchmarks/ratio.py`` from the repository root.
+"""
 import time, sys
 sys.path.insert(0, ".")
 import numpy as np
