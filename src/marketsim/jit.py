@@ -3,16 +3,67 @@
 Set ``MARKETSIM_NO_CACHE=1`` to switch the on-disk cache off, or ``NUMBA_DISABLE_JIT=1`` to run
 every kernel as plain Python (slow, but debuggable and measurable by coverage tools).
 
-Numba's cache is keyed on each kernel's own source file: after changing the options here,
-delete the cached machine code (``find src -name '*.nb[ci]' -delete``) or kernels whose files
-did not change keep their old options.
+Numba's own cache is keyed on each kernel's source file only, but helpers are inlined into
+the kernels that call them (:func:`inline_helper`), so a kernel's cached machine code also
+depends on its helpers' files and on the options here. The cache is therefore kept in a folder
+named after a digest of every compiled module's source (:func:`kernel_source_digest`): any
+change to a kernel, a helper, the RNG, the layout or these options compiles afresh, and the
+folders of older sources are removed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import time
+from pathlib import Path
 
+import numba
 from numba import njit
+
+_PACKAGE = Path(__file__).resolve().parent
+#: Modules whose source the compiled kernels depend on (relative to the package).
+COMPILED_SOURCES = ("jit.py", "rng.py", "layout.py", "network.py", "kernels/*.py")
+
+
+def kernel_source_digest() -> str:
+    """A digest of every module whose code is compiled into the kernels, and of Numba's
+    version: the key of the on-disk cache."""
+    digest = hashlib.sha256(numba.__version__.encode())
+    for pattern in COMPILED_SOURCES:
+        for path in sorted(_PACKAGE.glob(pattern)):
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _use_source_keyed_cache() -> None:
+    """Point Numba's cache at ``<base>/marketsim-<digest>``, where ``<base>`` is the user's
+    ``NUMBA_CACHE_DIR`` or the package's ``__pycache__`` (Numba's usual place); remove the
+    folders of other digests there that nothing has used for an hour. Leaves Numba's default alone if the folder cannot be
+    written (e.g. a read-only install), as before."""
+    base = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else _PACKAGE / "__pycache__"
+    folder = base / f"marketsim-{kernel_source_digest()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    if not os.access(folder, os.W_OK):
+        return
+    folder.touch()  # marks it in use (mtime)
+    for old in base.glob("marketsim-*"):
+        try:
+            stale = old != folder and time.time() - old.stat().st_mtime > 3600
+        except OSError:  # another process removed it first
+            continue
+        if stale:
+            shutil.rmtree(old, ignore_errors=True)
+    numba.config.CACHE_DIR = str(folder)
+
+
+if os.environ.get("MARKETSIM_NO_CACHE") != "1":
+    _use_source_keyed_cache()
 
 #: Options for kernels that loop over customers (parallel over a fixed number of chunks).
 PARALLEL = {"cache": os.environ.get("MARKETSIM_NO_CACHE") != "1", "parallel": True,
