@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from marketsim import run
+from marketsim.relationship import TYPE_EFFECTS
 from marketsim.report import BUSINESS_HEADING, SEGMENT_HEADING, STRATEGY_HEADING, write_report
 from tests.test_report import check_report, parse
 
@@ -41,7 +42,7 @@ def test_cost_to_serve_by_relationship_type_adds_up_to_the_metrics(strategies):
             > firm.loc["personal_assistance", "per_customer_period"])
     # type cost per customer-period is the scenario's (Osterwalder and Pigneur table)
     assert firm["type_cost"].to_numpy() / firm["customer_periods"].to_numpy() == pytest.approx(
-        [0.2, 1.0] if firm.index[0] == "personal_assistance" else [1.0, 0.2])
+        [TYPE_EFFECTS[kind]["cost"] for kind in firm.index])
     # PartnerBank has no value tiers: the level and type costs from the segment counts must be
     # exactly what the engine booked, leaving nothing for tiers
     partner = table[table["firm"] == "PartnerBank"].set_index("relationship_type")

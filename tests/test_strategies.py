@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from marketsim.market import MarketModel
+from marketsim.relationship import TYPE_EFFECTS
 from tests.helpers import market_dict, scenario
 
 SEEDS = (1, 2)
@@ -162,7 +163,10 @@ def test_fees_and_fewer_services_make_low_profit_customers_profitable():
         data["firms"][0]["relationship_type"] = "dedicated_personal_assistance"
         manage = {"assessment_periods": 6}
         if low_tier:
-            manage.update(low_tier_clv=30.0, low_tier_fee=0.3, low_tier_saving=0.8,
+            # the low tier goes without the dedicated adviser: it saves all but 0.2 of the
+            # relationship type's cost to serve
+            saving = TYPE_EFFECTS["dedicated_personal_assistance"]["cost"] - 0.2
+            manage.update(low_tier_clv=30.0, low_tier_fee=0.3, low_tier_saving=saving,
                           low_tier_service_cut=0.05)
         data["firms"][0]["customer_management"] = manage
         values, counts = [], []

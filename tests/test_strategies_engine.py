@@ -14,6 +14,7 @@ import pytest
 from marketsim.errors import ScenarioError
 from marketsim.market import MarketModel
 from marketsim.population import bytes_per_customer
+from marketsim.presets import PRESETS
 from tests.helpers import market_dict, scenario
 from tests.test_engine import assert_same_state
 from tests.test_reference import relationship_strategies
@@ -58,7 +59,8 @@ def test_preset_fills_fields_and_explicit_fields_override_it():
     assert centric.relationship_level == "proactive"
     assert centric.one_to_one.customisation == 0.9               # explicit wins
     assert centric.retention.reward_rate == 0.1                  # merged key by key
-    assert centric.retention.personal_service == 0.4             # from the preset
+    preset = PRESETS["customer_centric"]["retention"]["personal_service"]
+    assert centric.retention.personal_service == preset          # from the preset
     assert centric.customer_management.cross_sell > 0
     assert mass.strategy == "adaptive_price_budget" and mass.acquisition_budget == 5000.0
     assert partner.relationship_level == "partnership"

@@ -43,17 +43,37 @@ TYPES = ("self_service", "automated_service", "personal_assistance",
 #: performance after the sale), suggestion (extra purchases per unit of category rate that the
 #: firm's suggestions bring), co-improvement (delivered-performance gain of a long-tenured
 #: customer from working together on the offer).
+#:
+#: Calibration (money at the scale of the shipped scenarios, a purchase priced about 10 with a
+#: margin of 3 to 6; see ``docs/strategies.md``, "Calibration"):
+#:
+#: * suggestion 0.05: a proactive suggestion converts like a mailing to the firm's own
+#:   customers, a few percent per contact (the Direct Marketing Association's response-rate
+#:   studies: 4.1% for house files against 1.6% for prospects in 2003, about 5% in 2016). The
+#:   first calibration (0.15, with cross-selling 0.15) added a fifth of all the purchases in
+#:   the retail-bank strategies scenario and, since each extra purchase also makes the firm the
+#:   customer's habitual one in the category, was worth 18 points of the customer-centric
+#:   bank's market share on its own.
+#: * costs: contacts are what a level adds (reactive: answering complaints; accountable: a
+#:   follow-up after the sale; proactive: periodic outbound suggestions; partnership: working
+#:   continuously with the customer), priced against a personal contact of about 3
+#:   (:data:`TYPE_EFFECTS`): 0.05, 0.2, 0.5 and 1.0 per customer per period. In the retail-bank
+#:   strategies scenario the upper levels cost some 5 to 15% of a customer's gross margin, and
+#:   the customer-centric bank's whole relationship (level, personal assistance, personal
+#:   service, structural ties) about a quarter of it, against 9% in the first calibration:
+#:   a level pays only where margins carry it (Kotler's mapping of levels to the number of
+#:   customers and the margin per customer).
 LEVEL_EFFECTS: dict[str, dict[str, float]] = {
     "basic":       {"cost": 0.00, "capture": 0.0, "recovery": 0.0, "follow_up": 0.0,
                     "suggestion": 0.00, "co_improvement": 0.0},
     "reactive":    {"cost": 0.05, "capture": 0.5, "recovery": 0.6, "follow_up": 0.0,
                     "suggestion": 0.00, "co_improvement": 0.0},
-    "accountable": {"cost": 0.15, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
+    "accountable": {"cost": 0.20, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
                     "suggestion": 0.00, "co_improvement": 0.0},
-    "proactive":   {"cost": 0.30, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
-                    "suggestion": 0.15, "co_improvement": 0.0},
-    "partnership": {"cost": 0.50, "capture": 0.8, "recovery": 0.7, "follow_up": 0.3,
-                    "suggestion": 0.15, "co_improvement": 0.2},
+    "proactive":   {"cost": 0.50, "capture": 0.7, "recovery": 0.6, "follow_up": 0.3,
+                    "suggestion": 0.05, "co_improvement": 0.0},
+    "partnership": {"cost": 1.00, "capture": 0.8, "recovery": 0.7, "follow_up": 0.3,
+                    "suggestion": 0.05, "co_improvement": 0.2},
 }
 
 #: Osterwalder and Pigneur's customer relationships (seed 002). Columns: cost to serve per
@@ -62,13 +82,24 @@ LEVEL_EFFECTS: dict[str, dict[str, float]] = {
 #: customer's needs), co-creation (delivered-performance gain of a long-tenured customer from
 #: co-created value), word-of-mouth reach (multiple of the chance that each neighbour hears a
 #: member's report about the firm; one of ``WOM_REACH_BANDS``).
+#:
+#: Calibration of the costs: a personal contact costs a bank about 40 times a self-service one
+#: (Bain, reported 2016: about $4 for a teller interaction against about $0.10 for a mobile
+#: one; an inbound service call costs about $5-7, ContactBabel's US contact-centre
+#: benchmarks), about 3 in the shipped scenarios' money (a third of a purchase's price, as $4
+#: is a third of a current account's monthly revenue of about $12, scenarios/retail_bank.toml).
+#: Cost to serve is then touch x 3: personal assistance 0.9, dedicated personal assistance
+#: 3.0 (0.8 x 3 plus the dedicated adviser's idle time), co-creation 0.3; self-service and
+#: automated service cost next to nothing (0 and 0.02), communities 0.05 (the platform; members
+#: help each other). The first calibration (0.20 and 1.00 for the two personal types) made
+#: personal assistance cost a twentieth of a customer's margin, so it paid everywhere.
 TYPE_EFFECTS: dict[str, dict[str, float]] = {
     "self_service":                  {"cost": 0.00, "touch": 0.00, "learning": 0.01, "co_creation": 0.0, "wom_reach": 1.0},
     "automated_service":             {"cost": 0.02, "touch": 0.05, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
-    "personal_assistance":           {"cost": 0.20, "touch": 0.30, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
-    "dedicated_personal_assistance": {"cost": 1.00, "touch": 0.80, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
+    "personal_assistance":           {"cost": 0.90, "touch": 0.30, "learning": 0.05, "co_creation": 0.0, "wom_reach": 1.0},
+    "dedicated_personal_assistance": {"cost": 3.00, "touch": 0.80, "learning": 0.10, "co_creation": 0.0, "wom_reach": 1.0},
     "community":                     {"cost": 0.05, "touch": 0.10, "learning": 0.02, "co_creation": 0.05, "wom_reach": 2.0},
-    "co_creation":                   {"cost": 0.10, "touch": 0.10, "learning": 0.08, "co_creation": 0.2, "wom_reach": 1.5},
+    "co_creation":                   {"cost": 0.30, "touch": 0.10, "learning": 0.08, "co_creation": 0.2, "wom_reach": 1.5},
 }
 
 
