@@ -18,8 +18,8 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR, SATISFACTION_MEMORY
+from marketsim.kernels.common import chunk_range, leave_firm
+from marketsim.layout import FIRST_TIME, REGULAR, SATISFACTION_MEMORY
 
 # Combination rule per segment (array ``centre_rule`` (S,) int8).
 CONSUMER = 0
@@ -119,12 +119,8 @@ def centre_veto(i, row, chunk, role_params, segment, member_satisfaction, aware,
             counts[chunk, f, 0] += 1
             if tenure[i, f] >= 2:
                 counts[chunk, f, 1] += 1
-            status[i, f] = EX_CUSTOMER
             aware[i, f] = 0
-            tie_financial[i, f] = 0.0
-            tie_social[i, f] = 0.0
-            tie_structural[i, f] = 0.0
-            tenure[i, f] = 0
+            leave_firm(i, f, status, tie_financial, tie_social, tie_structural, tenure)
 
 
 @parallel_kernel

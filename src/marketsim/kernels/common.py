@@ -1,10 +1,12 @@
-"""Small helpers inlined into the period kernels: chunking, perceived value, switching cost."""
+"""Small helpers inlined into the period kernels: chunking, units bought, leaving a firm,
+perceived value, switching cost."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from marketsim.jit import N_CHUNKS, inline_helper, serial_kernel
+from marketsim.layout import EX_CUSTOMER
 
 
 @inline_helper
@@ -23,6 +25,28 @@ def customer_weights(weights, i):
     return (np.float64(weights[i, 0]), np.float64(weights[i, 1]), np.float64(weights[i, 2]),
             np.float64(weights[i, 3]), np.float64(weights[i, 4]), np.float64(weights[i, 5]),
             np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+
+
+@inline_helper
+def units_bought(units, i, f):
+    """Units customer ``i`` bought from firm ``f`` this period, over every category."""
+    bought = 0
+    for c in range(units.shape[1]):
+        bought += units[i, c, f]
+    return bought
+
+
+@inline_helper
+def leave_firm(i, f, status, tie_financial, tie_social, tie_structural, tenure):
+    """Customer ``i`` becomes an ex-customer of ``f`` (by defection, a decider's veto or the
+    firm's termination): points are forfeited, the social bond and the structural tie are
+    broken, and tenure starts again (the financial, relational and procedural switching costs
+    of Burnham, Frels and Mahajan 2003 are lost on leaving)."""
+    status[i, f] = EX_CUSTOMER
+    tie_financial[i, f] = 0.0
+    tie_social[i, f] = 0.0
+    tie_structural[i, f] = 0.0
+    tenure[i, f] = 0
 
 
 @serial_kernel

@@ -9,12 +9,12 @@ from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import (
     chunk_range,
     customer_weights,
+    leave_firm,
     perceived_value,
     switching_cost,
 )
 from marketsim.layout import (
     CONVENIENCE,
-    EX_CUSTOMER,
     FIRST_TIME,
     IMAGE,
     PERSONAL_SERVICE,
@@ -116,15 +116,11 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
             counts[chunk, f, 0] += 1
             if tenure[i, f] >= 2:
                 counts[chunk, f, 1] += 1
-            status[i, f] = EX_CUSTOMER
             if lapsed:
                 counts[chunk, f, 2] += 1
             else:
                 aware[i, f] = 0
-            tie_financial[i, f] = 0.0
-            tie_social[i, f] = 0.0
-            tie_structural[i, f] = 0.0
-            tenure[i, f] = 0
+            leave_firm(i, f, status, tie_financial, tie_social, tie_structural, tenure)
 
 
 @parallel_kernel

@@ -6,7 +6,7 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, units_bought
 from marketsim.kernels.hearing import gather_reports
 from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_MOUTH, PROMISE
 
@@ -25,14 +25,12 @@ def expectation_customer(i, firm, segment_params, segment, units, aware, perform
     consideration set. Over-promising thus raises expectations (and choice) and then
     disappoints.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = units.shape[2]
     s = segment[i]
     for f in range(n_firms):
         old = np.float64(expectation[i, f])
         change = 0.0
-        bought = 0
-        for c in range(n_categories):
-            bought += units[i, c, f]
+        bought = units_bought(units, i, f)
         if bought > 0:
             change += segment_params[s, EXPECT_EXPERIENCE] * (performance[i, f] - old)
         if heard_count[f] > 0:

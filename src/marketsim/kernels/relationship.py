@@ -28,9 +28,8 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, leave_firm, units_bought
 from marketsim.layout import (
-    EX_CUSTOMER,
     FIRST_TIME,
     LOSS_AVERSION,
     PERSONAL_SERVICE,
@@ -109,11 +108,7 @@ def enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_soc
         if targeting[i, f] & TARGET_TERMINATED == 0:
             continue
         if is_customer(status, i, f):
-            status[i, f] = EX_CUSTOMER
-            tie_financial[i, f] = 0.0
-            tie_social[i, f] = 0.0
-            tie_structural[i, f] = 0.0
-            tenure[i, f] = 0
+            leave_firm(i, f, status, tie_financial, tie_social, tie_structural, tenure)
             totals[chunk, f, RT_TERMINATIONS] += 1.0
         aware[i, f] = 0
 
@@ -183,12 +178,10 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, u
     predicted value (Peppers and Rogers, "differentiate"); low-tier customers get fewer services
     and pay a fee. Only pairs that bought are changed.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = units.shape[2]
     s = segment[i]
     for f in range(n_firms):
-        bought = 0
-        for c in range(n_categories):
-            bought += units[i, c, f]
+        bought = units_bought(units, i, f)
         if bought == 0:
             continue
         gain = 0.0
@@ -219,16 +212,14 @@ def recover_complaints(i, chunk, complaint_key, relationship, segment_params, se
     of the felt shortfall: ``S <- S + (1 - rho) * recovery * lambda * (-d)`` (service recovery,
     Hart, Heskett and Sasser 1990, HBR 68(4)). One draw per pair, its own stream.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = units.shape[2]
     s = segment[i]
     key_i = customer_key(complaint_key, i)
     for f in range(n_firms):
         capture = relationship[f, s, CAPTURE]
         if capture <= 0.0:
             continue
-        bought = 0
-        for c in range(n_categories):
-            bought += units[i, c, f]
+        bought = units_bought(units, i, f)
         if bought == 0:
             continue
         gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
@@ -247,15 +238,13 @@ def follow_up(i, relationship, segment, units, performance, expectation):
     """Post-sale follow-up (Kotler's accountable level, seed 001): after its own revision, a
     buyer's expectation moves a further share ``follow_up_f`` toward the performance delivered,
     ``E <- E + follow_up (P - E)``, so expectation errors shrink faster."""
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = units.shape[2]
     s = segment[i]
     for f in range(n_firms):
         pull = relationship[f, s, FOLLOW_UP]
         if pull <= 0.0:
             continue
-        bought = 0
-        for c in range(n_categories):
-            bought += units[i, c, f]
+        bought = units_bought(units, i, f)
         if bought == 0:
             continue
         old = np.float64(expectation[i, f])

@@ -6,7 +6,7 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, units_bought
 from marketsim.layout import LOSS_AVERSION, SATISFACTION_MEMORY
 
 
@@ -20,14 +20,12 @@ def satisfaction_customer(i, segment_params, segment, units, performance, expect
     times as much as surpluses (Kahneman and Tversky 1979; for satisfaction, Anderson and
     Sullivan 1993, Marketing Science 12(2)). Only pairs that bought this period are updated.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = units.shape[2]
     s = segment[i]
     memory = segment_params[s, SATISFACTION_MEMORY]
     loss_aversion = segment_params[s, LOSS_AVERSION]
     for f in range(n_firms):
-        bought = 0
-        for c in range(n_categories):
-            bought += units[i, c, f]
+        bought = units_bought(units, i, f)
         if bought == 0:
             continue
         gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
