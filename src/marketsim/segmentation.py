@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from marketsim.errors import did_you_mean
 
-
 #: Allowed variable names per segmentation basis.
 BASES: dict[str, tuple[str, ...]] = {
     "demographic": ("age", "age_band", "gender", "income", "education", "occupation",

@@ -161,7 +161,7 @@ def cmd_sweep(args, console) -> int:
         f"finished, {report.failed} failed; {report.runs_per_second:.2f} runs/s on "
         f"{executor.name}", highlight=False)
     if report.errors:
-        first_key, first_error = next(iter(report.errors.items()))
+        _first_key, first_error = next(iter(report.errors.items()))
         console.print(f"[bold red]Failed runs[/] {len(report.errors)} (errors in "
                       f"{escape(str(out / 'manifest.jsonl'))}), e.g. {escape(first_error)}",
                       highlight=False)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from marketsim.buying_centre import choice_weights
 from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.layout import (
     EX_CUSTOMER,
@@ -33,7 +34,6 @@ from marketsim.layout import (
     PROSPECT,
     REGULAR,
 )
-from marketsim.buying_centre import choice_weights
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
 from marketsim.scenario import ROLES

@@ -30,8 +30,8 @@ from marketsim.firms import Firm
 from marketsim.kernels.targeting import clv_factor
 from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.population import allocate
-from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
 from marketsim.reference import relationship as rm
+from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
 from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
 from marketsim.relationship import uses_relationships
