@@ -204,14 +204,15 @@ class MarketModel(mesa.Model):
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 4. Experience: delivered performance.
-        deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, firms.quality, self.behaviour,
+        basket_prices = (firms.price, firms.unit_cost, firms.quality, self.reference_price)
+        deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, *basket_prices, self.behaviour,
                 p.units, p.performance)
         if on:  # customisation, co-improvement, value tiers
             rel.customise_all(r, p.segment, p.weights, p.knowledge, p.targeting, p.tenure,
                               p.units, p.performance)
         # 5. Satisfaction: expectation-disconfirmation.
-        update_satisfaction(self.segment_params, p.segment, p.units, p.performance,
-                            p.expectation, p.satisfaction)
+        update_satisfaction(*basket_prices, self.segment_params, p.segment, p.units,
+                            p.performance, p.expectation, p.satisfaction)
         bc = self.buying_centres
         if bc.n_business:  # business customers: each buying-centre member judges
             update_buying_centres(firms.price, self.reference_price, self.segment_params,
@@ -223,15 +224,15 @@ class MarketModel(mesa.Model):
                                        p.segment, p.units, p.performance, p.expectation,
                                        p.satisfaction, totals)
         # 6. Expectations: experience, word of mouth, promise.
-        update_expectations(key(t, rng.STREAM_HEARING), firms.params, self.segment_params,
-                            self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
-                            p.wom_performance, p.wom_propensity, p.segment, p.units, p.aware,
-                            p.performance, p.expectation)
+        update_expectations(key(t, rng.STREAM_HEARING), firms.params, *basket_prices,
+                            self.segment_params, self.complaint_reach, net.indptr,
+                            net.neighbours, p.wom_firm, p.wom_performance, p.wom_propensity,
+                            p.segment, p.units, p.aware, p.performance, p.expectation)
         if on:  # post-sale follow-up
             rel.follow_up_all(r, p.segment, p.units, p.performance, p.expectation)
         # 7. Ties: points, social bond, structural tie; tenure.
-        update_ties(firms.params, firms.price, self.reference_price, self.behaviour, p.units,
-                    p.status, p.tie_financial, p.tie_social, p.tie_structural, p.tenure)
+        update_ties(firms.params, *basket_prices, self.behaviour, p.units, p.status,
+                    p.tie_financial, p.tie_social, p.tie_structural, p.tenure)
         if on:  # relationship types' touch points; the learning relationship
             rel.relationship_ties_all(firms.params, r, self.behaviour[layout.SOCIAL_GROWTH],
                                       p.segment, p.units, p.status, p.tie_social, p.knowledge)
@@ -251,7 +252,7 @@ class MarketModel(mesa.Model):
         if on:  # communities and co-creation carry reports further
             rel.amplify_reports(r, p.segment, p.wom_firm)
         # 10. Accounting.
-        book(firms.params, firms.price, firms.unit_cost, self.behaviour, p.units, p.status,
+        book(firms.params, *basket_prices, self.behaviour, p.units, p.status,
              p.cumulative_margin, p.window_spend, self._accounts)
         # relationship costs, fees, knowledge (if on); categories per buyer
         rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,

@@ -6,6 +6,7 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.basket import B_GOODS, B_SPEND, B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
     FIRST_TIME,
@@ -30,8 +31,8 @@ N_ACCOUNTS = 7
 
 
 @inline_helper
-def book_customer(i, chunk, firm, price, unit_cost, decay, units, status, cumulative_margin,
-                  window_spend, totals):
+def book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
+                  totals):
     """Book this period's sales and programme costs.
 
     Per pair: ``spend = sum_c units * price``; ``margin = spend - units * unit_cost -
@@ -44,16 +45,11 @@ def book_customer(i, chunk, firm, price, unit_cost, decay, units, status, cumula
     ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = basket.shape[0]
     for f in range(n_firms):
-        bought = 0
-        spend = 0.0
-        goods = 0.0
-        for c in range(n_categories):
-            n = units[i, c, f]
-            bought += n
-            spend += n * price[f, c]
-            goods += n * unit_cost[f, c]
+        bought = basket[f, B_UNITS]
+        spend = basket[f, B_SPEND]
+        goods = basket[f, B_GOODS]
         reward = firm[f, REWARD_RATE] * spend
         serve = 0.0
         if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
@@ -74,8 +70,8 @@ def book_customer(i, chunk, firm, price, unit_cost, decay, units, status, cumula
 
 
 @parallel_kernel
-def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, window_spend,
-         totals):
+def book(firm, price, unit_cost, quality, reference_price, behaviour, units, status,
+         cumulative_margin, window_spend, totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, _, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
@@ -84,6 +80,8 @@ def book(firm, price, unit_cost, behaviour, units, status, cumulative_margin, wi
         for f in range(n_firms):
             for a in range(N_ACCOUNTS):
                 totals[chunk, f, a] = 0.0
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
-                          cumulative_margin, window_spend, totals)
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
+                          totals)

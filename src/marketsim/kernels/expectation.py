@@ -6,13 +6,14 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range, units_bought
+from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
+from marketsim.kernels.common import chunk_range
 from marketsim.kernels.hearing import gather_reports
 from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_MOUTH, PROMISE
 
 
 @inline_helper
-def expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+def expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
                          expectation, heard_sum, heard_count):
     """``E <- E + a (P - E) + b (WOM - E) + g (promise - E)``, all terms from the old ``E``.
 
@@ -25,13 +26,12 @@ def expectation_customer(i, firm, segment_params, segment, units, aware, perform
     consideration set. Over-promising thus raises expectations (and choice) and then
     disappoints.
     """
-    n_firms = units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     for f in range(n_firms):
         old = np.float64(expectation[i, f])
         change = 0.0
-        bought = units_bought(units, i, f)
-        if bought > 0:
+        if basket[f, B_UNITS] > 0.0:
             change += segment_params[s, EXPECT_EXPERIENCE] * (performance[i, f] - old)
         if heard_count[f] > 0:
             change += segment_params[s, EXPECT_WORD_OF_MOUTH] * (heard_sum[f] / heard_count[f] - old)
@@ -41,9 +41,10 @@ def expectation_customer(i, firm, segment_params, segment, units, aware, perform
 
 
 @parallel_kernel
-def update_expectations(hearing_key, firm, segment_params, complaint_reach, indptr, neighbours,
-                        wom_firm, wom_performance, wom_propensity, segment, units, aware,
-                        performance, expectation):
+def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_price,
+                        segment_params, complaint_reach, indptr, neighbours, wom_firm,
+                        wom_performance, wom_propensity, segment, units, aware, performance,
+                        expectation):
     """Step 6 for every customer (hearing last period's reports of its neighbours)."""
     n_customers, _, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
@@ -51,8 +52,10 @@ def update_expectations(hearing_key, firm, segment_params, complaint_reach, indp
         heard_praise = np.empty(n_firms, np.uint8)
         heard_sum = np.empty(n_firms)
         heard_count = np.empty(n_firms, np.int64)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
-            expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
                                  expectation, heard_sum, heard_count)

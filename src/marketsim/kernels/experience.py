@@ -2,44 +2,45 @@
 
 from __future__ import annotations
 
+import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.basket import B_QUALITY, B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import PERFORMANCE_NOISE, SERVICE
 from marketsim.rng import customer_key, draw_bits, normal
 
 
 @inline_helper
-def deliver_customer(i, experience_key, firm, quality, noise, units, performance):
+def deliver_customer(i, experience_key, firm, noise, basket, performance):
     """Delivered performance ``P_if = quality_f + service_f + customisation_if + noise``.
 
     ``quality_f`` is the unit-weighted mean quality over the categories bought from ``f`` this
     period, noise is normal with standard deviation ``performance_noise``; customisation
     (one-to-one learning) is zero until firms learn (MODEL.md section 2, step 4). Only pairs that
-    bought are written.
+    bought are written. ``basket``: this period's purchases (:mod:`marketsim.kernels.basket`).
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = basket.shape[0]
     key_i = customer_key(experience_key, i)
     for f in range(n_firms):
-        bought = 0
-        weighted_quality = 0.0
-        for c in range(n_categories):
-            bought += units[i, c, f]
-            weighted_quality += units[i, c, f] * quality[f, c]
-        if bought == 0:
+        bought = basket[f, B_UNITS]
+        if bought == 0.0:
             continue
-        value = weighted_quality / bought + firm[f, SERVICE]
+        value = basket[f, B_QUALITY] / bought + firm[f, SERVICE]
         if noise > 0.0:
             value += noise * normal(draw_bits(key_i, f))
         performance[i, f] = value
 
 
 @parallel_kernel
-def deliver(experience_key, firm, quality, behaviour, units, performance):
+def deliver(experience_key, firm, price, unit_cost, quality, reference_price, behaviour, units,
+            performance):
     """Step 4 for every customer."""
     noise = behaviour[PERFORMANCE_NOISE]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            deliver_customer(i, experience_key, firm, quality, noise, units, performance)
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            deliver_customer(i, experience_key, firm, noise, basket, performance)

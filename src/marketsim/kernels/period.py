@@ -17,6 +17,7 @@ from numba import prange
 from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.accounting import N_ACCOUNTS, book_customer
 from marketsim.kernels.awareness import become_aware
+from marketsim.kernels.basket import N_BASKET, tally_basket
 from marketsim.kernels.buying_centre import (
     CONSUMER,
     DECIDER_VETO,
@@ -88,6 +89,7 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
         utility = np.empty(n_firms)
         cumulative = np.empty(n_firms)
         offer_values = np.empty(n_firms)
+        basket = np.empty((n_firms, N_BASKET))
         for f in range(n_firms):
             for q in range(3):
                 purchase_counts[chunk, f, q] = 0
@@ -116,13 +118,14 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                 directed_purchases(i, chunk, keys[6], relationship, sells, segment,
                                    purchase_rate, last_firm, status, recency, units,
                                    relationship_totals)
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
             # 4. experience
-            deliver_customer(i, keys[4], firm, quality, noise, units, performance)
+            deliver_customer(i, keys[4], firm, noise, basket, performance)
             if relationship_on:
                 customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
                           performance)
             # 5. satisfaction
-            satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+            satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
                                   satisfaction)
             rule = centre_rule[segment[i]]
             row = 0
@@ -136,14 +139,14 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                                    units, performance, expectation, satisfaction,
                                    relationship_totals)
             # 6. expectations
-            expectation_customer(i, firm, segment_params, segment, units, aware, performance,
+            expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
                                  expectation, heard_sum, heard_count)
             if relationship_on:
                 follow_up(i, relationship, segment, units, performance, expectation)
             # 7. ties
-            ties_customer(i, firm, price, reference_price, social_growth, social_decay,
-                          structural_growth, structural_decay, units, status, tie_financial,
-                          tie_social, tie_structural, tenure)
+            ties_customer(i, firm, social_growth, social_decay, structural_growth,
+                          structural_decay, basket, status, tie_financial, tie_social,
+                          tie_structural, tenure)
             if relationship_on:
                 relationship_ties(i, firm, relationship, social_growth, segment, units, status,
                                   tie_social, knowledge)
@@ -158,8 +161,8 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                             status, tie_financial, tie_social, tie_structural, tenure,
                             defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
-            book_customer(i, chunk, firm, price, unit_cost, decay, units, status,
-                          cumulative_margin, window_spend, accounts)
+            book_customer(i, chunk, firm, decay, basket, status, cumulative_margin,
+                          window_spend, accounts)
             if relationship_on or n_categories > 1:
                 book_relationship(i, chunk, relationship_on, relationship, segment, units,
                                   status, targeting, knowledge, cumulative_margin,

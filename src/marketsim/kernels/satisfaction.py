@@ -6,12 +6,13 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range, units_bought
+from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
+from marketsim.kernels.common import chunk_range
 from marketsim.layout import LOSS_AVERSION, SATISFACTION_MEMORY
 
 
 @inline_helper
-def satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+def satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
                           satisfaction):
     """``d = P - E``; ``s = d`` if ``d >= 0`` else ``lambda d``; ``S <- rho S + (1 - rho) s``.
 
@@ -20,13 +21,12 @@ def satisfaction_customer(i, segment_params, segment, units, performance, expect
     times as much as surpluses (Kahneman and Tversky 1979; for satisfaction, Anderson and
     Sullivan 1993, Marketing Science 12(2)). Only pairs that bought this period are updated.
     """
-    n_firms = units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     memory = segment_params[s, SATISFACTION_MEMORY]
     loss_aversion = segment_params[s, LOSS_AVERSION]
     for f in range(n_firms):
-        bought = units_bought(units, i, f)
-        if bought == 0:
+        if basket[f, B_UNITS] == 0.0:
             continue
         gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
         felt = gap if gap >= 0.0 else loss_aversion * gap
@@ -34,10 +34,13 @@ def satisfaction_customer(i, segment_params, segment, units, performance, expect
 
 
 @parallel_kernel
-def update_satisfaction(segment_params, segment, units, performance, expectation, satisfaction):
+def update_satisfaction(price, unit_cost, quality, reference_price, segment_params, segment, units,
+                        performance, expectation, satisfaction):
     """Step 5 for every customer."""
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            satisfaction_customer(i, segment_params, segment, units, performance, expectation,
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
                                   satisfaction)

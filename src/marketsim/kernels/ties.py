@@ -6,6 +6,7 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.basket import B_RELATIVE_SPEND, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range
 from marketsim.layout import (
     FIRST_TIME,
@@ -22,9 +23,8 @@ from marketsim.layout import (
 
 
 @inline_helper
-def ties_customer(i, firm, price, reference_price, social_growth, social_decay,
-                  structural_growth, structural_decay, units, status, tie_financial, tie_social,
-                  tie_structural, tenure):
+def ties_customer(i, firm, social_growth, social_decay, structural_growth, structural_decay,
+                  basket, status, tie_financial, tie_social, tie_structural, tenure):
     """Update the three ties of every current customer (first-time or regular) and its tenure.
 
     The three levels of relationship marketing (Berry and Parasuraman 1991, *Marketing
@@ -40,13 +40,11 @@ def ties_customer(i, firm, price, reference_price, social_growth, social_decay,
 
     Tenure counts periods as a customer (saturating at 65535).
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = basket.shape[0]
     for f in range(n_firms):
         if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
             continue
-        spend = 0.0
-        for c in range(n_categories):
-            spend += units[i, c, f] * (price[f, c] / reference_price[c])
+        spend = basket[f, B_RELATIVE_SPEND]  # sum_c units * price / reference_price
         points = np.float64(tie_financial[i, f])
         tie_financial[i, f] = ((1.0 - firm[f, POINTS_EXPIRY]) * points
                                + firm[f, REWARD_RATE] * spend)
@@ -63,7 +61,7 @@ def ties_customer(i, firm, price, reference_price, social_growth, social_decay,
 
 
 @parallel_kernel
-def update_ties(firm, price, reference_price, behaviour, units, status,
+def update_ties(firm, price, unit_cost, quality, reference_price, behaviour, units, status,
                 tie_financial, tie_social, tie_structural, tenure):
     """Step 7 for every customer."""
     social_growth = behaviour[SOCIAL_GROWTH]
@@ -72,7 +70,9 @@ def update_ties(firm, price, reference_price, behaviour, units, status,
     structural_decay = behaviour[STRUCTURAL_DECAY]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            ties_customer(i, firm, price, reference_price, social_growth, social_decay,
-                          structural_growth, structural_decay, units, status, tie_financial,
-                          tie_social, tie_structural, tenure)
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            ties_customer(i, firm, social_growth, social_decay, structural_growth,
+                          structural_decay, basket, status, tie_financial, tie_social,
+                          tie_structural, tenure)
