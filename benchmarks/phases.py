@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import marketsim.market as market  # noqa: E402
-from benchmarks.workloads import default_scenario  # noqa: E402
+from benchmarks.workloads import default_scenario
+from marketsim import market
 
 PHASES = ("update_awareness", "purchase", "deliver", "update_satisfaction",
           "update_expectations", "update_ties", "decide_defection", "form_reports", "book",

@@ -9,8 +9,6 @@ before, so the results are bit-identical.
 
 from __future__ import annotations
 
-import numpy as np
-
 from marketsim.jit import inline_helper
 
 # Columns of a basket, a (F, N_BASKET) float64 scratch array.
