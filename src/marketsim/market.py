@@ -203,13 +203,13 @@ class MarketModel(mesa.Model):
                                        p.units, totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
-        # 4. Experience: delivered performance.
+        # 4. Experience: delivered performance (each kernel sums the basket from these).
         basket_prices = (firms.price, firms.unit_cost, firms.quality, self.reference_price)
         deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, *basket_prices, self.behaviour,
                 p.units, p.performance)
         if on:  # customisation, co-improvement, value tiers
-            rel.customise_all(r, p.segment, p.weights, p.knowledge, p.targeting, p.tenure,
-                              p.units, p.performance)
+            rel.customise_all(*basket_prices, r, p.segment, p.weights, p.knowledge, p.targeting,
+                              p.tenure, p.units, p.performance)
         # 5. Satisfaction: expectation-disconfirmation.
         update_satisfaction(*basket_prices, self.segment_params, p.segment, p.units,
                             p.performance, p.expectation, p.satisfaction)
@@ -220,22 +220,24 @@ class MarketModel(mesa.Model):
                                   p.units, p.performance, p.expectation, bc.member_satisfaction,
                                   p.satisfaction)
         if on:  # complaint capture and recovery
-            rel.recover_complaints_all(key(t, rng.STREAM_COMPLAINT), r, self.segment_params,
-                                       p.segment, p.units, p.performance, p.expectation,
-                                       p.satisfaction, totals)
+            rel.recover_complaints_all(key(t, rng.STREAM_COMPLAINT), *basket_prices, r,
+                                       self.segment_params, p.segment, p.units, p.performance,
+                                       p.expectation, p.satisfaction, totals)
         # 6. Expectations: experience, word of mouth, promise.
         update_expectations(key(t, rng.STREAM_HEARING), firms.params, *basket_prices,
                             self.segment_params, self.complaint_reach, net.indptr,
                             net.neighbours, p.wom_firm, p.wom_performance, p.wom_propensity,
                             p.segment, p.units, p.aware, p.performance, p.expectation)
         if on:  # post-sale follow-up
-            rel.follow_up_all(r, p.segment, p.units, p.performance, p.expectation)
+            rel.follow_up_all(*basket_prices, r, p.segment, p.units, p.performance,
+                              p.expectation)
         # 7. Ties: points, social bond, structural tie; tenure.
         update_ties(firms.params, *basket_prices, self.behaviour, p.units, p.status,
                     p.tie_financial, p.tie_social, p.tie_structural, p.tenure)
         if on:  # relationship types' touch points; the learning relationship
-            rel.relationship_ties_all(firms.params, r, self.behaviour[layout.SOCIAL_GROWTH],
-                                      p.segment, p.units, p.status, p.tie_social, p.knowledge)
+            rel.relationship_ties_all(firms.params, *basket_prices, r,
+                                      self.behaviour[layout.SOCIAL_GROWTH], p.segment, p.units,
+                                      p.status, p.tie_social, p.knowledge)
         # 8. Defection.
         decide_defection(firms.params, firms.price, firms.sells, self.reference_price,
                          self.segment_params, p.segment, p.weights, p.price_sensitivity,

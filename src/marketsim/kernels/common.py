@@ -1,4 +1,4 @@
-"""Small helpers inlined into the period kernels: chunking, units bought, leaving a firm,
+"""Small helpers inlined into the period kernels: chunking, leaving a firm,
 perceived value, switching cost."""
 
 from __future__ import annotations
@@ -25,15 +25,6 @@ def customer_weights(weights, i):
     return (np.float64(weights[i, 0]), np.float64(weights[i, 1]), np.float64(weights[i, 2]),
             np.float64(weights[i, 3]), np.float64(weights[i, 4]), np.float64(weights[i, 5]),
             np.float64(weights[i, 6]), np.float64(weights[i, 7]))
-
-
-@inline_helper
-def units_bought(units, i, f):
-    """Units customer ``i`` bought from firm ``f`` this period, over every category."""
-    bought = 0
-    for c in range(units.shape[1]):
-        bought += units[i, c, f]
-    return bought
 
 
 @inline_helper

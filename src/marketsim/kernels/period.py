@@ -122,7 +122,7 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
             # 4. experience
             deliver_customer(i, keys[4], firm, noise, basket, performance)
             if relationship_on:
-                customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+                customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                           performance)
             # 5. satisfaction
             satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
@@ -136,19 +136,19 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                                     member_satisfaction, satisfaction)
             if relationship_on:
                 recover_complaints(i, chunk, keys[5], relationship, segment_params, segment,
-                                   units, performance, expectation, satisfaction,
+                                   basket, performance, expectation, satisfaction,
                                    relationship_totals)
             # 6. expectations
             expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
                                  expectation, heard_sum, heard_count)
             if relationship_on:
-                follow_up(i, relationship, segment, units, performance, expectation)
+                follow_up(i, relationship, segment, basket, performance, expectation)
             # 7. ties
             ties_customer(i, firm, social_growth, social_decay, structural_growth,
                           structural_decay, basket, status, tie_financial, tie_social,
                           tie_structural, tenure)
             if relationship_on:
-                relationship_ties(i, firm, relationship, social_growth, segment, units, status,
+                relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                                   tie_social, knowledge)
             # 8. defection
             defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,

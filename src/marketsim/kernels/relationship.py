@@ -28,7 +28,8 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range, leave_firm, units_bought
+from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
+from marketsim.kernels.common import chunk_range, leave_firm
 from marketsim.layout import (
     FIRST_TIME,
     LOSS_AVERSION,
@@ -162,7 +163,7 @@ def directed_purchases(i, chunk, suggestion_key, relationship, sells, segment, p
 
 
 @inline_helper
-def customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+def customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
               performance):
     """Add what the relationship delivers beyond the standard offer to ``P_if``.
 
@@ -178,11 +179,10 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, u
     predicted value (Peppers and Rogers, "differentiate"); low-tier customers get fewer services
     and pay a fee. Only pairs that bought are changed.
     """
-    n_firms = units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     for f in range(n_firms):
-        bought = units_bought(units, i, f)
-        if bought == 0:
+        if basket[f, B_UNITS] == 0.0:
             continue
         gain = 0.0
         customisation = relationship[f, s, CUSTOMISATION]
@@ -203,7 +203,7 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, u
 
 
 @inline_helper
-def recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment, units,
+def recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment, basket,
                        performance, expectation, satisfaction, totals):
     """Complaint capture and service recovery (Kotler's reactive level, seed 001).
 
@@ -212,15 +212,14 @@ def recover_complaints(i, chunk, complaint_key, relationship, segment_params, se
     of the felt shortfall: ``S <- S + (1 - rho) * recovery * lambda * (-d)`` (service recovery,
     Hart, Heskett and Sasser 1990, HBR 68(4)). One draw per pair, its own stream.
     """
-    n_firms = units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     key_i = customer_key(complaint_key, i)
     for f in range(n_firms):
         capture = relationship[f, s, CAPTURE]
         if capture <= 0.0:
             continue
-        bought = units_bought(units, i, f)
-        if bought == 0:
+        if basket[f, B_UNITS] == 0.0:
             continue
         gap = np.float64(performance[i, f]) - np.float64(expectation[i, f])
         if gap >= 0.0:
@@ -234,25 +233,24 @@ def recover_complaints(i, chunk, complaint_key, relationship, segment_params, se
 
 
 @inline_helper
-def follow_up(i, relationship, segment, units, performance, expectation):
+def follow_up(i, relationship, segment, basket, performance, expectation):
     """Post-sale follow-up (Kotler's accountable level, seed 001): after its own revision, a
     buyer's expectation moves a further share ``follow_up_f`` toward the performance delivered,
     ``E <- E + follow_up (P - E)``, so expectation errors shrink faster."""
-    n_firms = units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     for f in range(n_firms):
         pull = relationship[f, s, FOLLOW_UP]
         if pull <= 0.0:
             continue
-        bought = units_bought(units, i, f)
-        if bought == 0:
+        if basket[f, B_UNITS] == 0.0:
             continue
         old = np.float64(expectation[i, f])
         expectation[i, f] = old + pull * (np.float64(performance[i, f]) - old)
 
 
 @inline_helper
-def relationship_ties(i, firm, relationship, social_growth, segment, units, status, tie_social,
+def relationship_ties(i, firm, relationship, social_growth, segment, basket, status, tie_social,
                       knowledge):
     """The relationship type's touch points and the learning relationship, per current customer.
 
@@ -263,7 +261,7 @@ def relationship_ties(i, firm, relationship, social_growth, segment, units, stat
     ``k <- k + learning_fs * touches * (1 - k)`` (Peppers and Rogers' learning relationship,
     seed 004), stored as ``round(255 k)``; learning is zero for firms that do not customise.
     """
-    n_categories, n_firms = units.shape[1], units.shape[2]
+    n_firms = basket.shape[0]
     s = segment[i]
     for f in range(n_firms):
         if not is_customer(status, i, f):
@@ -275,10 +273,8 @@ def relationship_ties(i, firm, relationship, social_growth, segment, units, stat
         learning = relationship[f, s, LEARNING]
         if learning > 0.0:
             touches = touch + firm[f, PERSONAL_SERVICE]
-            for c in range(n_categories):
-                if units[i, c, f] > 0:
-                    touches += 1.0
-                    break
+            if basket[f, B_UNITS] > 0.0:  # a purchase this period
+                touches += 1.0
             known = np.int64(knowledge[i, f])
             step = learning * touches * (KNOWLEDGE_SCALE - known)
             known += np.int64(step + 0.5)
@@ -379,40 +375,50 @@ def directed_purchases_all(suggestion_key, relationship, sells, segment, purchas
 
 
 @parallel_kernel
-def customise_all(relationship, segment, weights, knowledge, targeting, tenure, units,
-                  performance):
+def customise_all(price, unit_cost, quality, reference_price, relationship, segment, weights,
+                  knowledge, targeting, tenure, units, performance):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            customise(i, relationship, segment, weights, knowledge, targeting, tenure, units,
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                       performance)
 
 
 @parallel_kernel
-def recover_complaints_all(complaint_key, relationship, segment_params, segment, units,
-                           performance, expectation, satisfaction, totals):
+def recover_complaints_all(complaint_key, price, unit_cost, quality, reference_price,
+                           relationship, segment_params, segment, units, performance,
+                           expectation, satisfaction, totals):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
             recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment,
-                               units, performance, expectation, satisfaction, totals)
+                               basket, performance, expectation, satisfaction, totals)
 
 
 @parallel_kernel
-def follow_up_all(relationship, segment, units, performance, expectation):
+def follow_up_all(price, unit_cost, quality, reference_price, relationship, segment, units,
+                  performance, expectation):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            follow_up(i, relationship, segment, units, performance, expectation)
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            follow_up(i, relationship, segment, basket, performance, expectation)
 
 
 @parallel_kernel
-def relationship_ties_all(firm, relationship, social_growth, segment, units, status, tie_social,
-                          knowledge):
+def relationship_ties_all(firm, price, unit_cost, quality, reference_price, relationship,
+                          social_growth, segment, units, status, tie_social, knowledge):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
+        basket = np.empty((units.shape[2], N_BASKET))
         for i in range(start, stop):
-            relationship_ties(i, firm, relationship, social_growth, segment, units, status,
+            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                               tie_social, knowledge)
 
 
