@@ -7,12 +7,10 @@ from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_GOODS, B_SPEND, B_UNITS, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, is_current, mask, select
 from marketsim.layout import (
-    FIRST_TIME,
     PERSONAL_SERVICE,
     PERSONAL_SERVICE_COST,
-    REGULAR,
     REWARD_RATE,
     STRUCTURAL_COST,
     STRUCTURAL_INVESTMENT,
@@ -47,25 +45,25 @@ def book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, wind
     """
     n_firms = basket.shape[0]
     for f in range(n_firms):
+        # Branch-free (see marketsim.kernels.common.mask): a pair that bought nothing has units,
+        # spend and cost of goods exactly 0.0 in its basket, so they are added unconditionally.
         bought = basket[f, B_UNITS]
         spend = basket[f, B_SPEND]
         goods = basket[f, B_GOODS]
         reward = firm[f, REWARD_RATE] * spend
-        serve = 0.0
-        if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
-            serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
-                     + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST])
-            totals[chunk, f, ACC_CUSTOMERS] += 1.0
-        if bought > 0:
-            totals[chunk, f, ACC_UNITS] += bought
-            totals[chunk, f, ACC_REVENUE] += spend
-            totals[chunk, f, ACC_COST_OF_GOODS] += goods
-            totals[chunk, f, ACC_BUYERS] += 1.0
-            totals[chunk, f, ACC_REWARD_COST] += reward
+        current = mask(is_current(status[i, f]))
+        serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
+                 + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST]) * current
+        totals[chunk, f, ACC_CUSTOMERS] += current
+        totals[chunk, f, ACC_UNITS] += bought
+        totals[chunk, f, ACC_REVENUE] += spend
+        totals[chunk, f, ACC_COST_OF_GOODS] += goods
+        totals[chunk, f, ACC_BUYERS] += mask(bought > 0.0)
+        totals[chunk, f, ACC_REWARD_COST] += reward
         totals[chunk, f, ACC_SERVICE_COST] += serve
         margin = spend - goods - reward - serve
-        if margin != 0.0:
-            cumulative_margin[i, f] = np.float64(cumulative_margin[i, f]) + margin
+        held = np.float64(cumulative_margin[i, f])
+        cumulative_margin[i, f] = select(margin != 0.0, held + margin, held)
         window_spend[i, f] = decay * np.float64(window_spend[i, f]) + spend
 
 

@@ -26,9 +26,11 @@ def become_aware(i, advertising_key, firm, heard_praise, aware):
     """
     ad_key = customer_key(advertising_key, i)
     for f in range(aware.shape[1]):
-        if aware[i, f] == 0:
-            if firm[f, REACH] > 0.0 and uniform(draw_bits(ad_key, f)) < firm[f, REACH] or heard_praise[f] == 1:
-                aware[i, f] = 1
+        # Branch-free (see marketsim.kernels.common.mask): the draw is made for every firm,
+        # and used only where the customer was unaware, as the reference does.
+        reach = firm[f, REACH]
+        advertised = (reach > 0.0) & (uniform(draw_bits(ad_key, f)) < reach)
+        aware[i, f] = np.uint8((aware[i, f] == 1) | advertised | (heard_praise[f] == 1))
 
 
 @parallel_kernel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from marketsim.jit import N_CHUNKS, inline_helper, serial_kernel
-from marketsim.layout import EX_CUSTOMER
+from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
 
 
 @inline_helper
@@ -25,6 +25,42 @@ def customer_weights(weights, i):
     return (np.float64(weights[i, 0]), np.float64(weights[i, 1]), np.float64(weights[i, 2]),
             np.float64(weights[i, 3]), np.float64(weights[i, 4]), np.float64(weights[i, 5]),
             np.float64(weights[i, 6]), np.float64(weights[i, 7]))
+
+
+@inline_helper
+def is_current(status_code):
+    """True for a current customer of a firm (first-time or regular).
+
+    Written with ``|``, not ``or``, so that it compiles to arithmetic rather than a branch: the
+    period kernels test it for every customer-firm pair, where about half the answers are
+    yes, and mispredicted branches were the largest cost of the fused period (measured with
+    cachegrind's branch simulator, see docs/performance.md).
+    """
+    return (status_code == FIRST_TIME) | (status_code == REGULAR)
+
+
+@inline_helper
+def mask(condition):
+    """1.0 where ``condition`` holds, else 0.0: a term times its mask is added without a branch.
+
+    Adding ``term * mask`` to a sum that starts at +0.0 gives exactly the sum of the terms whose
+    condition holds, for finite terms (``x + (+-0.0) == x`` for every ``x`` except -0.0, and
+    such a sum is never -0.0), so branch-free code stays bit-identical to the reference. The
+    period's per-pair conditions (current customer, aware, bought) are true for about half the
+    pairs, and the branches they compiled to were mispredicted about a third of the time, the
+    largest cost of the fused period (docs/performance.md). A multiplication, unlike a
+    conditional expression, is not turned back into a branch by the compiler.
+    """
+    return np.float64(condition)
+
+
+@inline_helper
+def select(condition, chosen, otherwise):
+    """``chosen`` where ``condition`` holds, else ``otherwise``, for finite floats, without a
+    branch: ``chosen * m + otherwise * (1 - m)`` with ``m`` = :func:`mask` (exact, up to the
+    sign of a zero)."""
+    m = np.float64(condition)
+    return chosen * m + otherwise * (1.0 - m)
 
 
 @inline_helper

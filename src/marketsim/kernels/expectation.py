@@ -7,7 +7,7 @@ from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, mask
 from marketsim.kernels.hearing import gather_reports
 from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_MOUTH, PROMISE
 
@@ -28,15 +28,19 @@ def expectation_customer(i, firm, segment_params, segment, basket, aware, perfor
     """
     n_firms = basket.shape[0]
     s = segment[i]
+    experience_weight = segment_params[s, EXPECT_EXPERIENCE]
+    word_weight = segment_params[s, EXPECT_WORD_OF_MOUTH]
+    promise_weight = segment_params[s, EXPECT_PROMISE]
     for f in range(n_firms):
+        # Branch-free (see marketsim.kernels.common.mask): each term times its condition's mask.
         old = np.float64(expectation[i, f])
+        heard = heard_count[f]
+        word_of_mouth = heard_sum[f] / max(heard, 1)  # 0.0 where nothing was heard
         change = 0.0
-        if basket[f, B_UNITS] > 0.0:
-            change += segment_params[s, EXPECT_EXPERIENCE] * (performance[i, f] - old)
-        if heard_count[f] > 0:
-            change += segment_params[s, EXPECT_WORD_OF_MOUTH] * (heard_sum[f] / heard_count[f] - old)
-        if aware[i, f] == 1:
-            change += segment_params[s, EXPECT_PROMISE] * (firm[f, PROMISE] - old)
+        change += (experience_weight * (np.float64(performance[i, f]) - old)
+                   * mask(basket[f, B_UNITS] > 0.0))
+        change += word_weight * (word_of_mouth - old) * mask(heard > 0)
+        change += promise_weight * (firm[f, PROMISE] - old) * mask(aware[i, f] == 1)
         expectation[i, f] = old + change
 
 

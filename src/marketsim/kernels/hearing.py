@@ -5,25 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from marketsim.jit import inline_helper
+from marketsim.kernels.common import mask
 from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.rng import customer_key, draw_bits, uniform
-
-
-@inline_helper
-def heard(hear_key, slot, code, n_firms, propensity, complaint_reach):
-    """True when the listener hears the report ``code`` of its neighbour in position ``slot``.
-
-    Praise (``code < F``) reaches each neighbour with the talker's word-of-mouth propensity;
-    a complaint (``code >= F``) with ``complaint_reach`` times that (capped at 1): unhappy
-    customers tell about twice as many people as happy ones (TARP 1986, for the White House
-    Office of Consumer Affairs; Anderson 1998, "Customer satisfaction and word of mouth", JSR
-    1(1)). The draw is keyed on (period, listener, slot), so awareness and expectation
-    updates of one period agree on who heard what.
-    """
-    chance = propensity if code < n_firms else min(1.0, propensity * complaint_reach)
-    if chance <= 0.0:
-        return False
-    return uniform(draw_bits(hear_key, slot)) < chance
 
 
 @inline_helper
@@ -45,20 +29,28 @@ def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm
     hear_key = customer_key(hearing_key, i)
     first = indptr[i]
     for slot in range(indptr[i + 1] - first):
+        # Branch-free (see marketsim.kernels.common.mask): about two neighbours in three are
+        # silent, at random, so a test on it was mispredicted often; every neighbour's report
+        # is read and drawn for, and a silent one adds zeros.
         j = neighbours[first + slot]
-        code = wom_firm[j]
-        if code < 0:
-            continue
+        code = np.int64(wom_firm[j])
         propensity = np.float64(wom_propensity[j])
-        if code >= 2 * n_firms:
+        if code >= 2 * n_firms:  # a reach band (rare, and only with relationship strategies)
             band = code // (2 * n_firms)
             code = code - band * 2 * n_firms
             propensity = propensity * WOM_REACH_BANDS[band]
-        if heard(hear_key, slot, code, n_firms, propensity, complaint_reach):
-            if code < n_firms:
-                heard_praise[code] = 1
-                f = code
-            else:
-                f = code - n_firms
-            heard_sum[f] += wom_performance[j]
-            heard_count[f] += 1
+        # Praise (code < F) reaches each neighbour with the talker's word-of-mouth propensity,
+        # a complaint with complaint_reach times that, capped at 1: unhappy customers tell
+        # about twice as many people as happy ones (TARP 1986, for the White House Office of
+        # Consumer Affairs; Anderson 1998, "Customer satisfaction and word of mouth", JSR 1(1)).
+        # Praise is capped at 1 too, which changes nothing: a uniform draw is below 1.
+        praise = code < n_firms
+        complaint = code >= n_firms
+        chance = min(1.0, propensity * (complaint_reach * mask(complaint) + mask(praise)))
+        # The draw is keyed on (period, listener, slot), so awareness and expectation updates
+        # of one period agree on who heard what.
+        hit = (code >= 0) & (chance > 0.0) & (uniform(draw_bits(hear_key, slot)) < chance)
+        f = max(code - n_firms * complaint, 0)
+        heard_praise[f] = np.uint8(heard_praise[f] | (hit & praise))
+        heard_sum[f] += np.float64(wom_performance[j]) * mask(hit)
+        heard_count[f] += hit

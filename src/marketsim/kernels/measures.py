@@ -6,8 +6,7 @@ import numpy as np
 from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
-from marketsim.kernels.common import chunk_range
-from marketsim.layout import FIRST_TIME, REGULAR
+from marketsim.kernels.common import chunk_range, is_current, mask
 
 # Columns of the measure totals.
 M_SATISFACTION = 0          # sum over customers
@@ -40,22 +39,25 @@ def measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_fin
     for g in range(n_firms):
         wallet += np.float64(window_spend[i, g])
     for f in range(n_firms):
-        if aware[i, f] == 1:
-            totals[chunk, f, M_AWARE] += 1.0
-            totals[chunk, f, M_EXPECTATION] += expectation[i, f]
-        if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
-            continue
-        totals[chunk, f, M_SATISFACTION] += satisfaction[i, f]
-        totals[chunk, f, M_TIE_FINANCIAL] += tie_financial[i, f]
-        totals[chunk, f, M_TIE_SOCIAL] += tie_social[i, f]
-        totals[chunk, f, M_TIE_STRUCTURAL] += tie_structural[i, f]
-        totals[chunk, f, M_TENURE] += tenure[i, f]
-        if wallet > 0.0:
-            own = np.float64(window_spend[i, f])
-            totals[chunk, f, M_SHARE_OF_CUSTOMER] += own / wallet
-            totals[chunk, f, M_SOC_CUSTOMERS] += 1.0
-            totals[chunk, f, M_WINDOW_SPEND] += own
-            totals[chunk, f, M_CUSTOMER_WALLET] += wallet
+        # Branch-free (see marketsim.kernels.common.mask): each pair's values times the mask
+        # of whether it counts.
+        known = mask(aware[i, f] == 1)
+        totals[chunk, f, M_AWARE] += known
+        totals[chunk, f, M_EXPECTATION] += np.float64(expectation[i, f]) * known
+        current = is_current(status[i, f])
+        held = mask(current)
+        totals[chunk, f, M_SATISFACTION] += np.float64(satisfaction[i, f]) * held
+        totals[chunk, f, M_TIE_FINANCIAL] += np.float64(tie_financial[i, f]) * held
+        totals[chunk, f, M_TIE_SOCIAL] += np.float64(tie_social[i, f]) * held
+        totals[chunk, f, M_TIE_STRUCTURAL] += np.float64(tie_structural[i, f]) * held
+        totals[chunk, f, M_TENURE] += np.float64(tenure[i, f]) * held
+        spender = mask(current & (wallet > 0.0))
+        own = np.float64(window_spend[i, f])
+        share = own / max(wallet, 1e-300)  # any finite value where the wallet is empty
+        totals[chunk, f, M_SHARE_OF_CUSTOMER] += share * spender
+        totals[chunk, f, M_SOC_CUSTOMERS] += spender
+        totals[chunk, f, M_WINDOW_SPEND] += own * spender
+        totals[chunk, f, M_CUSTOMER_WALLET] += wallet * spender
 
 
 @parallel_kernel

@@ -11,6 +11,7 @@ from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import (
     chunk_range,
     customer_weights,
+    is_current,
     perceived_value,
     switching_cost,
 )
@@ -62,8 +63,7 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
     habit_weight = behaviour[HABIT_WEIGHT]
     s = segment[i]
     for f in range(n_firms):
-        if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
-            counts[chunk, f, 0] += 1
+        counts[chunk, f, 0] += 1 if is_current(status[i, f]) else 0
     w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
     sensitivity = np.float64(price_sensitivity[i])
     response_financial = segment_params[s, TIE_FINANCIAL]

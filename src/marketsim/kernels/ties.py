@@ -7,12 +7,10 @@ from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_RELATIVE_SPEND, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, is_current, select
 from marketsim.layout import (
-    FIRST_TIME,
     PERSONAL_SERVICE,
     POINTS_EXPIRY,
-    REGULAR,
     REWARD_RATE,
     SOCIAL_DECAY,
     SOCIAL_GROWTH,
@@ -42,22 +40,25 @@ def ties_customer(i, firm, social_growth, social_decay, structural_growth, struc
     """
     n_firms = basket.shape[0]
     for f in range(n_firms):
-        if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
-            continue
+        # Branch-free (see is_current and select): every pair's new ties are computed, and a
+        # pair that is not a current customer keeps its old values.
+        current = is_current(status[i, f])
         spend = basket[f, B_RELATIVE_SPEND]  # sum_c units * price / reference_price
         points = np.float64(tie_financial[i, f])
-        tie_financial[i, f] = ((1.0 - firm[f, POINTS_EXPIRY]) * points
-                               + firm[f, REWARD_RATE] * spend)
+        earned = (1.0 - firm[f, POINTS_EXPIRY]) * points + firm[f, REWARD_RATE] * spend
         touch = firm[f, PERSONAL_SERVICE]
         bond = np.float64(tie_social[i, f])
-        tie_social[i, f] = (bond + social_growth * touch * (1.0 - bond)
-                            - social_decay * (1.0 - touch) * bond)
+        bonded = (bond + social_growth * touch * (1.0 - bond)
+                  - social_decay * (1.0 - touch) * bond)
         invest = firm[f, STRUCTURAL_INVESTMENT]
         structure = np.float64(tie_structural[i, f])
-        tie_structural[i, f] = (structure + structural_growth * invest * (1.0 - structure)
-                                - structural_decay * (1.0 - invest) * structure)
-        if tenure[i, f] < 65535:
-            tenure[i, f] += 1
+        built = (structure + structural_growth * invest * (1.0 - structure)
+                 - structural_decay * (1.0 - invest) * structure)
+        tie_financial[i, f] = select(current, earned, points)
+        tie_social[i, f] = select(current, bonded, bond)
+        tie_structural[i, f] = select(current, built, structure)
+        periods = tenure[i, f]
+        tenure[i, f] = periods + (current & (periods < 65535))
 
 
 @parallel_kernel
