@@ -33,7 +33,7 @@ def is_current(status_code):
 
     Written with ``|``, not ``or``, so that it compiles to arithmetic rather than a branch: the
     period kernels test it for every customer-firm pair, where about half the answers are
-    yes, and mispredicted branches were the largest cost of the fused period (measured with
+    yes, and mispredicted branches were a large cost of the fused period (measured with
     cachegrind's branch simulator, see docs/performance.md).
     """
     return (status_code == FIRST_TIME) | (status_code == REGULAR)
@@ -47,9 +47,11 @@ def mask(condition):
     condition holds, for finite terms (``x + (+-0.0) == x`` for every ``x`` except -0.0, and
     such a sum is never -0.0), so branch-free code stays bit-identical to the reference. The
     period's per-pair conditions (current customer, aware, bought) are true for about half the
-    pairs, and the branches they compiled to were mispredicted about a third of the time, the
-    largest cost of the fused period (docs/performance.md). A multiplication, unlike a
-    conditional expression, is not turned back into a branch by the compiler.
+    pairs, and the branches they compiled to were mispredicted about a third of the time, a
+    large cost of the fused period (docs/performance.md). LLVM turns several conditional
+    expressions on one condition back into a single branch; it keeps a multiplication. (On
+    x86 without AVX-512 the 0/1 conversion itself becomes a short branch; with AVX-512, as on
+    the project's machines, it is a masked move.)
     """
     return np.float64(condition)
 
