@@ -29,7 +29,7 @@ from numba import prange
 
 from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range, leave_firm
+from marketsim.kernels.common import chunk_range, is_current, leave_firm
 from marketsim.layout import (
     FIRST_TIME,
     LOSS_AVERSION,
@@ -89,11 +89,6 @@ N_RELATIONSHIP_TOTALS = 9
 
 
 @inline_helper
-def is_customer(status, i, f):
-    return status[i, f] == FIRST_TIME or status[i, f] == REGULAR
-
-
-@inline_helper
 def enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
                       tie_structural, tenure, totals):
     """Terminate marked relationships and refuse terminated customers.
@@ -108,7 +103,7 @@ def enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_soc
     for f in range(n_firms):
         if targeting[i, f] & TARGET_TERMINATED == 0:
             continue
-        if is_customer(status, i, f):
+        if is_current(status[i, f]):
             leave_firm(i, f, status, tie_financial, tie_social, tie_structural, tenure)
             totals[chunk, f, RT_TERMINATIONS] += 1.0
         aware[i, f] = 0
@@ -131,7 +126,7 @@ def directed_purchases(i, chunk, suggestion_key, relationship, sells, segment, p
     s = segment[i]
     key_i = customer_key(suggestion_key, i)
     for f in range(n_firms):
-        if not is_customer(status, i, f):
+        if not is_current(status[i, f]):
             continue
         extra = 0
         for c in range(n_categories):
@@ -264,7 +259,7 @@ def relationship_ties(i, firm, relationship, social_growth, segment, basket, sta
     n_firms = basket.shape[0]
     s = segment[i]
     for f in range(n_firms):
-        if not is_customer(status, i, f):
+        if not is_current(status[i, f]):
             continue
         touch = relationship[f, s, TOUCH]
         if touch > 0.0:
@@ -303,7 +298,7 @@ def book_relationship(i, chunk, relationship_on, relationship, segment, units, s
                     categories += 1
             if categories > 0:
                 totals[chunk, f, RT_CATEGORIES] += categories
-        if not relationship_on or not is_customer(status, i, f):
+        if not relationship_on or not is_current(status[i, f]):
             continue
         totals[chunk, f, RT_KNOWLEDGE] += np.float64(knowledge[i, f]) / KNOWLEDGE_SCALE
         level_cost = relationship[f, s, LEVEL_COST]
