@@ -27,12 +27,15 @@ def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm
         heard_sum[f] = 0.0
         heard_count[f] = 0
     hear_key = customer_key(hearing_key, i)
-    first = indptr[i]
-    for slot in range(indptr[i + 1] - first):
+    # Unsigned positions and neighbour ids: Numba adds a negative-index fix-up to every access
+    # with a signed index that LLVM cannot prove non-negative.
+    first = np.uint64(indptr[i])
+    for position in range(first, np.uint64(indptr[i + 1])):
         # Branch-free (see marketsim.kernels.common.mask): about two neighbours in three are
         # silent, at random, so a test on it was mispredicted often; every neighbour's report
         # is read and drawn for, and a silent one adds zeros.
-        j = neighbours[first + slot]
+        slot = position - first
+        j = np.uint32(neighbours[position])
         code = np.int64(wom_firm[j])
         propensity = np.float64(wom_propensity[j])
         if code >= 2 * n_firms:  # a reach band (rare, and only with relationship strategies)

@@ -100,7 +100,9 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                 measures[chunk, f, m] = 0.0
             for m in range(N_RELATIONSHIP_TOTALS):
                 relationship_totals[chunk, f, m] = 0.0
-        for i in range(start, stop):
+        start = max(start, 0)
+        for offset in range(stop - start):
+            i = start + offset
             gather_reports(i, keys[1], complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             # 2. awareness
