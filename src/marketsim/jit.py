@@ -41,8 +41,8 @@ def kernel_source_digest() -> str:
 def _use_source_keyed_cache() -> None:
     """Point Numba's cache at ``<base>/marketsim-<digest>``, where ``<base>`` is the user's
     ``NUMBA_CACHE_DIR`` or the package's ``__pycache__`` (Numba's usual place); remove the
-    folders of other digests there that nothing has used for an hour. Leaves Numba's default alone if the folder cannot be
-    written (e.g. a read-only install), as before."""
+    folders of other digests there that nothing has used for an hour. Leaves Numba's default
+    alone if the folder cannot be written (e.g. a read-only install)."""
     base = Path(numba.config.CACHE_DIR) if numba.config.CACHE_DIR else _PACKAGE / "__pycache__"
     folder = base / f"marketsim-{kernel_source_digest()}"
     try:

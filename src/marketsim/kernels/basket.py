@@ -1,10 +1,10 @@
 """A customer's basket this period: what it bought from each firm, summed over categories once.
 
 Steps 4, 5, 6, 7 and 10, and the relationship strategies that extend them
-(:mod:`marketsim.kernels.relationship`), all need per-firm totals of the units a customer bought
-this period (how many, what they cost, their quality, the points they earn). Summing them once per customer,
-right after the purchases (step 3 and any directed purchases), instead of once per step saves
-five loops over categories per firm; every sum runs over categories in the same order as
+(:mod:`marketsim.kernels.relationship`), all need per-firm totals of the units a customer
+bought this period (how many, what they cost, their quality, the points they earn). Summing
+them once per customer, right after the purchases (step 3 and any directed purchases),
+instead of once per step saves five loops over categories per firm; every sum runs over categories in the same order as
 before, so the results are bit-identical.
 """
 
@@ -19,8 +19,6 @@ B_GOODS = 2            # sum_c units * unit_cost (cost of goods sold)
 B_QUALITY = 3          # sum_c units * quality (unit-weighted quality, not yet divided)
 B_RELATIVE_SPEND = 4   # sum_c units * price / reference_price (points base)
 N_BASKET = 5
-
-
 
 
 @inline_helper

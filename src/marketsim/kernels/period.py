@@ -100,6 +100,8 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                 measures[chunk, f, m] = 0.0
             for m in range(N_RELATIONSHIP_TOTALS):
                 relationship_totals[chunk, f, m] = 0.0
+        # An offset from a start known to be >= 0, not range(start, stop): LLVM can then drop
+        # Numba's negative-index fix-up on every access with i (docs/performance.md).
         start = max(start, 0)
         for offset in range(stop - start):
             i = start + offset
