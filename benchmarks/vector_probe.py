@@ -58,11 +58,12 @@ def per_customer(firm, relative_spend, status, aware, satisfaction, expectation,
         for i in range(start, stop):
             for f in range(n_firms):
                 basket[f, B_RELATIVE_SPEND] = relative_spend[i, f]
-            ties_customer(i, firm, SOCIAL_GROWTH, SOCIAL_DECAY, STRUCTURAL_GROWTH,
+            ties_customer(i, n_firms, firm, SOCIAL_GROWTH, SOCIAL_DECAY, STRUCTURAL_GROWTH,
                           STRUCTURAL_DECAY, basket, status, tie_financial, tie_social,
                           tie_structural, tenure)
-            measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
-                             tie_social, tie_structural, tenure, window_spend, totals)
+            measure_customer(i, n_firms, chunk, status, aware, satisfaction, expectation,
+                             tie_financial, tie_social, tie_structural, tenure, window_spend,
+                             totals)
 
 
 @njit(parallel=True, error_model="numpy", nogil=True, fastmath={"reassoc"})

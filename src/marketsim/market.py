@@ -23,7 +23,7 @@ from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
 from marketsim.kernels.experience import deliver
 from marketsim.kernels.measures import N_MEASURES, measure
-from marketsim.kernels.period import customer_period
+from marketsim.kernels.period import customer_period, slots
 from marketsim.kernels.purchase import purchase
 from marketsim.kernels.satisfaction import update_satisfaction
 from marketsim.kernels.targeting import clv_factor, score_customers
@@ -270,16 +270,17 @@ class MarketModel(mesa.Model):
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
             rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
             rng.STREAM_SUGGESTION)], dtype=np.uint64)
-        customer_period(keys, firms.params, firms.price, firms.quality, firms.unit_cost,
-                        firms.sells, self.reference_price, self.segment_params, self.behaviour,
-                        self.complaint_reach, self.lapse_periods, net.indptr, net.neighbours,
-                        p.segment, p.weights, p.price_sensitivity, p.switching_threshold,
-                        p.wom_propensity, p.purchase_rate, p.last_firm, p.wom_firm,
-                        p.wom_performance, p.aware, p.status, p.expectation, p.satisfaction,
-                        p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
-                        p.performance, p.cumulative_margin, p.window_spend, p.units,
-                        self._purchase_counts, self._defection_counts, self._accounts,
-                        self._measures, self.buying_centres.rule,
+        _, n_categories, n_firms = p.units.shape
+        customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
+                        firms.quality, firms.unit_cost, firms.sells, self.reference_price,
+                        self.segment_params, self.behaviour, self.complaint_reach,
+                        self.lapse_periods, net.indptr, net.neighbours, p.segment, p.weights,
+                        p.price_sensitivity, p.switching_threshold, p.wom_propensity,
+                        p.purchase_rate, p.last_firm, p.wom_firm, p.wom_performance, p.aware,
+                        p.status, p.expectation, p.satisfaction, p.tie_financial, p.tie_social,
+                        p.tie_structural, p.tenure, p.recency, p.performance, p.cumulative_margin,
+                        p.window_spend, p.units, self._purchase_counts, self._defection_counts,
+                        self._accounts, self._measures, self.buying_centres.rule,
                         self.buying_centres.role_params, self.buying_centres.business_ids,
                         self.buying_centres.member_satisfaction, firms.relationship_on,
                         firms.relationship, p.knowledge, p.targeting, self._relationship_totals)

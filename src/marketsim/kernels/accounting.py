@@ -29,7 +29,7 @@ N_ACCOUNTS = 7
 
 
 @inline_helper
-def book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
+def book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
                   totals):
     """Book this period's sales and programme costs.
 
@@ -43,7 +43,6 @@ def book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, wind
     ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
     """
-    n_firms = basket.shape[0]
     for f in range(n_firms):
         # Branch-free (see marketsim.kernels.common.mask): a pair that bought nothing has units,
         # spend and cost of goods exactly 0.0 in its basket, so they are added unconditionally.
@@ -71,7 +70,7 @@ def book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, wind
 def book(firm, price, unit_cost, quality, reference_price, behaviour, units, status,
          cumulative_margin, window_spend, totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
-    n_customers, _, n_firms = units.shape
+    n_customers, n_categories, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
@@ -80,6 +79,7 @@ def book(firm, price, unit_cost, quality, reference_price, behaviour, units, sta
                 totals[chunk, f, a] = 0.0
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
-            book_customer(i, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
-                          totals)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin,
+                          window_spend, totals)

@@ -1,4 +1,5 @@
-"""Step 2, awareness: advertising reach and positive word of mouth put firms in the consideration set."""
+"""Step 2, awareness: advertising reach and positive word of mouth put firms in the
+consideration set."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from marketsim.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper
-def become_aware(i, advertising_key, firm, heard_praise, aware):
+def become_aware(i, n_firms, advertising_key, firm, heard_praise, aware):
     """Make customer ``i`` aware of firms (membership of its consideration set).
 
     Advertising: an unaware customer becomes aware of firm ``f`` with probability
@@ -25,7 +26,7 @@ def become_aware(i, advertising_key, firm, heard_praise, aware):
     never create awareness.
     """
     ad_key = customer_key(advertising_key, i)
-    for f in range(aware.shape[1]):
+    for f in range(n_firms):
         # Branch-free (see marketsim.kernels.common.mask): the draw is made for every firm,
         # and used only where the customer was unaware, as the reference does.
         reach = firm[f, REACH]
@@ -44,6 +45,6 @@ def update_awareness(advertising_key, hearing_key, firm, complaint_reach, indptr
         heard_sum = np.empty(n_firms)
         heard_count = np.empty(n_firms, np.int64)
         for i in range(start, stop):
-            gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
+            gather_reports(i, n_firms, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
-            become_aware(i, advertising_key, firm, heard_praise, aware)
+            become_aware(i, n_firms, advertising_key, firm, heard_praise, aware)

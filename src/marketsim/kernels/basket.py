@@ -4,8 +4,8 @@ Steps 4, 5, 6, 7 and 10, and the relationship strategies that extend them
 (:mod:`marketsim.kernels.relationship`), all need per-firm totals of the units a customer
 bought this period (how many, what they cost, their quality, the points they earn). Summing
 them once per customer, right after the purchases (step 3 and any directed purchases),
-instead of once per step saves five loops over categories per firm; every sum runs over categories in the same order as
-before, so the results are bit-identical.
+instead of once per step saves five loops over categories per firm; every sum runs over
+categories in the same order as before, so the results are bit-identical.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ N_BASKET = 5
 
 
 @inline_helper
-def tally_basket(i, price, unit_cost, quality, reference_price, units, basket):
+def tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price, units,
+                 basket):
     """Fill ``basket[f]`` with customer ``i``'s purchases from each firm ``f`` this period."""
-    n_categories, n_firms = units.shape[1], units.shape[2]
     for f in range(n_firms):
         bought = 0
         spend = 0.0

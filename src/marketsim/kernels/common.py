@@ -1,5 +1,11 @@
 """Small helpers inlined into the period kernels: chunking, leaving a firm,
-perceived value, switching cost."""
+perceived value, switching cost.
+
+The per-customer helpers of every step (``*_customer``, ``gather_reports``, ``tally_basket``)
+take the number of firms ``n_firms`` (and of categories, ``n_categories``) as arguments rather
+than reading them from an array's shape, so that the fused kernel
+(:mod:`marketsim.kernels.period`) can pass compile-time constants.
+"""
 
 from __future__ import annotations
 

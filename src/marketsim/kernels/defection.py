@@ -1,4 +1,5 @@
-"""Step 8, defection: customers leave when dissatisfaction and rivals' pull beat threshold plus ties."""
+"""Step 8, defection: customers leave when dissatisfaction and rivals' pull beat threshold
+plus ties."""
 
 from __future__ import annotations
 
@@ -28,11 +29,13 @@ from marketsim.layout import (
 
 
 @inline_helper
-def defection_customer(i, chunk, firm, price, sells, reference_price, segment_params, segment,
-                       weights, price_sensitivity, purchase_rate, switching_threshold,
-                       lapse_periods, aware, status, expectation, satisfaction, tie_financial,
-                       tie_social, tie_structural, tenure, recency, counts, offer_values):
-    """Defect from ``f`` when ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``.
+def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
+                       segment_params, segment, weights, price_sensitivity, purchase_rate,
+                       switching_threshold, lapse_periods, aware, status, expectation, satisfaction,
+                       tie_financial, tie_social, tie_structural, tenure, recency, counts,
+                       offer_values):
+    """Defect from ``f`` when
+    ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``.
 
     The two routes of MODEL.md step 8 in one inequality: with no better rival it reads
     "dissatisfaction beats threshold plus switching cost"; for a neutral customer it reads "a
@@ -52,7 +55,6 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
     ``counts[chunk, f]`` receives [defections (lapses included), defections of customers
     held at the start of the period (tenure >= 2), lapses].
     """
-    n_firms = aware.shape[1]
     customer_of_any = False
     for f in range(n_firms):
         if status[i, f] == FIRST_TIME or status[i, f] == REGULAR:
@@ -61,7 +63,6 @@ def defection_customer(i, chunk, firm, price, sells, reference_price, segment_pa
         return
     w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
     sensitivity = np.float64(price_sensitivity[i])
-    n_categories = price.shape[1]
     for f in range(n_firms):  # rivals: the consideration set at the start of the step
         if aware[i, f] == 0:
             offer_values[f] = -np.inf
@@ -130,6 +131,7 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
                      tenure, recency, counts):
     """Step 8 for every customer; ``counts`` (N_CHUNKS, F, 3) int64."""
     n_customers, n_firms = aware.shape
+    n_categories = price.shape[1]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         value = np.empty(n_firms)
@@ -137,8 +139,8 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,
-                               segment, weights, price_sensitivity, purchase_rate,
+            defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
+                               segment_params, segment, weights, price_sensitivity, purchase_rate,
                                switching_threshold, lapse_periods, aware, status, expectation,
                                satisfaction, tie_financial, tie_social, tie_structural, tenure,
                                recency, counts, value)

@@ -13,7 +13,7 @@ from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_M
 
 
 @inline_helper
-def expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
+def expectation_customer(i, n_firms, firm, segment_params, segment, basket, aware, performance,
                          expectation, heard_sum, heard_count):
     """``E <- E + a (P - E) + b (WOM - E) + g (promise - E)``, all terms from the old ``E``.
 
@@ -26,7 +26,6 @@ def expectation_customer(i, firm, segment_params, segment, basket, aware, perfor
     consideration set. Over-promising thus raises expectations (and choice) and then
     disappoints.
     """
-    n_firms = basket.shape[0]
     s = segment[i]
     experience_weight = segment_params[s, EXPECT_EXPERIENCE]
     word_weight = segment_params[s, EXPECT_WORD_OF_MOUTH]
@@ -50,7 +49,7 @@ def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_
                         wom_performance, wom_propensity, segment, units, aware, performance,
                         expectation):
     """Step 6 for every customer (hearing last period's reports of its neighbours)."""
-    n_customers, _, n_firms = units.shape
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         heard_praise = np.empty(n_firms, np.uint8)
@@ -58,8 +57,9 @@ def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_
         heard_count = np.empty(n_firms, np.int64)
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
+            gather_reports(i, n_firms, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
-            expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
-                                 expectation, heard_sum, heard_count)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
+            expectation_customer(i, n_firms, firm, segment_params, segment, basket, aware,
+                                 performance, expectation, heard_sum, heard_count)

@@ -13,7 +13,7 @@ from marketsim.rng import customer_key, draw_bits, normal
 
 
 @inline_helper
-def deliver_customer(i, experience_key, firm, noise, basket, performance):
+def deliver_customer(i, n_firms, experience_key, firm, noise, basket, performance):
     """Delivered performance ``P_if = quality_f + service_f + customisation_if + noise``.
 
     ``quality_f`` is the unit-weighted mean quality over the categories bought from ``f`` this
@@ -21,7 +21,6 @@ def deliver_customer(i, experience_key, firm, noise, basket, performance):
     (one-to-one learning) is zero until firms learn (MODEL.md section 2, step 4). Only pairs that
     bought are written. ``basket``: this period's purchases (:mod:`marketsim.kernels.basket`).
     """
-    n_firms = basket.shape[0]
     key_i = customer_key(experience_key, i)
     for f in range(n_firms):
         bought = basket[f, B_UNITS]
@@ -38,9 +37,11 @@ def deliver(experience_key, firm, price, unit_cost, quality, reference_price, be
             performance):
     """Step 4 for every customer."""
     noise = behaviour[PERFORMANCE_NOISE]
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
-            deliver_customer(i, experience_key, firm, noise, basket, performance)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
+            deliver_customer(i, n_firms, experience_key, firm, noise, basket, performance)

@@ -11,7 +11,7 @@ from marketsim.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper
-def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
+def gather_reports(i, n_firms, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                    wom_performance, wom_propensity, heard_praise, heard_sum, heard_count):
     """What customer ``i`` hears this period from last period's reports of its neighbours.
 
@@ -21,7 +21,6 @@ def gather_reports(i, hearing_key, complaint_reach, indptr, neighbours, wom_firm
     co-creation member, :func:`marketsim.kernels.relationship.amplify_reports`) reaches each
     neighbour with the band's multiple of the talker's propensity.
     """
-    n_firms = heard_sum.shape[0]
     for f in range(n_firms):
         heard_praise[f] = 0
         heard_sum[f] = 0.0

@@ -24,7 +24,7 @@ N_MEASURES = 11
 
 
 @inline_helper
-def measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
+def measure_customer(i, n_firms, chunk, status, aware, satisfaction, expectation, tie_financial,
                      tie_social, tie_structural, tenure, window_spend, totals):
     """Add customer ``i`` to the measures of each firm (``totals[chunk, f]``).
 
@@ -34,7 +34,6 @@ def measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_fin
     current customers with any window spend; the spend-weighted value is
     ``sum_i W_if / sum_i sum_g W_ig`` over the same customers.
     """
-    n_firms = status.shape[1]
     wallet = 0.0
     for g in range(n_firms):
         wallet += np.float64(window_spend[i, g])
@@ -71,5 +70,6 @@ def measure(status, aware, satisfaction, expectation, tie_financial, tie_social,
             for m in range(N_MEASURES):
                 totals[chunk, f, m] = 0.0
         for i in range(start, stop):
-            measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
-                             tie_social, tie_structural, tenure, window_spend, totals)
+            measure_customer(i, n_firms, chunk, status, aware, satisfaction, expectation,
+                             tie_financial, tie_social, tie_structural, tenure, window_spend,
+                             totals)

@@ -54,17 +54,31 @@ from marketsim.layout import (
 )
 
 
+def slots(count):
+    """A tuple of ``count`` zeros whose length the fused kernel reads as a compile-time
+    constant (its ``firm_slots`` and ``category_slots``)."""
+    return (0,) * count
+
+
 @parallel_kernel
-def customer_period(keys, firm, price, quality, unit_cost, sells, reference_price,
-                    segment_params, behaviour, complaint_reach, lapse_periods, indptr, neighbours,
-                    segment, weights, price_sensitivity, switching_threshold, wom_propensity,
-                    purchase_rate, last_firm, wom_firm, wom_performance, aware, status,
-                    expectation, satisfaction, tie_financial, tie_social, tie_structural, tenure,
-                    recency, performance, cumulative_margin, window_spend, units,
-                    purchase_counts, defection_counts, accounts, measures,
-                    centre_rule, role_params, business_ids, member_satisfaction, relationship_on,
-                    relationship, knowledge, targeting, relationship_totals):
+def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit_cost, sells,
+                    reference_price, segment_params, behaviour, complaint_reach, lapse_periods,
+                    indptr, neighbours, segment, weights, price_sensitivity, switching_threshold,
+                    wom_propensity, purchase_rate, last_firm, wom_firm, wom_performance, aware,
+                    status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
+                    tenure, recency, performance, cumulative_margin, window_spend, units,
+                    purchase_counts, defection_counts, accounts, measures, centre_rule, role_params,
+                    business_ids, member_satisfaction, relationship_on, relationship, knowledge,
+                    targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
+
+    ``firm_slots`` and ``category_slots`` are tuples of F and C zeros
+    (:func:`slots`). Only their lengths are used: a tuple's length is part of its Numba
+    type, so the kernel is compiled once per (F, C), with the number of firms and categories
+    as constants. LLVM then unrolls the short loops over firms and categories of every step
+    and folds their bounds (about 17% faster at F = 5, C = 1 than reading them from the
+    arrays' shapes; docs/performance.md). Each new (F, C) costs one compilation of about 8 s,
+    cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
     purchase choice, experience, complaint, suggestion]. Outputs per chunk as in the phase
@@ -73,8 +87,10 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
     ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
     follow the phases they extend (complaint recovery after the buying centre has judged).
     """
-    n_customers, n_firms = aware.shape
-    n_categories = units.shape[1]
+    # Compile-time constants: a tuple's length is part of its Numba type (see the docstring).
+    n_firms = len(firm_slots)
+    n_categories = len(category_slots)
+    n_customers = aware.shape[0]
     noise = behaviour[PERFORMANCE_NOISE]
     social_growth = behaviour[SOCIAL_GROWTH]
     social_decay = behaviour[SOCIAL_DECAY]
@@ -105,32 +121,33 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
         start = max(start, 0)
         for offset in range(stop - start):
             i = start + offset
-            gather_reports(i, keys[1], complaint_reach, indptr, neighbours, wom_firm,
+            gather_reports(i, n_firms, keys[1], complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             # 2. awareness
-            become_aware(i, keys[0], firm, heard_praise, aware)
+            become_aware(i, n_firms, keys[0], firm, heard_praise, aware)
             if relationship_on:
                 enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
                                   tie_structural, tenure, relationship_totals)
             # 3. purchase
-            purchase_customer(i, chunk, keys[2], keys[3], firm, price, sells, reference_price,
-                              segment_params, behaviour, segment, weights, price_sensitivity,
-                              purchase_rate, last_firm, aware, status, expectation, tie_financial,
-                              tie_social, tie_structural, tenure, recency, units, purchase_counts,
-                              utility, cumulative)
+            purchase_customer(i, n_firms, n_categories, chunk, keys[2], keys[3], firm, price, sells,
+                              reference_price, segment_params, behaviour, segment, weights,
+                              price_sensitivity, purchase_rate, last_firm, aware, status,
+                              expectation, tie_financial, tie_social, tie_structural, tenure,
+                              recency, units, purchase_counts, utility, cumulative)
             if relationship_on:
                 directed_purchases(i, chunk, keys[6], relationship, sells, segment,
                                    purchase_rate, last_firm, status, recency, units,
                                    relationship_totals)
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
             # 4. experience
-            deliver_customer(i, keys[4], firm, noise, basket, performance)
+            deliver_customer(i, n_firms, keys[4], firm, noise, basket, performance)
             if relationship_on:
                 customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                           performance)
             # 5. satisfaction
-            satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
-                                  satisfaction)
+            satisfaction_customer(i, n_firms, segment_params, segment, basket, performance,
+                                  expectation, satisfaction)
             rule = centre_rule[segment[i]]
             row = 0
             if rule != CONSUMER:  # a business customer: its buying centre's members judge
@@ -143,20 +160,20 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                                    basket, performance, expectation, satisfaction,
                                    relationship_totals)
             # 6. expectations
-            expectation_customer(i, firm, segment_params, segment, basket, aware, performance,
-                                 expectation, heard_sum, heard_count)
+            expectation_customer(i, n_firms, firm, segment_params, segment, basket, aware,
+                                 performance, expectation, heard_sum, heard_count)
             if relationship_on:
                 follow_up(i, relationship, segment, basket, performance, expectation)
             # 7. ties
-            ties_customer(i, firm, social_growth, social_decay, structural_growth,
+            ties_customer(i, n_firms, firm, social_growth, social_decay, structural_growth,
                           structural_decay, basket, status, tie_financial, tie_social,
                           tie_structural, tenure)
             if relationship_on:
                 relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                                   tie_social, knowledge)
             # 8. defection
-            defection_customer(i, chunk, firm, price, sells, reference_price, segment_params,
-                               segment, weights, price_sensitivity, purchase_rate,
+            defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
+                               segment_params, segment, weights, price_sensitivity, purchase_rate,
                                switching_threshold, lapse_periods, aware, status, expectation,
                                satisfaction, tie_financial, tie_social, tie_structural, tenure,
                                recency, defection_counts, offer_values)
@@ -165,12 +182,13 @@ def customer_period(keys, firm, price, quality, unit_cost, sells, reference_pric
                             status, tie_financial, tie_social, tie_structural, tenure,
                             defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
-            book_customer(i, chunk, firm, decay, basket, status, cumulative_margin,
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin,
                           window_spend, accounts)
             if relationship_on or n_categories > 1:
                 book_relationship(i, chunk, relationship_on, relationship, segment, units,
                                   status, targeting, knowledge, cumulative_margin,
                                   relationship_totals)
             # 11. metrics
-            measure_customer(i, chunk, status, aware, satisfaction, expectation, tie_financial,
-                             tie_social, tie_structural, tenure, window_spend, measures)
+            measure_customer(i, n_firms, chunk, status, aware, satisfaction, expectation,
+                             tie_financial, tie_social, tie_structural, tenure, window_spend,
+                             measures)

@@ -37,11 +37,11 @@ from marketsim.rng import customer_key, draw_bits, poisson, uniform
 
 
 @inline_helper
-def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, reference_price,
-                      segment_params, behaviour, segment, weights, price_sensitivity,
-                      purchase_rate, last_firm, aware, status, expectation, tie_financial,
-                      tie_social, tie_structural, tenure, recency, units, counts, utility,
-                      cumulative):
+def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price, sells,
+                      reference_price, segment_params, behaviour, segment, weights,
+                      price_sensitivity, purchase_rate, last_firm, aware, status, expectation,
+                      tie_financial, tie_social, tie_structural, tenure, recency, units, counts,
+                      utility, cumulative):
     """Draw customer ``i``'s purchases this period and move its statuses on.
 
     Per category ``c``: ``n ~ Poisson(rate_ic)``; with Gamma rates across customers this is NBD
@@ -56,8 +56,6 @@ def purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, refer
     255). ``counts[chunk, f]`` receives [customers at start, acquisitions, reactivations];
     ``utility`` and ``cumulative`` are (F,) scratch arrays.
     """
-    n_firms = aware.shape[1]
-    n_categories = purchase_rate.shape[1]
     beta = behaviour[CHOICE_SENSITIVITY]
     tie_weight = behaviour[TIE_WEIGHT]
     habit_weight = behaviour[HABIT_WEIGHT]
@@ -147,6 +145,7 @@ def purchase(count_key, choice_key, firm, price, sells, reference_price, segment
     """Step 3 for every customer. ``units`` (N, C, F) uint16 is overwritten, ``counts``
     (N_CHUNKS, F, 3) int64 receives per-chunk [customers at start, acquisitions, reactivations]."""
     n_customers, n_firms = aware.shape
+    n_categories = purchase_rate.shape[1]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         utility = np.empty(n_firms)
@@ -155,8 +154,8 @@ def purchase(count_key, choice_key, firm, price, sells, reference_price, segment
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            purchase_customer(i, chunk, count_key, choice_key, firm, price, sells, reference_price,
-                              segment_params, behaviour, segment, weights, price_sensitivity,
-                              purchase_rate, last_firm, aware, status, expectation, tie_financial,
-                              tie_social, tie_structural, tenure, recency, units, counts, utility,
-                              cumulative)
+            purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price,
+                              sells, reference_price, segment_params, behaviour, segment, weights,
+                              price_sensitivity, purchase_rate, last_firm, aware, status,
+                              expectation, tie_financial, tie_social, tie_structural, tenure,
+                              recency, units, counts, utility, cumulative)

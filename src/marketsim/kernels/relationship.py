@@ -163,7 +163,8 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, b
     """Add what the relationship delivers beyond the standard offer to ``P_if``.
 
     ``gain = customisation_f * (k_if / 255) * w_product_i
-    + co_improvement_fs * tenure / (tenure + 26) + top_service [top tier] - low_penalty [low tier]``.
+    + co_improvement_fs * tenure / (tenure + 26) + top_service [top tier]
+    - low_penalty [low tier]``.
 
     Customisation: the firm tailors its offer to what it has learnt of the customer's needs
     (knowledge ``k``), worth more to customers who weigh product performance more (Peppers and
@@ -372,11 +373,13 @@ def directed_purchases_all(suggestion_key, relationship, sells, segment, purchas
 @parallel_kernel
 def customise_all(price, unit_cost, quality, reference_price, relationship, segment, weights,
                   knowledge, targeting, tenure, units, performance):
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
             customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                       performance)
 
@@ -385,11 +388,13 @@ def customise_all(price, unit_cost, quality, reference_price, relationship, segm
 def recover_complaints_all(complaint_key, price, unit_cost, quality, reference_price,
                            relationship, segment_params, segment, units, performance,
                            expectation, satisfaction, totals):
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
             recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment,
                                basket, performance, expectation, satisfaction, totals)
 
@@ -397,22 +402,26 @@ def recover_complaints_all(complaint_key, price, unit_cost, quality, reference_p
 @parallel_kernel
 def follow_up_all(price, unit_cost, quality, reference_price, relationship, segment, units,
                   performance, expectation):
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
             follow_up(i, relationship, segment, basket, performance, expectation)
 
 
 @parallel_kernel
 def relationship_ties_all(firm, price, unit_cost, quality, reference_price, relationship,
                           social_growth, segment, units, status, tie_social, knowledge):
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
             relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                               tie_social, knowledge)
 

@@ -12,7 +12,7 @@ from marketsim.layout import LOSS_AVERSION, SATISFACTION_MEMORY
 
 
 @inline_helper
-def satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
+def satisfaction_customer(i, n_firms, segment_params, segment, basket, performance, expectation,
                           satisfaction):
     """``d = P - E``; ``s = d`` if ``d >= 0`` else ``lambda d``; ``S <- rho S + (1 - rho) s``.
 
@@ -21,7 +21,6 @@ def satisfaction_customer(i, segment_params, segment, basket, performance, expec
     times as much as surpluses (Kahneman and Tversky 1979; for satisfaction, Anderson and
     Sullivan 1993, Marketing Science 12(2)). Only pairs that bought this period are updated.
     """
-    n_firms = basket.shape[0]
     s = segment[i]
     memory = segment_params[s, SATISFACTION_MEMORY]
     loss_aversion = segment_params[s, LOSS_AVERSION]
@@ -37,10 +36,12 @@ def satisfaction_customer(i, segment_params, segment, basket, performance, expec
 def update_satisfaction(price, unit_cost, quality, reference_price, segment_params, segment, units,
                         performance, expectation, satisfaction):
     """Step 5 for every customer."""
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
-            satisfaction_customer(i, segment_params, segment, basket, performance, expectation,
-                                  satisfaction)
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
+            satisfaction_customer(i, n_firms, segment_params, segment, basket, performance,
+                                  expectation, satisfaction)

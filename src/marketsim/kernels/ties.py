@@ -1,4 +1,5 @@
-"""Step 7, ties: points accrue and expire, social bonds grow with touch points, structure with tenure."""
+"""Step 7, ties: points accrue and expire, social bonds grow with touch points, structure
+with tenure."""
 
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from marketsim.layout import (
 
 
 @inline_helper
-def ties_customer(i, firm, social_growth, social_decay, structural_growth, structural_decay,
-                  basket, status, tie_financial, tie_social, tie_structural, tenure):
+def ties_customer(i, n_firms, firm, social_growth, social_decay, structural_growth,
+                  structural_decay, basket, status, tie_financial, tie_social, tie_structural,
+                  tenure):
     """Update the three ties of every current customer (first-time or regular) and its tenure.
 
     The three levels of relationship marketing (Berry and Parasuraman 1991, *Marketing
@@ -38,7 +40,6 @@ def ties_customer(i, firm, social_growth, social_decay, structural_growth, struc
 
     Tenure counts periods as a customer (saturating at 65535).
     """
-    n_firms = basket.shape[0]
     for f in range(n_firms):
         # Branch-free (see is_current and select): every pair's new ties are computed, and a
         # pair that is not a current customer keeps its old values.
@@ -69,11 +70,13 @@ def update_ties(firm, price, unit_cost, quality, reference_price, behaviour, uni
     social_decay = behaviour[SOCIAL_DECAY]
     structural_growth = behaviour[STRUCTURAL_GROWTH]
     structural_decay = behaviour[STRUCTURAL_DECAY]
+    n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
-        start, stop = chunk_range(units.shape[0], chunk)
-        basket = np.empty((units.shape[2], N_BASKET))
+        start, stop = chunk_range(n_customers, chunk)
+        basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
-            tally_basket(i, price, unit_cost, quality, reference_price, units, basket)
-            ties_customer(i, firm, social_growth, social_decay, structural_growth,
+            tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
+                         units, basket)
+            ties_customer(i, n_firms, firm, social_growth, social_decay, structural_growth,
                           structural_decay, basket, status, tie_financial, tie_social,
                           tie_structural, tenure)
