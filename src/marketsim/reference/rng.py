@@ -8,7 +8,19 @@ from __future__ import annotations
 
 import math
 
-from marketsim.rng import GOLDEN, INDEX_STEP, INV_2_32, INV_2_53, MASK64, TWO_PI, mix64_int
+from marketsim.rng import (
+    ACKLAM_A,
+    ACKLAM_B,
+    ACKLAM_C,
+    ACKLAM_CENTRAL,
+    ACKLAM_D,
+    GOLDEN,
+    INDEX_STEP,
+    INV_2_52,
+    INV_2_53,
+    MASK64,
+    mix64_int,
+)
 
 
 def customer_key(key: int, customer: int) -> int:
@@ -24,9 +36,26 @@ def uniform(bits: int) -> float:
 
 
 def normal(bits: int) -> float:
-    u1 = ((bits >> 32) + 0.5) * INV_2_32
-    u2 = ((bits & 0xFFFFFFFF) + 0.5) * INV_2_32
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(TWO_PI * u2)
+    """Inverse normal distribution function of ``p = (k + 0.5) / 2**52`` (Acklam 2003)."""
+    p = ((bits >> 12) + 0.5) * INV_2_52
+    q = p - 0.5
+    if abs(q) <= ACKLAM_CENTRAL:  # central region: a ratio of polynomials in q**2
+        r = q * q
+        top = 0.0
+        for a in ACKLAM_A:
+            top = top * r + a
+        bottom = 0.0
+        for b in (*ACKLAM_B, 1.0):
+            bottom = bottom * r + b
+        return top * q / bottom
+    t = math.sqrt(-2.0 * math.log(p if q < 0.0 else 1.0 - p))  # tails
+    top = 0.0
+    for c in ACKLAM_C:
+        top = top * t + c
+    bottom = 0.0
+    for d in (*ACKLAM_D, 1.0):
+        bottom = bottom * t + d
+    return top / bottom if q < 0.0 else -(top / bottom)
 
 
 def poisson(bits: int, mean: float) -> int:
