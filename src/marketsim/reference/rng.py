@@ -35,27 +35,25 @@ def uniform(bits: int) -> float:
     return (bits >> 11) * INV_2_53
 
 
+def _horner(coefficients, x: float) -> float:
+    """``c0 x**n + c1 x**(n-1) + ... + cn`` in Horner form, the order the kernels compute it in
+    (the first step ``0.0 * x + c0`` is exactly ``c0`` for the ``x >= 0`` used here)."""
+    value = 0.0
+    for coefficient in coefficients:
+        value = value * x + coefficient
+    return value
+
+
 def normal(bits: int) -> float:
     """Inverse normal distribution function of ``p = (k + 0.5) / 2**52`` (Acklam 2003)."""
     p = ((bits >> 12) + 0.5) * INV_2_52
     q = p - 0.5
     if abs(q) <= ACKLAM_CENTRAL:  # central region: a ratio of polynomials in q**2
         r = q * q
-        top = 0.0
-        for a in ACKLAM_A:
-            top = top * r + a
-        bottom = 0.0
-        for b in (*ACKLAM_B, 1.0):
-            bottom = bottom * r + b
-        return top * q / bottom
+        return _horner(ACKLAM_A, r) * q / _horner((*ACKLAM_B, 1.0), r)
     t = math.sqrt(-2.0 * math.log(p if q < 0.0 else 1.0 - p))  # tails
-    top = 0.0
-    for c in ACKLAM_C:
-        top = top * t + c
-    bottom = 0.0
-    for d in (*ACKLAM_D, 1.0):
-        bottom = bottom * t + d
-    return top / bottom if q < 0.0 else -(top / bottom)
+    z = _horner(ACKLAM_C, t) / _horner((*ACKLAM_D, 1.0), t)
+    return z if q < 0.0 else -z
 
 
 def poisson(bits: int, mean: float) -> int:
