@@ -76,7 +76,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     (:func:`slots`). Only their lengths are used: a tuple's length is part of its Numba
     type, so the kernel is compiled once per (F, C), with the number of firms and categories
     as constants. LLVM then unrolls the short loops over firms and categories of every step
-    and folds their bounds (about 17% faster at F = 5, C = 1 than reading them from the
+    and folds their bounds (13-17% faster at F = 5, C = 1 than reading them from the
     arrays' shapes; docs/performance.md). Each new (F, C) costs one compilation of about 8 s,
     cached on disk like every kernel.
 
