@@ -16,8 +16,8 @@ benchmark), so LLVM cannot use SIMD lanes for the per-pair arithmetic. This prob
 It also times a masked row sum with two loop forms: ``for i in range(start, stop)`` is not
 vectorised (Numba's negative-index fix-up on ``i``, which LLVM cannot prove unneeded, stands
 in the way), while ``for k in range(stop - start)`` with ``i = start + k`` after
-``start = max(start, 0)`` is. This is a measurement, not engine code. These steps alone, in
-isolation, gain; inside the whole period the gain did not carry over, because splitting the
+``start = max(start, 0)`` is. This is a measurement, not engine code. These steps gain when timed
+alone; inside the whole period the gain did not carry over, because splitting the
 customer loop around vector passes costs what they save (docs/performance.md, "What has been
 tried").
 """
