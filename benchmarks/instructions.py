@@ -35,8 +35,8 @@ CPU = {"NUMBA_CPU_NAME": "haswell",
        "NUMBA_NUM_THREADS": "1"}
 RUN = """
 import sys
-from marketsim.market import MarketModel
-from marketsim.scenario import load_scenario
+from marketsim.market.model import MarketModel
+from marketsim.scenario.schema import load_scenario
 customers, periods = int(sys.argv[1]), int(sys.argv[2])
 scenario = load_scenario({scenario!r}).with_overrides(customers=customers, periods=periods + 3)
 model = MarketModel(scenario, seed=1)

@@ -32,7 +32,7 @@ def big_run(customers, periods):
     code = f"""
 import json, time, resource
 from benchmarks.workloads import default_scenario
-from marketsim.market import MarketModel
+from marketsim.market.model import MarketModel
 t0 = time.perf_counter()
 model = MarketModel(default_scenario({customers}, {periods}), seed=1)
 t1 = time.perf_counter()
@@ -64,7 +64,7 @@ def reference_speedup(periods=3):
 
 def second_process_start():
     code = ("import time; t=time.perf_counter(); from benchmarks.workloads import default_scenario;"
-            "from marketsim.market import MarketModel; m=MarketModel(default_scenario(1000, 2), seed=1);"
+            "from marketsim.market.model import MarketModel; m=MarketModel(default_scenario(1000, 2), seed=1);"
             "m.run(); print(time.perf_counter()-t)")
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, capture_output=True)

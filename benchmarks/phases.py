@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.workloads import default_scenario
-from marketsim import market
+from marketsim.market import model as market
 
 PHASES = ("update_awareness", "purchase", "deliver", "update_satisfaction",
           "update_expectations", "update_ties", "decide_defection", "form_reports", "book",

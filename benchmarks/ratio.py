@@ -8,12 +8,16 @@ It still moves with the load (about 8-9 when we get both cores, 7.7-8.2 with abo
 compare changes A/B, alternating processes. Run:
 ``NUMBA_NUM_THREADS=2 python benchmarks/ratio.py`` from the repository root.
 """
-import time, sys
+import sys
+import time
+
 sys.path.insert(0, ".")
 import numpy as np
-from marketsim.scenario import load_scenario
-from marketsim.market import MarketModel
+
 from benchmarks import yardstick as ys
+from marketsim.market.model import MarketModel
+from marketsim.scenario.schema import load_scenario
+
 n = 300_000
 m = MarketModel(load_scenario("scenarios/default.toml").with_overrides(customers=n, periods=80), seed=1); m.run(2)
 rng = np.random.default_rng(1)

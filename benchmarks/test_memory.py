@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from benchmarks.workloads import default_scenario
-from marketsim.market import MarketModel
-from marketsim.population import bytes_per_customer
+from marketsim.market.model import MarketModel
+from marketsim.market.population import bytes_per_customer
 
 
 def test_state_bytes_per_customer(benchmark):

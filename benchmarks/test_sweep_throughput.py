@@ -21,7 +21,7 @@ from benchmarks.workloads import DEFAULT
 from marketsim.experiments import ProcessExecutor, parse_experiment, run_sweep
 from marketsim.experiments.executors import Task, simulate, warm_worker
 from marketsim.experiments.store import ResultsStore
-from marketsim.scenario import load_scenario, parse_scenario
+from marketsim.scenario.schema import load_scenario, parse_scenario
 
 SWEEP = {
     "experiment": {"name": "benchmark", "scenario": str(DEFAULT), "replications": 10,

@@ -34,18 +34,18 @@ from numba import njit, prange
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from marketsim.jit import N_CHUNKS
 from marketsim.kernels.basket import B_RELATIVE_SPEND, N_BASKET
 from marketsim.kernels.common import chunk_range
-from marketsim.kernels.measures import N_MEASURES, measure_customer
-from marketsim.kernels.ties import ties_customer
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS
+from marketsim.kernels.layout import (
     N_FIRM_PARAMS,
     PERSONAL_SERVICE,
     POINTS_EXPIRY,
     REWARD_RATE,
     STRUCTURAL_INVESTMENT,
 )
+from marketsim.kernels.measures import N_MEASURES, measure_customer
+from marketsim.kernels.ties import ties_customer
 
 SOCIAL_GROWTH, SOCIAL_DECAY, STRUCTURAL_GROWTH, STRUCTURAL_DECAY = 0.1, 0.05, 0.05, 0.01
 

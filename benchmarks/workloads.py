@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numba
 
-from marketsim.market import MarketModel
-from marketsim.scenario import Scenario, load_scenario
+from marketsim.market.model import MarketModel
+from marketsim.scenario.schema import Scenario, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.toml"
 

@@ -15,9 +15,9 @@ import time
 import numpy as np
 from numba import njit, prange
 
-from marketsim.jit import N_CHUNKS
 from marketsim.kernels.common import chunk_range
-from marketsim.rng import customer_key, draw_bits, uniform
+from marketsim.kernels.jit import N_CHUNKS
+from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
 _S32 = np.uint64(32)
 _LOW32 = np.uint64(0xFFFFFFFF)
@@ -26,7 +26,7 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 @njit(cache=True)
 def normal(bits):
     """Box-Muller from one 64-bit draw, as PERFORMANCE.md's simple model draws its normals (log,
-    sqrt and cos per normal). Kept here, apart from :func:`marketsim.rng.normal`, so that the
+    sqrt and cos per normal). Kept here, apart from :func:`marketsim.kernels.rng.normal`, so that the
     yardstick stays the model PERFORMANCE.md measured whatever marketsim's own draws become."""
     u1 = (float(bits >> _S32) + 0.5) * (1.0 / 4294967296.0)
     u2 = (float(bits & _LOW32) + 0.5) * (1.0 / 4294967296.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from marketsim.scenario import Scenario, parse_scenario
+from marketsim.scenario.schema import Scenario, parse_scenario
 
 
 def market_dict(customers: int = 5000, periods: int = 20, n_firms: int = 3,

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 import marketsim
 from marketsim import RunResult, run
 from marketsim.errors import MarketsimError, RunOptionError
-from marketsim.plots import plot_share_vs_share_of_customer, plot_trajectories, save_figures
+from marketsim.outputs.plots import plot_share_vs_share_of_customer, plot_trajectories, save_figures
 from tests.helpers import market_dict, scenario
 
 

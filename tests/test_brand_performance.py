@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.brand_performance import (
+from marketsim.measures.brand_performance import (
     BRAND_COLUMNS,
     brand_performance,
     category_measures,

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from marketsim.kernels.buying_centre import DECIDER, USER
-from marketsim.market import MarketModel
-from marketsim.metrics import RAW_INDEX
+from marketsim.market.model import MarketModel
+from marketsim.measures.metrics import RAW_INDEX
 from marketsim.reference.model import ReferenceMarket
-from marketsim.scenario import parse_scenario
+from marketsim.scenario.schema import parse_scenario
 from tests.helpers import market_dict
 from tests.test_reference import assert_same_customers
 
@@ -134,7 +134,7 @@ def test_library_b2b_scenario_engine_equals_reference():
     """The shipped B2B scenario (scale-free network, veto and consensus centres), small."""
     from pathlib import Path
 
-    from marketsim.scenario import load_scenario
+    from marketsim.scenario.schema import load_scenario
 
     path = Path(__file__).resolve().parents[1] / "scenarios" / "b2b_software.toml"
     scenario = load_scenario(path).with_overrides(customers=700, periods=6)

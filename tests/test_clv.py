@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.clv import (
+from marketsim.measures.clv import (
     customer_equity,
     margin_log,
     predicted_clv,

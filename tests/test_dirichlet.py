@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.dirichlet import (
+from marketsim.measures.dirichlet import (
     MEASURES,
     DirichletFit,
     dirichlet_comparison,

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from marketsim import schema_docs
-from marketsim.market import MarketModel
-from marketsim.population import bytes_per_customer
+from marketsim.market.model import MarketModel
+from marketsim.market.population import bytes_per_customer
+from marketsim.scenario import field_docs
 from tests.helpers import scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_parameter_reference_is_current():
     text = (ROOT / "docs" / "parameters.md").read_text()
-    assert text.strip() == schema_docs.markdown().strip(), (
-        "docs/parameters.md is stale: run python -m marketsim.schema_docs > docs/parameters.md")
+    assert text.strip() == field_docs.markdown().strip(), (
+        "docs/parameters.md is stale: run python -m marketsim.scenario.field_docs > docs/parameters.md")
 
 
 def test_state_size_estimate_matches_allocation():
@@ -24,7 +24,7 @@ def test_state_size_estimate_matches_allocation():
 
 def test_scenario_guide_reference_is_current():
     text = (ROOT / "docs" / "scenarios.md").read_text()
-    assert schema_docs.scenarios_reference() in text, (
-        "docs/scenarios.md is stale: run python -m marketsim.schema_docs --scenarios "
+    assert field_docs.scenarios_reference() in text, (
+        "docs/scenarios.md is stale: run python -m marketsim.scenario.field_docs --scenarios "
         "docs/scenarios.md")
-    assert text.index("# Writing scenarios") < text.index(schema_docs.BEGIN)  # the guide stays
+    assert text.index("# Writing scenarios") < text.index(field_docs.BEGIN)  # the guide stays

@@ -6,8 +6,8 @@ import numba
 import numpy as np
 import pytest
 
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
-from marketsim.market import MarketModel
+from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
+from marketsim.market.model import MarketModel
 from tests.helpers import market_dict, scenario
 
 
@@ -92,7 +92,7 @@ def test_invariants_hold_every_period():
     np.testing.assert_allclose(transactions["revenue"].sum(), metrics["revenue"].sum(), rtol=1e-9)
     # customers at the end of a period are the next period's customers at its start
     raw = model.raw
-    from marketsim.metrics import RAW_INDEX
+    from marketsim.measures.metrics import RAW_INDEX
     np.testing.assert_array_equal(raw[1:, :, RAW_INDEX["customers_start"]],
                                   raw[:-1, :, RAW_INDEX["customers"]])
 

@@ -11,7 +11,7 @@ import pytest
 from marketsim.experiments import ExperimentError, load_experiment
 from marketsim.experiments.design import run_seeds
 from marketsim.experiments.paths import PathError, get_path, set_path
-from marketsim.scenario import parse_scenario
+from marketsim.scenario.schema import parse_scenario
 from tests.helpers import market_dict, scenario
 
 

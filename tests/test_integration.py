@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from marketsim import run
-from marketsim.relationship import TYPE_EFFECTS
-from marketsim.report import BUSINESS_HEADING, SEGMENT_HEADING, STRATEGY_HEADING, write_report
+from marketsim.market.relationship import TYPE_EFFECTS
+from marketsim.outputs.report import BUSINESS_HEADING, SEGMENT_HEADING, STRATEGY_HEADING
+from marketsim.outputs.run_folder import write_report
 from tests.test_report import check_report, parse
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numba
 import pytest
 
-from marketsim import jit
+from marketsim.kernels import jit
 
 
 def _copy_compiled_sources(target: Path) -> None:

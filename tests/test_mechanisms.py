@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from marketsim.market import MarketModel
+from marketsim.market.model import MarketModel
 from tests.helpers import market_dict, scenario
 
 SEEDS = (1, 2, 3)

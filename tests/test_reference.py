@@ -1,7 +1,7 @@
 """The fast engine equals the reference implementation, customer by customer and period by period.
 
 :class:`marketsim.reference.model.ReferenceMarket` is the model written plainly (one Mesa agent
-per customer). Each case runs it side by side with :class:`marketsim.market.MarketModel` and
+per customer). Each case runs it side by side with :class:`marketsim.market.model.MarketModel` and
 checks, exactly, the network, the initial population and every customer's full state after every
 period; the raw per-period totals agree to 1e-9 (the engine adds per chunk of customers, the
 reference one customer after another, so float sums may differ in the last bits).
@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.market import MarketModel
-from marketsim.metrics import RAW
+from marketsim.market.model import MarketModel
+from marketsim.measures.metrics import RAW
 from marketsim.reference.model import ReferenceMarket
-from marketsim.scenario import load_scenario, parse_scenario
+from marketsim.scenario.schema import load_scenario, parse_scenario
 from tests.helpers import market_dict
 
 PROGRAMME = {"reward_rate": 0.05, "points_expiry": 0.1, "personal_service": 0.6,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
-from marketsim.relationship_measures import (
+from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
+from marketsim.measures.relationship_measures import (
     breakdown,
     category_breakdown,
     cost_to_serve,

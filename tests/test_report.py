@@ -14,10 +14,10 @@ from matplotlib.axes import Axes
 from PIL import Image
 
 from marketsim import run
-from marketsim.analysis import load_run
 from marketsim.cli import main
 from marketsim.errors import RunOptionError
-from marketsim.report import REPORT_NAME, report_images
+from marketsim.outputs.run_folder import load_run
+from marketsim.outputs.report import REPORT_NAME, report_images
 from tests.helpers import market_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -203,7 +203,7 @@ def test_relationship_methods_need_the_state():
 
 
 def test_programme_returns_from_paired_runs():
-    from marketsim.programmes import programme_returns
+    from marketsim.experiments.programmes import programme_returns
 
     data = programme_market(customers=2000, periods=8)
     table = programme_returns(data, "firm0", seed=2)

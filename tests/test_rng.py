@@ -1,4 +1,4 @@
-"""The Numba random numbers (:mod:`marketsim.rng`) and their pure-Python copies
+"""The Numba random numbers (:mod:`marketsim.kernels.rng`) and their pure-Python copies
 (:mod:`marketsim.reference.rng`) agree bit for bit."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from marketsim import rng as fast
+from marketsim.kernels import rng as fast
 from marketsim.reference import rng as slow
 
 SPECIAL_KEYS = [0, 1, 2, 0xFFFFFFFF, 1 << 32, 1 << 63, (1 << 64) - 1, fast.GOLDEN, fast.INDEX_STEP]

@@ -9,7 +9,7 @@ import pytest
 import tomli_w
 
 from marketsim import ScenarioError, load_scenario
-from marketsim.scenario import parse_scenario
+from marketsim.scenario.schema import parse_scenario
 from tests.helpers import market_dict
 
 

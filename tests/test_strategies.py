@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketsim.market import MarketModel
-from marketsim.relationship import TYPE_EFFECTS
+from marketsim.market.model import MarketModel
+from marketsim.market.relationship import TYPE_EFFECTS
 from tests.helpers import market_dict, scenario
 
 SEEDS = (1, 2)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from marketsim.errors import ScenarioError
-from marketsim.market import MarketModel
-from marketsim.population import bytes_per_customer
-from marketsim.presets import PRESETS
+from marketsim.market.model import MarketModel
+from marketsim.market.population import bytes_per_customer
+from marketsim.scenario.presets import PRESETS
 from tests.helpers import market_dict, scenario
 from tests.test_engine import assert_same_state
 from tests.test_reference import relationship_strategies
@@ -166,7 +166,7 @@ def test_documented_strategy_example_runs_as_written(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name, message", [
     ("missing.py:Anything", "cannot import 'missing.py'"),
-    ("my_module:NotAStrategy", "is not a subclass of marketsim.strategies.Strategy"),
+    ("my_module:NotAStrategy", "is not a subclass of marketsim.market.strategies.Strategy"),
     ("no_such_module_xyz:Thing", "cannot import 'no_such_module_xyz'"),
 ])
 def test_user_strategy_errors_name_the_firm_and_the_problem(tmp_path, monkeypatch, name, message):
@@ -208,7 +208,7 @@ def test_switching_cost_is_the_weighted_sum_of_the_three_ties():
 
 
 def test_relationship_strategies_scenario_runs():
-    from marketsim.scenario import load_scenario
+    from marketsim.scenario.schema import load_scenario
 
     sc = load_scenario(ROOT / "scenarios" / "relationship_strategies.toml")
     model = MarketModel(sc.with_overrides(customers=2000, periods=3), seed=1)

@@ -19,7 +19,7 @@ from marketsim.experiments import (
 )
 from marketsim.experiments.analysis import compare, main_effects, sensitivity
 from marketsim.experiments.store import ResultsStore, count_events
-from marketsim.strategies import Strategy, register_strategy
+from marketsim.market.strategies import Strategy, register_strategy
 from tests.test_cli import marketsim_command
 from tests.test_experiments import HEADER, write_experiment
 

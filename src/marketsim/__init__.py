@@ -14,7 +14,7 @@ from importlib import metadata as _metadata
 
 from marketsim.api import RunResult, run
 from marketsim.errors import MarketsimError, ScenarioError
-from marketsim.scenario import Scenario, load_scenario
+from marketsim.scenario.schema import Scenario, load_scenario
 
 try:
     __version__ = _metadata.version("marketsim")
@@ -37,7 +37,7 @@ def __getattr__(name: str):
     # The engine (Numba kernels, Mesa) loads on first use, so that reading or validating a
     # scenario stays quick.
     if name == "MarketModel":
-        from marketsim.market import MarketModel
+        from marketsim.market.model import MarketModel
 
         return MarketModel
     raise AttributeError(f"module 'marketsim' has no attribute {name!r}")

@@ -161,7 +161,7 @@ def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
     from marketsim.api import run
-    from marketsim.scenario import load_scenario
+    from marketsim.scenario.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("runs") / Path(args.scenario).stem
@@ -180,7 +180,7 @@ def _cmd_run(args, console) -> int:
         console.print(strategies)
     written = result.save(out, figures=args.figures)
     if args.report:
-        from marketsim.report import build_report
+        from marketsim.outputs.report import build_report
 
         written = list(dict.fromkeys([*written, *build_report(result, out)]))  # PNGs redrawn
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
@@ -203,7 +203,7 @@ def _cmd_run(args, console) -> int:
 def _cmd_report(args, console) -> int:
     from rich.markup import escape
 
-    from marketsim.report import write_report
+    from marketsim.outputs.run_folder import write_report
 
     written = write_report(args.run_dir, args.out)
     console.print(f"[bold]Wrote[/] {escape(str(written[0]))} and {len(written) - 1} figures",
@@ -213,7 +213,7 @@ def _cmd_report(args, console) -> int:
 
 # ---------------------------------------------------------------------------- validate
 def _cmd_validate(args, console) -> int:
-    from marketsim.scenario import load_scenario
+    from marketsim.scenario.schema import load_scenario
 
     bad = 0
     for name in args.files:
@@ -237,7 +237,7 @@ def _cmd_validate(args, console) -> int:
 
 # ---------------------------------------------------------------------------- new
 def _cmd_new(args, console) -> int:
-    from marketsim.starter import write_starter
+    from marketsim.scenario.starter import write_starter
 
     path = write_starter(args.name)
     print(f"Wrote {path}: edit it, then `marketsim validate {path}` and "

@@ -59,8 +59,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from marketsim.errors import MarketsimError, ScenarioError, did_you_mean
 from marketsim.experiments.paths import PathError, canonical_path, get_path, set_path
-from marketsim.metrics import COLUMNS
-from marketsim.scenario import Scenario, _describe_error, load_scenario, parse_scenario
+from marketsim.measures.metrics import COLUMNS
+from marketsim.scenario.schema import Scenario, _describe_error, load_scenario, parse_scenario
 
 #: Largest seed a run accepts (see marketsim.api.MAX_SEED).
 _SEED_MASK = 2**63 - 1
@@ -243,17 +243,21 @@ def run_key(scenario: Scenario | str, seed: int, code_version: str) -> str:
 
 def code_version() -> str:
     """marketsim's version and a digest of the engine's source (every module but experiments/)."""
-    import marketsim
+    from importlib import metadata
 
-    root = Path(marketsim.__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if relative.parts[0] in ("experiments",) or relative.name in ("cli.py", "plots.py", "schema_docs.py"):
+        if relative.parts[0] in ("experiments",) or relative.name in ("cli.py", "plots.py", "field_docs.py"):
             continue
         digest.update(str(relative).encode())
         digest.update(path.read_bytes())
-    return f"{marketsim.__version__}+{digest.hexdigest()[:12]}"
+    try:
+        version = metadata.version("marketsim")
+    except metadata.PackageNotFoundError:  # run from a source tree
+        version = "0+unknown"
+    return f"{version}+{digest.hexdigest()[:12]}"
 
 
 def run_seeds(master: int, replications: int, point: int | None = None) -> list[int]:
@@ -498,7 +502,7 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
 
 
 def _unknown_key(error: dict) -> str:
-    from marketsim.scenario import _format_location
+    from marketsim.scenario.schema import _format_location
 
     loc = error["loc"]
     model: Any = ExperimentFile

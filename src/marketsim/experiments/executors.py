@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from marketsim.errors import RunOptionError
-from marketsim.scenario import Scenario
+from marketsim.scenario.schema import Scenario
 
 EXECUTORS = ("serial", "processes", "dask")
 

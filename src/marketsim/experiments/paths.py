@@ -6,7 +6,7 @@ A path walks the scenario as its TOML reads: tables by field name, dictionaries 
 position in brackets (``firms[0].service``). A name that itself holds dots is matched whole.
 
 :func:`set_path` writes into the plain dictionary of a scenario (``Scenario.model_dump()``);
-the result is validated again by :func:`marketsim.scenario.parse_scenario`. A path that does
+the result is validated again by :func:`marketsim.scenario.schema.parse_scenario`. A path that does
 not exist raises :class:`PathError` naming the part that is missing, what is allowed there and
 the nearest valid full path.
 """

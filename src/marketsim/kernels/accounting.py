@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_GOODS, B_SPEND, B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range, is_current, mask, select
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
     PERSONAL_SERVICE,
     PERSONAL_SERVICE_COST,
     REWARD_RATE,

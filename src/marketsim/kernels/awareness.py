@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
 from marketsim.kernels.hearing import gather_reports
-from marketsim.layout import REACH
-from marketsim.rng import customer_key, draw_bits, uniform
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import REACH
+from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper

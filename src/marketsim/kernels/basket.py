@@ -10,7 +10,7 @@ categories in the same order as before, so the results are bit-identical.
 
 from __future__ import annotations
 
-from marketsim.jit import inline_helper
+from marketsim.kernels.jit import inline_helper
 
 # Columns of a basket, a (F, N_BASKET) float64 scratch array.
 B_UNITS = 0            # units bought from the firm, over every category (an integer count)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, leave_firm
-from marketsim.layout import FIRST_TIME, REGULAR, SATISFACTION_MEMORY
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import FIRST_TIME, REGULAR, SATISFACTION_MEMORY
 
 # Combination rule per segment (array ``centre_rule`` (S,) int8).
 CONSUMER = 0

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketsim.jit import N_CHUNKS, inline_helper, serial_kernel
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, serial_kernel
+from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
 
 
 @inline_helper

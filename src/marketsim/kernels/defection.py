@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import (
     chunk_range,
     customer_weights,
@@ -14,7 +13,8 @@ from marketsim.kernels.common import (
     perceived_value,
     switching_cost,
 )
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
     CONVENIENCE,
     FIRST_TIME,
     IMAGE,

@@ -5,11 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range, mask
 from marketsim.kernels.hearing import gather_reports
-from marketsim.layout import EXPECT_EXPERIENCE, EXPECT_PROMISE, EXPECT_WORD_OF_MOUTH, PROMISE
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
+    EXPECT_EXPERIENCE,
+    EXPECT_PROMISE,
+    EXPECT_WORD_OF_MOUTH,
+    PROMISE,
+)
 
 
 @inline_helper

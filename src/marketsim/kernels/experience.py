@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_QUALITY, B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range
-from marketsim.layout import PERFORMANCE_NOISE, SERVICE
-from marketsim.rng import customer_key, draw_bits, normal
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import PERFORMANCE_NOISE, SERVICE
+from marketsim.kernels.rng import customer_key, draw_bits, normal
 
 
 @inline_helper

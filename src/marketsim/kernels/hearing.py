@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from marketsim.jit import inline_helper
 from marketsim.kernels.common import mask
+from marketsim.kernels.jit import inline_helper
 from marketsim.kernels.relationship import WOM_REACH_BANDS
-from marketsim.rng import customer_key, draw_bits, uniform
+from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper

@@ -7,9 +7,9 @@ import math
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.common import chunk_range
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.layout import (
     INIT_AWARENESS,
     INIT_FIRM,
     INIT_PRICE_SENSITIVITY,
@@ -20,7 +20,7 @@ from marketsim.layout import (
     INIT_WEIGHTS,
     REGULAR,
 )
-from marketsim.rng import customer_key, draw_bits, gamma, normal, uniform
+from marketsim.kernels.rng import customer_key, draw_bits, gamma, normal, uniform
 
 
 @parallel_kernel

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range, is_current, mask
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 
 # Columns of the measure totals.
 M_SATISFACTION = 0          # sum over customers

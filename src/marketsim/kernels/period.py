@@ -14,7 +14,6 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.accounting import N_ACCOUNTS, book_customer
 from marketsim.kernels.awareness import become_aware
 from marketsim.kernels.basket import N_BASKET, tally_basket
@@ -30,6 +29,15 @@ from marketsim.kernels.defection import defection_customer
 from marketsim.kernels.expectation import expectation_customer
 from marketsim.kernels.experience import deliver_customer
 from marketsim.kernels.hearing import gather_reports
+from marketsim.kernels.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.layout import (
+    PERFORMANCE_NOISE,
+    SOCIAL_DECAY,
+    SOCIAL_GROWTH,
+    STRUCTURAL_DECAY,
+    STRUCTURAL_GROWTH,
+    WINDOW_DECAY,
+)
 from marketsim.kernels.measures import N_MEASURES, measure_customer
 from marketsim.kernels.purchase import purchase_customer
 from marketsim.kernels.relationship import (
@@ -44,14 +52,6 @@ from marketsim.kernels.relationship import (
 )
 from marketsim.kernels.satisfaction import satisfaction_customer
 from marketsim.kernels.ties import ties_customer
-from marketsim.layout import (
-    PERFORMANCE_NOISE,
-    SOCIAL_DECAY,
-    SOCIAL_GROWTH,
-    STRUCTURAL_DECAY,
-    STRUCTURAL_GROWTH,
-    WINDOW_DECAY,
-)
 
 
 def slots(count):

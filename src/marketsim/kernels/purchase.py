@@ -7,7 +7,6 @@ import math
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import (
     chunk_range,
     customer_weights,
@@ -15,7 +14,8 @@ from marketsim.kernels.common import (
     perceived_value,
     switching_cost,
 )
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
     CHOICE_SENSITIVITY,
     CONVENIENCE,
     EX_CUSTOMER,
@@ -33,7 +33,7 @@ from marketsim.layout import (
     TIE_WEIGHT,
     TRUST,
 )
-from marketsim.rng import customer_key, draw_bits, poisson, uniform
+from marketsim.kernels.rng import customer_key, draw_bits, poisson, uniform
 
 
 @inline_helper

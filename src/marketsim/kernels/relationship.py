@@ -27,10 +27,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range, is_current, leave_firm
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
     FIRST_TIME,
     LOSS_AVERSION,
     PERSONAL_SERVICE,
@@ -38,7 +38,7 @@ from marketsim.layout import (
     SATISFACTION_MEMORY,
     W_PRODUCT,
 )
-from marketsim.rng import customer_key, draw_bits, poisson, uniform
+from marketsim.kernels.rng import customer_key, draw_bits, poisson, uniform
 
 # Columns of the relationship-parameter array (F, S, N_RELATIONSHIP_PARAMS).
 LEVEL_COST = 0       # cost of the relationship-marketing level, per customer per period

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range
-from marketsim.layout import LOSS_AVERSION, SATISFACTION_MEMORY
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import LOSS_AVERSION, SATISFACTION_MEMORY
 
 
 @inline_helper

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.common import chunk_range
+from marketsim.kernels.jit import N_CHUNKS, parallel_kernel
+from marketsim.kernels.layout import FIRST_TIME, REGULAR
 from marketsim.kernels.relationship import TARGET_LOW, TARGET_TERMINATED, TARGET_TOP
-from marketsim.layout import FIRST_TIME, REGULAR
 
 
 def clv_factor(retention: float, discount_rate: float) -> float:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.basket import B_RELATIVE_SPEND, N_BASKET, tally_basket
 from marketsim.kernels.common import chunk_range, is_current, select
-from marketsim.layout import (
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import (
     PERSONAL_SERVICE,
     POINTS_EXPIRY,
     REWARD_RATE,

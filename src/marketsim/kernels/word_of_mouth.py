@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from numba import prange
 
-from marketsim.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.common import chunk_range
-from marketsim.layout import COMPLAINT_THRESHOLD, PRAISE_THRESHOLD
+from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
+from marketsim.kernels.layout import COMPLAINT_THRESHOLD, PRAISE_THRESHOLD
 
 
 @inline_helper

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marketsim.layout import EX_CUSTOMER
+from marketsim.kernels.layout import EX_CUSTOMER
 from marketsim.reference.precision import f32
-from marketsim.scenario import ROLES
+from marketsim.scenario.schema import ROLES
 
 if TYPE_CHECKING:
     from marketsim.reference.customer import Customer, PeriodContext

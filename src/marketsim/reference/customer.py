@@ -1,7 +1,7 @@
 """One customer as one Mesa agent: its traits, its relationship with each firm, its behaviour.
 
 This is the readable twin of the engine's struct-of-arrays population
-(:mod:`marketsim.population`) and of the period kernels (:mod:`marketsim.kernels`). Each method
+(:mod:`marketsim.market.population`) and of the period kernels (:mod:`marketsim.kernels`). Each method
 of :class:`Customer` is one kernel's loop body for one customer, written with domain names and
 plain Python numbers, drawing the same counter-based random numbers (same stream, same customer
 number, same draw index). Values the engine stores in float32 arrays are rounded with
@@ -17,9 +17,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from marketsim.buying_centre import choice_weights
-from marketsim.kernels.relationship import WOM_REACH_BANDS
-from marketsim.layout import (
+from marketsim.kernels.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
     INIT_AWARENESS,
@@ -34,13 +32,14 @@ from marketsim.layout import (
     PROSPECT,
     REGULAR,
 )
+from marketsim.kernels.relationship import WOM_REACH_BANDS
+from marketsim.market.buying_centre import choice_weights
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
-from marketsim.scenario import ROLES
+from marketsim.scenario.schema import ROLES
 
 if TYPE_CHECKING:
-    from marketsim.firms import Firm
-    from marketsim.reference.model import ReferenceMarket
+    from marketsim.market.firms import Firm
 
 BENEFITS = ("product", "services", "personal", "image")
 COSTS = ("monetary", "time", "energy", "psychic")
@@ -100,7 +99,7 @@ class FirmLevers:
 @dataclass
 class PeriodContext:
     """Everything a customer needs to know about the period: the firms' levers and the keys of
-    the random streams (one per kind of random event, see :mod:`marketsim.rng`)."""
+    the random streams (one per kind of random event, see :mod:`marketsim.kernels.rng`)."""
 
     number: int
     firms: list[FirmLevers]
@@ -153,9 +152,9 @@ class Customer(mesa.Agent):
     random draws, exactly as the row index does in the engine.
     """
 
-    model: ReferenceMarket
+    model: mesa.Model  # the ReferenceMarket (marketsim.reference.model)
 
-    def __init__(self, model: ReferenceMarket, number: int, init_key: int):
+    def __init__(self, model: mesa.Model, number: int, init_key: int):
         super().__init__(model)
         self.number = number
         self.neighbours: list[Customer] = []

@@ -1,13 +1,13 @@
 """The reference implementation: the market of MODEL.md with one Mesa agent per customer.
 
 :class:`ReferenceMarket` is the slow, readable statement of the model. It runs the same periods
-as :class:`marketsim.market.MarketModel` and must give the same results: the same random draws
+as :class:`marketsim.market.model.MarketModel` and must give the same results: the same random draws
 (same streams, keys and draw indices, from the pure-Python :mod:`marketsim.reference.rng`), the
 same arithmetic in the same order, and float32 rounding wherever the engine stores into a
 float32 array (:mod:`marketsim.reference.precision`). ``tests/test_reference.py`` holds the
 engine to it, period by period and customer by customer.
 
-Firms are the engine's own Mesa agents (:class:`marketsim.firms.Firm`) with their strategies;
+Firms are the engine's own Mesa agents (:class:`marketsim.market.firms.Firm`) with their strategies;
 customers are :class:`~marketsim.reference.customer.Customer` agents, each with a
 :class:`~marketsim.reference.customer.Relationship` per firm, and hear their neighbours on a
 network built in plain Python (:mod:`marketsim.reference.network`).
@@ -25,21 +25,21 @@ from typing import Any
 import mesa
 import numpy as np
 
-from marketsim import rng
-from marketsim.firms import Firm
+from marketsim.kernels import rng
 from marketsim.kernels.targeting import clv_factor
-from marketsim.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
-from marketsim.population import allocate
+from marketsim.market.firms import Firm
+from marketsim.market.population import allocate
+from marketsim.market.relationship import uses_relationships
+from marketsim.measures.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.reference import relationship as rm
 from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
 from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
 from marketsim.reference.network import build_neighbour_lists
-from marketsim.relationship import uses_relationships
-from marketsim.scenario import Scenario
+from marketsim.scenario.schema import Scenario
 
 
 class Tally:
-    """This period's raw per-firm totals (the names of :data:`marketsim.metrics.RAW`), added up
+    """This period's raw per-firm totals (the names of :data:`marketsim.measures.metrics.RAW`), added up
     one customer at a time in Python floats."""
 
     def __init__(self, n_firms: int):
@@ -57,7 +57,7 @@ class ReferenceMarket(mesa.Model):
 
     Parameters
     ----------
-    scenario : a validated :class:`~marketsim.scenario.Scenario`.
+    scenario : a validated :class:`~marketsim.scenario.schema.Scenario`.
     seed : the run's seed; the same seed gives the same run as ``MarketModel(scenario, seed)``.
     """
 
@@ -70,7 +70,7 @@ class ReferenceMarket(mesa.Model):
         self.reference_price = [float(c.reference_price) for c in scenario.categories]
         self.complaint_reach = float(scenario.behaviour.complaint_reach)
         self.window_decay = 1.0 - 1.0 / scenario.market.share_of_customer_window
-        # Cumulative segment shares, normalised as in marketsim.population.segment_arrays.
+        # Cumulative segment shares, normalised as in marketsim.market.population.segment_arrays.
         shares = np.array([s.share for s in scenario.segments])
         self.segment_cumulative_share = [float(x) for x in np.cumsum(shares) / shares.sum()]
         self.firm_cumulative_share = list(accumulate(f.initial_share for f in scenario.firms))
@@ -132,7 +132,7 @@ class ReferenceMarket(mesa.Model):
 
     def firms_decide(self, decisions: dict[str, dict[str, Any]] | None) -> PeriodContext:
         """1. Firms decide: each firm's strategy sets its levers from last period's results
-        (:mod:`marketsim.strategies`); outside ``decisions`` are applied after them. Returns the
+        (:mod:`marketsim.market.strategies`); outside ``decisions`` are applied after them. Returns the
         period's levers and random-stream keys."""
         for firm in self.firms if self.period >= 1 else ():  # no strategies during warm-up
             firm.step()
@@ -329,13 +329,13 @@ class ReferenceMarket(mesa.Model):
             self.step()
 
     def metrics(self):
-        """The metrics table of the periods run so far (see :data:`marketsim.metrics.COLUMNS`)."""
+        """The metrics table of the periods run so far (see :data:`marketsim.measures.metrics.COLUMNS`)."""
         return metrics_frame(self.raw[: self.period], [f.name for f in self.firms],
                              len(self.customers))
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The customers' state as the engine's arrays (names, shapes and dtypes of
-        :meth:`marketsim.population.Population.as_dict`)."""
+        :meth:`marketsim.market.population.Population.as_dict`)."""
         n_firms, n_categories = len(self.firms), len(self.categories)
         arrays = allocate(len(self.customers), n_firms, n_categories).as_dict()
         for i, customer in enumerate(self.customers):

@@ -1,6 +1,6 @@
 """The social network in plain Python: one list of neighbours per customer.
 
-The same two constructions as :mod:`marketsim.network`, drawing the same random numbers from the
+The same two constructions as :mod:`marketsim.market.network`, drawing the same random numbers from the
 network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
 engine's ``neighbours[indptr[i]:indptr[i + 1]]``. The order matters: a listener's chance of
 hearing the neighbour in position ``slot`` is drawn with index ``slot``.
@@ -15,9 +15,9 @@ hearing the neighbour in position ``slot`` is drawn with index ``slot``.
 
 from __future__ import annotations
 
+from marketsim.kernels.rng import STREAM_NETWORK, stream_key
 from marketsim.reference.rng import customer_key, draw_bits, uniform
-from marketsim.rng import STREAM_NETWORK, stream_key
-from marketsim.scenario import Network
+from marketsim.scenario.schema import Network
 
 
 def build_neighbour_lists(spec: Network, n_customers: int, seed: int) -> list[list[int]]:

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
 from marketsim.kernels.relationship import WOM_REACH_BANDS
-from marketsim.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
+from marketsim.market.relationship import LEVEL_EFFECTS, TYPE_EFFECTS
 from marketsim.reference.precision import f32
 from marketsim.reference.rng import customer_key, draw_bits, poisson, uniform
-from marketsim.relationship import LEVEL_EFFECTS, TYPE_EFFECTS
 
 if TYPE_CHECKING:
-    from marketsim.firms import Firm
+    from marketsim.market.firms import Firm
     from marketsim.reference.customer import Customer, PeriodContext
 
 CO_IMPROVEMENT_HALF_TENURE = 26.0

@@ -1,4 +1,4 @@
-"""The random draws of :mod:`marketsim.rng`, in plain Python integers and floats.
+"""The random draws of :mod:`marketsim.kernels.rng`, in plain Python integers and floats.
 
 Written separately from the Numba versions on purpose: the test-suite checks the two against
 each other, so the reference implementation does not merely call the code it is checking.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from marketsim.rng import (
+from marketsim.kernels.rng import (
     ACKLAM_A,
     ACKLAM_B,
     ACKLAM_C,

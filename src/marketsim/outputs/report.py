@@ -1,7 +1,8 @@
 """The HTML report of a run: one self-contained page, figures embedded, PNGs beside it.
 
-``marketsim report RUN_DIR`` (or ``marketsim run ... --report``) calls :func:`write_report`:
-it reads the folder ``RunResult.save`` wrote, draws every figure of :mod:`marketsim.plots` as a
+``marketsim report RUN_DIR`` (or ``marketsim run ... --report``) calls
+:func:`marketsim.outputs.run_folder.write_report`: it reads the folder ``RunResult.save``
+wrote, and :func:`build_report` draws every figure of :mod:`marketsim.outputs.plots` as a
 PNG next to ``report.html``, and writes the page with the same PNGs embedded as base64
 ``data:`` URIs and the tables as HTML, so the page can be mailed or opened offline. Sections
 that need the transaction log or the state snapshot say so when the run did not keep them.
@@ -19,7 +20,7 @@ import matplotlib as mpl
 import pandas as pd
 
 from marketsim.errors import RunOptionError
-from marketsim.plots import SLIDE_STYLE
+from marketsim.outputs.plots import SLIDE_STYLE
 
 REPORT_NAME = "report.html"
 
@@ -179,7 +180,7 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
         page.figure("tie_decomposition.png", result.plot.tie_decomposition)
     page.table(result.programme_costs().set_index(["firm", "programme"]), "Retention programmes: cost over the run. Their "
                "return needs paired runs with and without each programme: "
-               "marketsim.programmes.programme_returns(scenario, firm, seed=...).",
+               "marketsim.experiments.programmes.programme_returns(scenario, firm, seed=...).",
                percent=("cost_share_of_revenue",))
     _strategy_section(page, result)
     _segment_section(page, result)
@@ -241,7 +242,7 @@ def _strategy_section(page: _Page, result) -> None:
 
 def _segment_section(page: _Page, result) -> None:
     """Segment definitions (basis, variables) and segment metrics over the run."""
-    from marketsim.segmentation import describe
+    from marketsim.scenario.segmentation import describe
 
     page.heading(SEGMENT_HEADING)
     definitions = pd.DataFrame({
@@ -280,15 +281,6 @@ def _business_section(page: _Page, result) -> None:
                "segment's buying_centre (Webster and Wind 1972).", decimals=3)
 
 
-def write_report(run_dir: str | Path, out_dir: str | Path | None = None) -> list[Path]:
-    """Read a run folder (``RunResult.save``) and write its report into ``out_dir`` (default:
-    the run folder itself)."""
-    from marketsim.analysis import load_run
-
-    result = load_run(run_dir)
-    return build_report(result, out_dir if out_dir is not None else run_dir)
-
-
 def report_images(path: str | Path) -> list[bytes]:
     """The decoded bytes of every ``data:`` image of a report (used by the tests)."""
     from html.parser import HTMLParser
@@ -311,4 +303,4 @@ def report_images(path: str | Path) -> list[bytes]:
 
 
 __all__ = ["BUSINESS_HEADING", "REPORT_NAME", "SEGMENT_HEADING", "STRATEGY_HEADING",
-           "build_report", "report_images", "write_report"]
+           "build_report", "report_images"]

@@ -10,7 +10,7 @@ and from a **state snapshot**: the customer-firm arrays at the end of the run
 Definitions (docs/metrics.md lists them with their sources)
 ------------------------------------------------------------
 * A firm's **customers** are the customer-firm pairs with status first-time or regular at the
-  end of the run (Griffin's loyalty ladder, ``marketsim.layout``).
+  end of the run (Griffin's loyalty ladder, ``marketsim.kernels.layout``).
 * **Promoters** are customers whose satisfaction is at or above the scenario's
   ``behaviour.praise_threshold`` -- exactly those the engine lets praise the firm to their
   neighbours; **detractors** are at or below ``-behaviour.complaint_threshold``, those who
@@ -26,7 +26,7 @@ Definitions (docs/metrics.md lists them with their sources)
 * **Cost to serve** per firm and relationship type (:func:`cost_to_serve`): the metrics'
   ``cost_to_serve`` (personal service, structural investment, relationship level, relationship
   type, value tiers) split over the segments by the customers each holds and the type's cost
-  per customer (:func:`marketsim.relationship.relationship_type_table`), summed per type.
+  per customer (:func:`marketsim.market.relationship.relationship_type_table`), summed per type.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marketsim.layout import FIRST_TIME, REGULAR, STATUS_NAMES
+from marketsim.kernels.layout import FIRST_TIME, REGULAR, STATUS_NAMES
 
 __all__ = [
     "COST_TO_SERVE_COLUMNS",
@@ -260,7 +260,7 @@ def cost_to_serve(metrics: pd.DataFrame, levers: pd.DataFrame, types: pd.DataFra
     (:func:`marketsim.kernels.relationship.book_relationship`). Fees and reward points are
     shown beside it (``fees``, ``reward_cost``), not in it.
 
-    ``types`` (:func:`marketsim.relationship.relationship_type_table`): one row per firm and
+    ``types`` (:func:`marketsim.market.relationship.relationship_type_table`): one row per firm and
     segment with its ``relationship_type`` and costs per customer per period ``level_cost`` and
     ``type_cost``. ``held``: customers held at the end of each period per firm and segment
     (``period, firm, segment, customers``), or at the end of the run only (no ``period``
@@ -401,7 +401,7 @@ def segment_breakdown(transactions: pd.DataFrame, segment: np.ndarray, segments:
     """Per segment and firm: buyers, purchases, units, revenue and the firm's share of the
     segment's revenue, joining the log with each customer's segment (``segment`` array)."""
     log = transactions if periods is None else transactions[transactions["period"].isin(list(periods))]
-    from marketsim.segments import segment_of
+    from marketsim.measures.segments import segment_of
 
     log = log.assign(segment=segment_of(log["customer_id"], segment, segments))
     g = log.groupby(["segment", "firm"], observed=False)

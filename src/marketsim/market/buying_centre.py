@@ -23,7 +23,7 @@ from marketsim.kernels.buying_centre import (
     ROLE_WEIGHT,
     WEIGHTED_MEAN,
 )
-from marketsim.scenario import ROLES, BenefitWeights, CostWeights, Scenario, Segment
+from marketsim.scenario.schema import ROLES, BenefitWeights, CostWeights, Scenario, Segment
 
 RULES = {"weighted_mean": WEIGHTED_MEAN, "decider_veto": DECIDER_VETO}
 
@@ -126,8 +126,8 @@ def member_satisfaction(state: dict, firms: list[str], segments: list[str]):
     """
     import pandas as pd
 
-    from marketsim.layout import FIRST_TIME, REGULAR
-    from marketsim.scenario import ROLES
+    from marketsim.kernels.layout import FIRST_TIME, REGULAR
+    from marketsim.scenario.schema import ROLES
 
     if "member_satisfaction" not in state or len(state["business_ids"]) == 0:
         return None

@@ -11,9 +11,10 @@ relationship levers (``firm.relationship_level``, ``firm.relationship_type``,
 ``firm.relationship_types``, ``firm.one_to_one``, ``firm.customer_management``; see
 ``docs/strategies.md``).
 
-Register a new one with :func:`register_strategy` and name it in a scenario::
+Register a new one with
+:func:`~marketsim.scenario.strategy_registry.register_strategy` and name it in a scenario::
 
-    from marketsim.strategies import Strategy, register_strategy
+    from marketsim.scenario.strategy_registry import Strategy, register_strategy
 
     @register_strategy("discount_when_losing")
     class DiscountWhenLosing(Strategy):
@@ -32,87 +33,9 @@ and in the scenario ``strategy = "discount_when_losing"`` with
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from marketsim.errors import ScenarioError, did_you_mean
-
-if TYPE_CHECKING:
-    from marketsim.firms import Firm
-    from marketsim.market import MarketModel
-
-_REGISTRY: dict[str, type[Strategy]] = {}
-
-
-class Strategy:
-    """Base class: keeps every lever as it is."""
-
-    def decide(self, firm: Firm, model: MarketModel) -> None:
-        """Set the firm's levers for the coming period."""
-
-
-def register_strategy(name: str):
-    """Class decorator registering a strategy under ``name`` for use in scenario files."""
-
-    def decorate(cls):
-        if not (isinstance(cls, type) and issubclass(cls, Strategy)):
-            raise TypeError(f"register_strategy({name!r}) needs a subclass of Strategy")
-        _REGISTRY[name] = cls
-        return cls
-
-    return decorate
-
-
-def available_strategies() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def _import_strategy(name: str, where: str) -> type[Strategy]:
-    """The class named ``"module:Class"`` or ``"path/to/file.py:Class"`` (a path is read
-    relative to the working directory), so a scenario can name a user's strategy without a
-    driver script. The class must subclass :class:`Strategy`."""
-    import importlib
-    import importlib.util
-    import sys
-    from pathlib import Path
-
-    module_name, _, class_name = name.rpartition(":")
-    try:
-        if module_name.endswith(".py"):
-            path = Path(module_name)
-            if not path.is_file():
-                raise ImportError(f"no file {path.resolve()}")
-            spec = importlib.util.spec_from_file_location(f"marketsim_user_{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-        else:
-            if "" not in sys.path and str(Path.cwd()) not in sys.path:
-                sys.path.append(str(Path.cwd()))  # a module beside the scenario
-            module = importlib.import_module(module_name)
-    except Exception as exc:  # the user's file: report whatever stops it loading
-        raise ScenarioError(f"{where}: cannot import '{module_name}' for strategy '{name}': "
-                            f"{type(exc).__name__}: {exc}") from None
-    cls = getattr(module, class_name, None)
-    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
-        raise ScenarioError(f"{where}: '{class_name}' in '{module_name}' is not a subclass of "
-                            "marketsim.strategies.Strategy")
-    return cls
-
-
-def make_strategy(name: str, params: dict[str, Any], *, where: str = "strategy") -> Strategy:
-    """Instantiate a registered strategy, or a user's class named ``"module:Class"`` or
-    ``"file.py:Class"``; a clear :class:`ScenarioError` when it does not fit."""
-    cls = _REGISTRY.get(name)
-    if cls is None and ":" in name:
-        cls = _import_strategy(name, where)
-    if cls is None:
-        hint = did_you_mean(name, _REGISTRY)
-        raise ScenarioError(f"{where}: unknown strategy '{name}'{hint}; "
-                            f"registered: {', '.join(available_strategies())}, or "
-                            "'module:Class' / 'file.py:Class'")
-    try:
-        return cls(**params)
-    except TypeError as exc:
-        raise ScenarioError(f"{where}_params: {exc}") from None
+from marketsim.scenario.strategy_registry import Strategy, register_strategy
 
 
 @register_strategy("static")

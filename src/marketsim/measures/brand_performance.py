@@ -1,7 +1,7 @@
 """Brand performance measures over a window of a run's transaction log (MODEL.md section 3).
 
 The measures are those of Ehrenberg's brand performance tables, the ones the NBD-Dirichlet
-(:mod:`marketsim.dirichlet`) predicts: market share, penetration, purchase frequency, share of
+(:mod:`marketsim.measures.dirichlet`) predicts: market share, penetration, purchase frequency, share of
 category requirements, sole buyers, repeat buying and the duplication of purchase between
 brands. A *brand* is a firm.
 

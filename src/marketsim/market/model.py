@@ -11,10 +11,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from marketsim import layout, rng
-from marketsim.buying_centre import BuyingCentres, create_buying_centres
-from marketsim.firms import Firm
-from marketsim.jit import N_CHUNKS
+from marketsim.kernels import layout, rng
 from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
@@ -22,6 +19,7 @@ from marketsim.kernels.buying_centre import update_buying_centres, veto_defectio
 from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
 from marketsim.kernels.experience import deliver
+from marketsim.kernels.jit import N_CHUNKS
 from marketsim.kernels.measures import N_MEASURES, measure
 from marketsim.kernels.period import customer_period, slots
 from marketsim.kernels.purchase import purchase
@@ -29,7 +27,12 @@ from marketsim.kernels.satisfaction import update_satisfaction
 from marketsim.kernels.targeting import clv_factor, score_customers
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
-from marketsim.metrics import (
+from marketsim.market.buying_centre import BuyingCentres, create_buying_centres
+from marketsim.market.firms import Firm
+from marketsim.market.network import SocialNetwork, build_network
+from marketsim.market.population import Population, create_population
+from marketsim.market.relationship import relationship_parameters, uses_relationships
+from marketsim.measures.metrics import (
     ACCOUNTS_SLICE,
     DEFECTION_SLICE,
     MEASURES_SLICE,
@@ -40,10 +43,7 @@ from marketsim.metrics import (
     firm_results,
     metrics_frame,
 )
-from marketsim.network import SocialNetwork, build_network
-from marketsim.population import Population, create_population
-from marketsim.relationship import relationship_parameters, uses_relationships
-from marketsim.scenario import Scenario
+from marketsim.scenario.schema import Scenario
 
 
 def segment_parameters(scenario: Scenario) -> np.ndarray:
@@ -105,7 +105,7 @@ class MarketModel(mesa.Model):
 
     Parameters
     ----------
-    scenario : a validated :class:`~marketsim.scenario.Scenario`.
+    scenario : a validated :class:`~marketsim.scenario.schema.Scenario`.
     seed : the run's seed; with the scenario it fixes every number of the run.
     record_transactions : keep a transaction log (period, customer, firm, category, units,
         revenue) in memory; see :meth:`transactions`.
@@ -293,7 +293,7 @@ class MarketModel(mesa.Model):
             rel.amplify_reports(firms.relationship, p.segment, p.wom_firm)
 
     def _relationship_arrays(self, firms: FirmArrays) -> None:
-        """This period's relationship levers (:mod:`marketsim.relationship`) as kernel arrays."""
+        """This period's relationship levers (:mod:`marketsim.market.relationship`) as kernel arrays."""
         firms.relationship_on = uses_relationships(self.firms)
         firms.relationship = relationship_parameters(
             self.firms, [s.name for s in self.scenario.segments], self.reference_price,
@@ -364,7 +364,7 @@ class MarketModel(mesa.Model):
                 on_period(self.period)
 
     def metrics(self):
-        """The metrics table of the periods run so far (see :data:`marketsim.metrics.COLUMNS`)."""
+        """The metrics table of the periods run so far (see :data:`marketsim.measures.metrics.COLUMNS`)."""
         return metrics_frame(self.raw[: self.period], [f.name for f in self.firms],
                              self.population.n_customers)
 

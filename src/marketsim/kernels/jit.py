@@ -22,9 +22,10 @@ from pathlib import Path
 import numba
 from numba import njit
 
-_PACKAGE = Path(__file__).resolve().parent
-#: Modules whose source the compiled kernels depend on (relative to the package).
-COMPILED_SOURCES = ("jit.py", "rng.py", "layout.py", "network.py", "kernels/*.py")
+_PACKAGE = Path(__file__).resolve().parents[1]
+#: Modules whose source the compiled kernels depend on (relative to the package): every
+#: kernel, helper, the RNG, the column layout and these options live in ``kernels/``.
+COMPILED_SOURCES = ("kernels/*.py",)
 
 
 def kernel_source_digest() -> str:

@@ -256,7 +256,7 @@ def plot_satisfaction_loyalty(curve: pd.DataFrame, firms: list[str],
                               ax: Axes | None = None) -> Axes:
     """Share of customer by satisfaction bin: one line per firm, the pooled curve dashed.
 
-    ``curve`` is :func:`marketsim.relationship_measures.satisfaction_loyalty` (bins of equal counts of
+    ``curve`` is :func:`marketsim.measures.relationship_measures.satisfaction_loyalty` (bins of equal counts of
     customer-firm pairs; x is each bin's mean satisfaction).
     """
     with mpl.rc_context(SLIDE_STYLE):
@@ -284,7 +284,7 @@ def plot_satisfaction_loyalty(curve: pd.DataFrame, firms: list[str],
 
 def plot_whale_curve(whale: pd.DataFrame, firms: list[str], ax: Axes | None = None) -> Axes:
     """Cumulative share of profit against share of customers, most profitable first (Kaplan
-    and Narayanan 2001); ``whale`` is :func:`marketsim.clv.whale_curve`."""
+    and Narayanan 2001); ``whale`` is :func:`marketsim.measures.clv.whale_curve`."""
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else _new_axes()
         colours = _palette(firms)
@@ -310,7 +310,7 @@ def plot_whale_curve(whale: pd.DataFrame, firms: list[str], ax: Axes | None = No
 
 def plot_tie_decomposition(ties: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean switching cost per firm split into its financial, social and structural terms
-    (stacked bars); ``ties`` is :func:`marketsim.relationship_measures.tie_decomposition`."""
+    (stacked bars); ``ties`` is :func:`marketsim.measures.relationship_measures.tie_decomposition`."""
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else _new_axes()
         names = [str(n) for n in ties.index]
@@ -349,7 +349,7 @@ _DIRICHLET_ROWS = (("market_share", "Market\nshare", True), ("penetration", "Pen
 def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """The observed brand performance table beside the NBD-Dirichlet's, as a figure.
 
-    ``comparison`` is :func:`marketsim.dirichlet.dirichlet_comparison` (brands in rows). Each
+    ``comparison`` is :func:`marketsim.measures.dirichlet.dirichlet_comparison` (brands in rows). Each
     cell shows observed / Dirichlet; brands are ordered by market share, so Double Jeopardy
     reads as penetration and frequency falling down the table.
     """

@@ -19,15 +19,15 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from marketsim.errors import ScenarioError, did_you_mean
-from marketsim.presets import apply_preset
-from marketsim.relationship import (
+from marketsim.scenario.lines import LEADING_PATH, with_line
+from marketsim.scenario.presets import apply_preset
+from marketsim.scenario.relationship_levers import (
     CustomerManagement,
     OneToOne,
     RelationshipLevel,
     RelationshipType,
     check_segments,
 )
-from marketsim.scenario_lines import LEADING_PATH, with_line
 
 MAX_FIRMS = 20
 MIN_FIRMS = 2
@@ -234,7 +234,7 @@ class Segment(_Strict):
 
     @model_validator(mode="after")
     def _segmentation_rules(self):
-        from marketsim.segmentation import variable_problems
+        from marketsim.scenario.segmentation import variable_problems
 
         problems = variable_problems(self.basis, self.variables, self.kind)
         if self.kind == "business" and self.buying_centre is None:
@@ -323,7 +323,7 @@ class Firm(_Strict):
     strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class' (docs/strategies.md).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
     preset: str | None = Field(
-        None, description="Name of a preset (marketsim.presets: mass_marketer, customer_centric, "
+        None, description="Name of a preset (marketsim.scenario.presets: mass_marketer, customer_centric, "
                           "basic_marketing ... partnership_marketing) filled in under the fields given.")
     relationship_level: RelationshipLevel = Field(
         "basic", description="Kotler's level of relationship marketing (costs and effects in docs/model.md).")
@@ -379,7 +379,7 @@ class Scenario(_Strict):
                 if cat not in category_names:
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
                                     f"{_suggest(cat, category_names)} (categories: {', '.join(category_names)})")
-        from marketsim.strategies import available_strategies, make_strategy
+        from marketsim.scenario.strategy_registry import available_strategies, make_strategy
 
         strategies = available_strategies()
         for f_index, firm in enumerate(self.firms):

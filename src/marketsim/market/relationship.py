@@ -1,6 +1,7 @@
-"""Relationship strategies of a firm: the scenario schema and the effect tables behind it.
+"""Relationship strategies of a firm: what each lever does and costs (the effect tables).
 
-Four groups of levers (MODEL.md section 1, Firms), each a small pydantic model on the firm:
+Four groups of levers (MODEL.md section 1, Firms); their schema and names are in
+:mod:`marketsim.scenario.relationship_levers`:
 
 * ``relationship_level``: Kotler's five levels of relationship marketing, basic, reactive,
   accountable, proactive and partnership (Kotler and Keller, *Marketing Management*; seed 001,
@@ -25,16 +26,10 @@ default leaves the model exactly as it is without these levers.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from marketsim.kernels import relationship as col
-
-LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
-TYPES = ("self_service", "automated_service", "personal_assistance",
-         "dedicated_personal_assistance", "community", "co_creation")
+from marketsim.scenario.relationship_levers import CustomerManagement, OneToOne
 
 #: Kotler's levels of relationship marketing (seed 001): each level does what the one below
 #: does and more. Columns: cost per customer per period (money), complaint capture (share of
@@ -103,71 +98,6 @@ TYPE_EFFECTS: dict[str, dict[str, float]] = {
 }
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class OneToOne(_Strict):
-    """One-to-one marketing (Peppers and Rogers): customise to learnt needs, differentiate by value."""
-
-    customisation: float = Field(
-        0.0, ge=0.0, le=3.0,
-        description="How far the offer is tailored to what the firm knows of each customer: "
-                    "delivered performance gains customisation x knowledge x the customer's "
-                    "product weight. Knowledge grows with each touch point (learning relationship).")
-    top_tier_clv: float | None = Field(
-        None, description="Predicted lifetime value (money) from which a customer is in the top "
-                          "tier (gets top_tier_service); none = no top tier.")
-    top_tier_service: float = Field(0.0, ge=0.0, le=3.0, description="Extra delivered performance for top-tier customers.")
-    top_tier_cost: float = Field(0.0, ge=0.0, description="Cost per top-tier customer per period of that extra service.")
-
-
-class CustomerManagement(_Strict):
-    """Managing the customer base: cross-sell, up-sell, terminate, make low-profit customers pay."""
-
-    cross_sell: float = Field(
-        0.0, ge=0.0, le=5.0,
-        description="Extra purchases from the firm, per unit of the customer's category rate, in "
-                    "categories the customer last bought from another firm (cross-selling).")
-    up_sell: float = Field(
-        0.0, ge=0.0, le=5.0,
-        description="Extra purchases, per unit of category rate, in categories the customer "
-                    "already buys from the firm (up-selling: more spend).")
-    terminate_negative_clv: bool = Field(
-        False, description="End the relationship with customers whose predicted lifetime value is "
-                           "negative (after assessment_periods of tenure).")
-    assessment_periods: int = Field(
-        8, ge=1, le=1000, description="Tenure before a customer's value is predicted from its margin history.")
-    termination_periods: int = Field(
-        26, ge=1, le=254, description="Periods a terminated customer is refused before it may buy again.")
-    low_tier_clv: float | None = Field(
-        None, description="Predicted lifetime value (money) below which a customer is in the low "
-                          "tier (fees, fewer services); none = no low tier.")
-    low_tier_fee: float = Field(0.0, ge=0.0, description="Fee per low-tier customer per period (money).")
-    low_tier_service_cut: float = Field(
-        0.0, ge=0.0, le=3.0, description="Delivered performance removed for low-tier customers (fewer services).")
-    low_tier_saving: float = Field(
-        0.0, ge=0.0, description="Cost to serve saved per low-tier customer per period.")
-
-    @property
-    def scores_customers(self) -> bool:
-        return self.terminate_negative_clv or self.low_tier_clv is not None
-
-
-def check_segments(firms, segment_names: list[str]) -> list[str]:
-    """Problems with the firms' ``relationship_types`` (segment names that do not exist)."""
-    from marketsim.errors import did_you_mean
-
-    problems = []
-    for f_index, firm in enumerate(firms):
-        for name in firm.relationship_types:
-            if name not in segment_names:
-                hint = did_you_mean(name, segment_names)
-                problems.append(f"firms[{f_index}].relationship_types.{name}: no such segment"
-                                f"{hint} (segments: {', '.join(segment_names)})")
-    return problems
-
-
 def uses_relationships(firms) -> bool:
     """Whether any firm uses a lever of this module (else the kernels skip it all)."""
     for firm in firms:
@@ -183,7 +113,7 @@ def relationship_type_table(firms, segment_names: list[str]):
     type_cost`` (costs per customer per period, :data:`LEVEL_EFFECTS` and
     :data:`TYPE_EFFECTS`), from scenario firm specs or firm agents.
 
-    What :func:`marketsim.relationship_measures.cost_to_serve` splits the firms' booked costs
+    What :func:`marketsim.measures.relationship_measures.cost_to_serve` splits the firms' booked costs
     by; it is the same per-(firm, segment) lookup as :func:`relationship_parameters`.
     """
     import pandas as pd
@@ -202,7 +132,7 @@ def relationship_parameters(firms, segment_names: list[str], reference_price: np
                             sells: np.ndarray) -> np.ndarray:
     """The kernels' ``(F, S, N_RELATIONSHIP_PARAMS)`` array from the firms' levers this period.
 
-    ``firms`` are :class:`marketsim.firms.Firm` agents (or anything with the same
+    ``firms`` are :class:`marketsim.market.firms.Firm` agents (or anything with the same
     attributes); ``sells`` (F, C) marks the categories each firm sells (the low-tier fee is felt
     relative to their mean reference price).
     """
@@ -235,8 +165,3 @@ def relationship_parameters(firms, segment_names: list[str], reference_price: np
             row[col.LOW_SAVING] = manage.low_tier_saving
             row[col.WOM_BAND] = col.WOM_REACH_BANDS.index(kind["wom_reach"])
     return out
-
-
-RelationshipLevel = Literal["basic", "reactive", "accountable", "proactive", "partnership"]
-RelationshipType = Literal["self_service", "automated_service", "personal_assistance",
-                           "dedicated_personal_assistance", "community", "co_creation"]

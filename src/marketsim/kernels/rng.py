@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from marketsim.jit import serial_kernel
+from marketsim.kernels.jit import serial_kernel
 
 MASK64 = (1 << 64) - 1
 GOLDEN = 0x9E3779B97F4A7C15

@@ -472,7 +472,7 @@ class DirichletFit:
 def fit_from_transactions(transactions: pd.DataFrame, n_customers, *, category=None,
                           periods=None, s_method: str = "penetration",
                           **fit_options) -> DirichletFit:
-    """Fit the Dirichlet to a run's window with :func:`marketsim.brand_performance` numbers.
+    """Fit the Dirichlet to a run's window with :func:`marketsim.measures.brand_performance` numbers.
 
     Purchases are purchase occasions (rows of the log): the inputs are the category
     penetration B and purchase frequency W, the brands' shares of purchases, and the brands'
@@ -481,7 +481,7 @@ def fit_from_transactions(transactions: pd.DataFrame, n_customers, *, category=N
     Extra keyword arguments go to :class:`DirichletFit` (``tail``, ``s_bounds``) or
     :meth:`DirichletFit.fit` (``S``, ``K``, ``category_variance``).
     """
-    from marketsim.brand_performance import brand_performance
+    from marketsim.measures.brand_performance import brand_performance
 
     observed = brand_performance(transactions, category=category, periods=periods,
                                  n_customers=n_customers)
@@ -516,7 +516,7 @@ def dirichlet_comparison(transactions: pd.DataFrame, n_customers, *, category=No
     is in ``.attrs["fit"]`` and the category figures (observed and theoretical) in
     ``.attrs["category"]``.
     """
-    from marketsim.brand_performance import brand_performance
+    from marketsim.measures.brand_performance import brand_performance
 
     observed = brand_performance(transactions, category=category, periods=periods,
                                  n_customers=n_customers)

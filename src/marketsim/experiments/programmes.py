@@ -29,7 +29,7 @@ def programme_returns(scenario, firm: str, *, seed: int = 0, **run_options) -> p
     ``return_on_cost`` (incremental profit over that cost), and the firm's
     ``market_share_units`` and ``retention`` (means) with and without it.
 
-    ``scenario``: a path, dict or :class:`~marketsim.scenario.Scenario`; extra keyword
+    ``scenario``: a path, dict or :class:`~marketsim.scenario.schema.Scenario`; extra keyword
     arguments go to :func:`marketsim.run` (``customers``, ``periods``, ``threads``).
     """
     from marketsim.api import resolve_scenario, run

@@ -28,7 +28,7 @@ period 30, see ``docs/strategies.md``, "Calibration"):
 * personal service: ``personal_service`` 0.25 (0.4), about one personal contact a month with
   weekly periods, at ``personal_service_cost`` 3.0 per contact (0.2): a personal contact costs a
   bank about 40 times a self-service one, about a third of a purchase's price (the cost
-  calibration of :data:`marketsim.relationship.TYPE_EFFECTS`). Personal service is part of
+  calibration of :data:`marketsim.market.relationship.TYPE_EFFECTS`). Personal service is part of
   every customer's perceived value of the firm (the personal benefit), customers or not, so its
   intensity drives market share more than any other lever of the preset;
 * structural investment 0.3 at ``structural_cost`` 0.3 per customer per period at full

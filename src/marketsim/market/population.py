@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from marketsim.kernels.initial import initialise_customers
-from marketsim.rng import STREAM_INIT, stream_key
-from marketsim.scenario import Scenario
+from marketsim.kernels.rng import STREAM_INIT, stream_key
+from marketsim.scenario.schema import Scenario
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Population:
     wom_performance: np.ndarray      # (N,) float32: performance the report is about
     # per customer-firm pair
     aware: np.ndarray                # (N, F) uint8
-    status: np.ndarray               # (N, F) int8 (see marketsim.layout)
+    status: np.ndarray               # (N, F) int8 (see marketsim.kernels.layout)
     expectation: np.ndarray          # (N, F) float32
     satisfaction: np.ndarray         # (N, F) float32
     tie_financial: np.ndarray        # (N, F) float32
@@ -102,7 +102,9 @@ def segment_arrays(scenario: Scenario) -> dict[str, np.ndarray]:
     segments = scenario.segments
     shares = np.array([s.share for s in segments])
     cumulative = np.cumsum(shares) / shares.sum()
-    from marketsim.buying_centre import choice_weights  # a business segment chooses by its buyer's
+    from marketsim.market.buying_centre import (
+        choice_weights,  # a business segment chooses by its buyer's
+    )
 
     weights = np.array([[b.product, b.services, b.personal, b.image,
                          c.monetary, c.time, c.energy, c.psychic]

@@ -4,7 +4,7 @@
 held at the start of the period and those lost during it (defections and lapses; churn is
 their ratio), buyers, units, revenue and share of customer (the firm's part of its buyers'
 spending in the period, MODEL.md section 3), with the segment's basis and variables
-(:mod:`marketsim.segmentation`) so that results read in the scenario's own terms.
+(:mod:`marketsim.scenario.segmentation`) so that results read in the scenario's own terms.
 
 Buying comes from the run's transaction log; customers held and lost from
 :class:`SegmentTracker`, which :func:`marketsim.run` attaches when it records transactions. It
@@ -17,8 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from marketsim.layout import FIRST_TIME, REGULAR
-from marketsim.segmentation import describe
+from marketsim.kernels.layout import FIRST_TIME, REGULAR
+from marketsim.scenario.segmentation import describe
 
 COLUMNS = ["period", "firm", "segment", "basis", "variables", "segment_customers",
            "customers_start", "defections", "churn", "customers_end", "buyers", "units", "revenue",
@@ -83,7 +83,7 @@ def segment_metrics(result) -> pd.DataFrame:
     churn (defections / customers at the start), customers held at the end, buyers, units,
     revenue and share of customer.
 
-    ``result``: a :class:`marketsim.api.RunResult` from ``run(..., transactions=True)``.
+    ``result``: a :class:`marketsim.outputs.run_result.RunResult` from ``run(..., transactions=True)``.
     Share of customer is the mean over the firm's buyers in the segment of the firm's part of
     each buyer's spending in the period (Peppers and Rogers 1993; MODEL.md section 3).
     """

@@ -1,19 +1,17 @@
 """Lifetime value, relationship measures, breakdowns and figures as methods of a run's result.
 
-:class:`RunAnalysis` is mixed into :class:`marketsim.api.RunResult`, so a notebook user writes
-``result.clv()``, ``result.net_promoters()``, ``result.plot.whale_curve()`` and never touches
-the command line. It reads the result's ``scenario``, ``metrics``, ``transactions``, ``state``
-(the final population snapshot, :func:`marketsim.relationship_measures.snapshot`) and ``levers`` (the
-firms' retention levers at the end). :func:`load_run` rebuilds a result from a folder written
-by ``RunResult.save`` (what ``marketsim report`` reads).
+:class:`RunAnalysis` is mixed into :class:`marketsim.outputs.run_result.RunResult`, so a
+notebook user writes ``result.clv()``, ``result.net_promoters()``,
+``result.plot.whale_curve()`` and never touches the command line. It reads the result's
+``scenario``, ``metrics``, ``transactions``, ``state`` (the final population snapshot,
+:func:`marketsim.measures.relationship_measures.snapshot`) and ``levers`` (the firms'
+retention levers at the end).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from marketsim.errors import RunOptionError
@@ -69,10 +67,10 @@ class RunAnalysis:
 
     # ------------------------------------------------------------------ lifetime value
     def clv(self, periods=None) -> pd.DataFrame:
-        """Realised CLV per customer and firm (:func:`marketsim.clv.realised_clv`): margin
+        """Realised CLV per customer and firm (:func:`marketsim.measures.clv.realised_clv`): margin
         after cost of goods and rewards, reconciled with the metrics, minus the allocated cost
         to serve, discounted at the scenario's ``market.discount_rate``."""
-        from marketsim.clv import realised_clv
+        from marketsim.measures.clv import realised_clv
 
         log = self._log()
         # computed once per window (the report asks for it several times); a copy is returned
@@ -90,15 +88,15 @@ class RunAnalysis:
 
     def customer_equity(self, periods=None) -> pd.DataFrame:
         """Realised customer equity per firm: sum of :meth:`clv` over its customers."""
-        from marketsim.clv import customer_equity
+        from marketsim.measures.clv import customer_equity
 
         return customer_equity(self.clv(periods), self.firm_names)
 
     def predicted_clv(self, *, last: int | None = None, horizon: int | None = None) -> pd.DataFrame:
         """Predicted CLV per firm from margin per customer and retention over the last
         ``last`` periods (default: the share-of-customer window): see
-        :func:`marketsim.clv.predicted_clv_by_firm`."""
-        from marketsim.clv import predicted_clv_by_firm
+        :func:`marketsim.measures.clv.predicted_clv_by_firm`."""
+        from marketsim.measures.clv import predicted_clv_by_firm
 
         if last is None:
             last = max(1, round(self.scenario.market.share_of_customer_window))
@@ -106,46 +104,46 @@ class RunAnalysis:
                                      last=last, horizon=horizon)
 
     def whale_curve(self, periods=None) -> pd.DataFrame:
-        """Customer-profitability curve per firm from realised CLV (:func:`marketsim.clv.whale_curve`)."""
-        from marketsim.clv import whale_curve
+        """Customer-profitability curve per firm from realised CLV (:func:`marketsim.measures.clv.whale_curve`)."""
+        from marketsim.measures.clv import whale_curve
 
         return whale_curve(self.clv(periods))
 
     def rfm(self, firm: str | None = None, periods=None) -> pd.DataFrame:
-        """The RFM summary ``lifetimes`` / PyMC-Marketing take (:func:`marketsim.clv.rfm`)."""
-        from marketsim.clv import rfm
+        """The RFM summary ``lifetimes`` / PyMC-Marketing take (:func:`marketsim.measures.clv.rfm`)."""
+        from marketsim.measures.clv import rfm
 
         return rfm(self._log(), firm=firm, periods=periods)
 
     # ------------------------------------------------------------------ relationships
     def customer_pairs(self, current_only: bool = True) -> pd.DataFrame:
-        """Customer-firm pairs at the end of the run (:func:`marketsim.relationship_measures.customer_pairs`)."""
-        from marketsim.relationship_measures import customer_pairs
+        """Customer-firm pairs at the end of the run (:func:`marketsim.measures.relationship_measures.customer_pairs`)."""
+        from marketsim.measures.relationship_measures import customer_pairs
 
         return customer_pairs(self._state(), self.firm_names, self.segment_names,
                               current_only=current_only)
 
     def net_promoters(self) -> pd.DataFrame:
         """Promoters, passives, detractors and their difference per firm, with the model's
-        word-of-mouth thresholds (:func:`marketsim.relationship_measures.net_promoters`)."""
-        from marketsim.relationship_measures import net_promoters
+        word-of-mouth thresholds (:func:`marketsim.measures.relationship_measures.net_promoters`)."""
+        from marketsim.measures.relationship_measures import net_promoters
 
         b = self.scenario.behaviour
         return net_promoters(self.customer_pairs(), self.firm_names, b.praise_threshold,
                              b.complaint_threshold)
 
     def satisfaction_distribution(self, **options) -> pd.DataFrame:
-        from marketsim.relationship_measures import satisfaction_distribution
+        from marketsim.measures.relationship_measures import satisfaction_distribution
 
         return satisfaction_distribution(self.customer_pairs(), self.firm_names, **options)
 
     def tenure_distribution(self) -> pd.DataFrame:
-        from marketsim.relationship_measures import tenure_distribution
+        from marketsim.measures.relationship_measures import tenure_distribution
 
         return tenure_distribution(self.customer_pairs(), self.firm_names)
 
     def tie_decomposition(self) -> pd.DataFrame:
-        from marketsim.relationship_measures import tie_decomposition
+        from marketsim.measures.relationship_measures import tie_decomposition
 
         response = pd.DataFrame(
             {s.name: [s.tie_response.financial, s.tie_response.social, s.tie_response.structural]
@@ -153,22 +151,22 @@ class RunAnalysis:
         return tie_decomposition(self.customer_pairs(), self.firm_names, response)
 
     def satisfaction_loyalty(self, bins=None) -> pd.DataFrame:
-        from marketsim.relationship_measures import satisfaction_loyalty
+        from marketsim.measures.relationship_measures import satisfaction_loyalty
 
         return satisfaction_loyalty(self.customer_pairs(), bins=bins)
 
     def programme_costs(self) -> pd.DataFrame:
-        from marketsim.relationship_measures import programme_costs
+        from marketsim.measures.relationship_measures import programme_costs
 
         return programme_costs(self.metrics, self._levers())
 
     def cost_to_serve(self) -> pd.DataFrame:
-        """Cost to serve per firm and relationship type (:func:`marketsim.relationship_measures.
+        """Cost to serve per firm and relationship type (:func:`marketsim.measures.relationship_measures.
         cost_to_serve`): the segments' customers come from the per-period segment counts when
         the run kept them (``transactions=True``), else from the final state (an estimate),
         else one row per firm (type ``"all"``)."""
-        from marketsim.relationship import relationship_type_table
-        from marketsim.relationship_measures import cost_to_serve
+        from marketsim.market.relationship import relationship_type_table
+        from marketsim.measures.relationship_measures import cost_to_serve
 
         types = relationship_type_table(self.scenario.firms, self.segment_names)
         return cost_to_serve(self.metrics, self._levers(), types, self._held_by_segment())
@@ -187,8 +185,8 @@ class RunAnalysis:
 
     def strategy_summary(self, last: int | None = None) -> pd.DataFrame:
         """Per firm over the last ``last`` periods (default all), the relationship-strategy
-        measures some firm uses (:func:`marketsim.metrics.strategy_summary`)."""
-        from marketsim.metrics import strategy_summary
+        measures some firm uses (:func:`marketsim.measures.metrics.strategy_summary`)."""
+        from marketsim.measures.metrics import strategy_summary
 
         return strategy_summary(self.metrics, last).reindex(self.firm_names)
 
@@ -218,9 +216,9 @@ class RunAnalysis:
         return table
 
     def uses_relationship_strategies(self) -> bool:
-        """Whether a firm uses a relationship-strategy lever (:func:`marketsim.relationship.
+        """Whether a firm uses a relationship-strategy lever (:func:`marketsim.market.relationship.
         uses_relationships`)."""
-        from marketsim.relationship import uses_relationships
+        from marketsim.market.relationship import uses_relationships
 
         return uses_relationships(self.scenario.firms)
 
@@ -247,9 +245,9 @@ class RunAnalysis:
 
     def member_satisfaction(self) -> pd.DataFrame | None:
         """Business customers: mean satisfaction of each buying-centre role with the firm that
-        holds them, per firm and segment (:func:`marketsim.buying_centre.member_satisfaction`);
+        holds them, per firm and segment (:func:`marketsim.market.buying_centre.member_satisfaction`);
         ``None`` when the scenario has no buying centres."""
-        from marketsim.buying_centre import member_satisfaction
+        from marketsim.market.buying_centre import member_satisfaction
 
         return member_satisfaction(self._state(), self.firm_names, self.segment_names)
 
@@ -269,7 +267,7 @@ class RunAnalysis:
     def breakdown(self, by=("firm", "status")) -> pd.DataFrame:
         """Relationship measures by firm, segment and/or customer status (state snapshot);
         ``by="category"`` or ``"period"`` use the log and the metrics table instead."""
-        from marketsim.relationship_measures import breakdown, category_breakdown
+        from marketsim.measures.relationship_measures import breakdown, category_breakdown
 
         keys = [by] if isinstance(by, str) else list(by)
         if "category" in keys:
@@ -280,7 +278,7 @@ class RunAnalysis:
 
     def segment_sales(self, periods=None) -> pd.DataFrame:
         """Buyers, purchases, units, revenue per segment and firm (log joined with segments)."""
-        from marketsim.relationship_measures import segment_breakdown
+        from marketsim.measures.relationship_measures import segment_breakdown
 
         return segment_breakdown(self._log(), self._state()["segment"], self.segment_names,
                                  periods=periods)
@@ -288,60 +286,14 @@ class RunAnalysis:
     # ------------------------------------------------------------------ figures
     def report(self, out_dir: str | Path) -> list[Path]:
         """Write the HTML report (``report.html`` and its PNGs) into ``out_dir``: see
-        :func:`marketsim.report.build_report`. Returns the paths written."""
-        from marketsim.report import build_report
+        :func:`marketsim.outputs.report.build_report`. Returns the paths written."""
+        from marketsim.outputs.report import build_report
 
         return build_report(self, out_dir)
 
     @property
     def plot(self):
-        """Figures of this run: ``result.plot.whale_curve()`` etc. (:class:`marketsim.plots.RunPlots`)."""
-        from marketsim.plots import RunPlots
+        """Figures of this run: ``result.plot.whale_curve()`` etc. (:class:`marketsim.outputs.plots.RunPlots`)."""
+        from marketsim.outputs.plots import RunPlots
 
         return RunPlots(self)
-
-
-def load_run(run_dir: str | Path):
-    """A :class:`~marketsim.api.RunResult` from a folder written by ``RunResult.save``."""
-    from marketsim.api import RunResult
-    from marketsim.scenario import load_scenario
-
-    folder = Path(run_dir)
-    if not folder.is_dir():
-        raise RunOptionError(f"{folder}: no such run folder")
-    needed = [folder / "metrics.parquet", folder / "scenario.toml"]
-    missing = [p.name for p in needed if not p.is_file()]
-    if missing:
-        raise RunOptionError(f"{folder}: not a run folder (missing {', '.join(missing)}); write "
-                             "one with `marketsim run --out DIR`")
-    scenario = load_scenario(folder / "scenario.toml")
-    metrics = pd.read_parquet(folder / "metrics.parquet")
-    info = {}
-    if (folder / "run.json").is_file():
-        info = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-    transactions = None
-    if (folder / "transactions.parquet").is_file():
-        transactions = pd.read_parquet(folder / "transactions.parquet")
-    state = None
-    if (folder / "state.npz").is_file():
-        with np.load(folder / "state.npz") as data:
-            state = {name: data[name] for name in data.files}
-    levers = None
-    if (folder / "levers.parquet").is_file():
-        levers = pd.read_parquet(folder / "levers.parquet")
-    result = RunResult(scenario=scenario, seed=int(info.get("seed", 0)), metrics=metrics,
-                       transactions=transactions, timings=info.get("timings") or {},
-                       threads=int(info.get("threads", 1)),
-                       state_bytes=int(info.get("state_bytes", 0)), state=state, levers=levers)
-    if (folder / "segments.parquet").is_file():
-        from marketsim.segments import RETENTION_COLUMNS
-
-        table = pd.read_parquet(folder / "segments.parquet")
-        result.segment_table = table
-        if set(RETENTION_COLUMNS) <= set(table.columns) and state is not None:
-            retention = table[RETENTION_COLUMNS].copy()
-            retention["firm"] = retention["firm"].astype(str)
-            retention["segment"] = retention["segment"].astype(str)
-            result.segment_retention = retention
-            result.customer_segments = np.asarray(state["segment"]).astype(np.int64)
-    return result

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 import numpy as np
 
-from marketsim import layout
 from marketsim.errors import ScenarioError
-from marketsim.scenario import Firm as FirmSpec
-from marketsim.strategies import Strategy, make_strategy
-
-if TYPE_CHECKING:
-    from marketsim.market import MarketModel
+from marketsim.kernels import layout
+from marketsim.scenario.schema import Firm as FirmSpec
+from marketsim.scenario.strategy_registry import Strategy, make_strategy
 
 #: Lever groups set field by field (``retention.reward_rate``, ``one_to_one.customisation``).
 PROGRAMMES = ("retention", "one_to_one", "customer_management")
@@ -26,11 +23,11 @@ class Firm(mesa.Agent):
     """One firm: its levers (offers, promise, budgets, retention programme) and its strategy.
 
     Levers are plain attributes; the engine reads them into arrays at the start of each period
-    (:meth:`MarketModel.firm_arrays`). ``last_results`` holds the firm's row of last period's
-    metrics.
+    (:meth:`marketsim.market.model.MarketModel.firm_arrays`; ``model`` is that market).
+    ``last_results`` holds the firm's row of last period's metrics.
     """
 
-    def __init__(self, model: MarketModel, spec: FirmSpec, index: int,
+    def __init__(self, model: mesa.Model, spec: FirmSpec, index: int,
                  strategy: Strategy | None = None):
         super().__init__(model)
         self.name = spec.name
@@ -41,7 +38,7 @@ class Firm(mesa.Agent):
         for lever in FIRM_LEVERS:
             setattr(self, lever, getattr(spec, lever))
         self.retention = spec.retention.model_copy()
-        # relationship strategies (marketsim.relationship)
+        # relationship strategies (marketsim.market.relationship)
         self.relationship_level = spec.relationship_level
         self.relationship_type = spec.relationship_type
         self.relationship_types = dict(spec.relationship_types)
@@ -88,7 +85,7 @@ class Firm(mesa.Agent):
 
     def _set_relationship(self, lever: str, value: Any) -> None:
         """Set the relationship level, the default type or one segment's type, validated."""
-        from marketsim.relationship import LEVELS, TYPES
+        from marketsim.scenario.relationship_levers import LEVELS, TYPES
 
         allowed = LEVELS if lever == "relationship_level" else TYPES
         if value not in allowed:

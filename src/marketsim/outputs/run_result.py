@@ -1,0 +1,197 @@
+"""What one run produced: :class:`RunResult`, its tables and the files ``save`` writes.
+
+``marketsim.run`` returns one; :func:`marketsim.outputs.run_folder.load_run` reads a saved
+one back. The lifetime-value, relationship and brand measures and the figures are methods
+mixed in from :class:`marketsim.outputs.analysis.RunAnalysis`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from marketsim.errors import RunOptionError
+from marketsim.outputs.analysis import RunAnalysis
+from marketsim.scenario.schema import Scenario
+
+#: Packages whose versions ``run.json`` records (distribution names).
+_VERSIONED = ("marketsim", "numpy", "numba", "mesa", "pandas")
+
+
+@dataclass
+class RunResult(RunAnalysis):
+    """What one run produced.
+
+    Attributes
+    ----------
+    scenario : the resolved scenario (overrides applied, every default filled in).
+    seed : the seed; with the scenario it fixes every number of the run.
+    metrics : tidy table, one row per period and firm (see ``marketsim.measures.metrics.COLUMNS``).
+    transactions : the transaction log (period, customer_id, firm, category, units, revenue),
+        or ``None`` when the run did not record it.
+    timings : seconds spent building the market (``setup_s``), simulating the periods
+        (``periods_s``) and in all (``total_s``), and the throughput
+        ``customer_periods_per_s`` (customers times periods over ``periods_s``).
+    threads : Numba threads the kernels ran on.
+    state_bytes : bytes of model state (population and network arrays).
+    state : the final population state (:func:`marketsim.measures.relationship_measures.snapshot`) behind the
+        relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
+        end (:func:`marketsim.outputs.analysis.levers_frame`). Lifetime value, relationship measures
+        and figures are methods (:class:`marketsim.outputs.analysis.RunAnalysis`).
+    customer_segments, segment_retention : with the log, each customer's segment index and the
+        per-period customers held (start, end) and lost per firm and segment
+        (:class:`marketsim.measures.segments.SegmentTracker`); ``segment_table`` : the
+        ``segments.parquet`` of a run folder read back by :func:`marketsim.outputs.run_folder.load_run`.
+    """
+
+    scenario: Scenario
+    seed: int
+    metrics: pd.DataFrame
+    transactions: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    threads: int = 1
+    state_bytes: int = 0
+    state: dict | None = None
+    levers: pd.DataFrame | None = None
+    customer_segments: Any = None          # (N,) segment index of each customer (with the log)
+    segment_retention: pd.DataFrame | None = None  # held and lost per period, firm, segment
+    segment_table: pd.DataFrame | None = None  # segments.parquet of a loaded run folder
+
+    @property
+    def customers(self) -> int:
+        return self.scenario.population.customers
+
+    @property
+    def periods(self) -> int:
+        return self.scenario.market.periods
+
+    def summary(self, last: int | None = None) -> pd.DataFrame:
+        """Per-firm summary over the last ``last`` periods (default: the share-of-customer
+        window of the scenario, at most the periods run): customers, market share by units
+        and revenue, share of customer, retention, mean satisfaction, revenue, profit, and the
+        relationship-strategy measures some firm uses (cost to serve, relationship cost, fees,
+        terminations, complaints captured, directed units: totals; mean knowledge: at the end;
+        categories per buyer: mean; :func:`marketsim.measures.metrics.strategy_summary`)."""
+        from marketsim.measures.metrics import summary_frame
+
+        if last is None:
+            last = max(1, round(self.scenario.market.share_of_customer_window))
+        return summary_frame(self.metrics, last=last)
+
+    def _log(self) -> pd.DataFrame:
+        if self.transactions is None:
+            raise RunOptionError("brand measures need the transaction log: run with "
+                                 "transactions=True (CLI: --transactions)")
+        return self.transactions
+
+    def brand_performance(self, periods=None, *, category=None) -> pd.DataFrame:
+        """Observed brand measures over a window of periods (a ``range``, a list, or ``None``
+        for the whole run): see :func:`marketsim.measures.brand_performance.brand_performance`."""
+        from marketsim.measures.brand_performance import brand_performance
+
+        return brand_performance(self._log(), category=category, periods=periods,
+                                 n_customers=self.customers)
+
+    def dirichlet(self, periods=None, *, category=None, **options) -> pd.DataFrame:
+        """Observed brand measures beside the fitted NBD-Dirichlet's (Double Jeopardy check):
+        see :func:`marketsim.measures.dirichlet.dirichlet_comparison`."""
+        from marketsim.measures.dirichlet import dirichlet_comparison
+
+        return dirichlet_comparison(self._log(), self.customers, category=category,
+                                    periods=periods, **options)
+
+    def segment_metrics(self) -> pd.DataFrame:
+        """Per period, firm and segment: customers held, defections, churn, buyers, units,
+        revenue, share of customer: see :func:`marketsim.measures.segments.segment_metrics`."""
+        from marketsim.measures.segments import segment_metrics
+
+        loaded = getattr(self, "segment_table", None)
+        if loaded is not None and (self.transactions is None or self.segment_retention is None):
+            return loaded.copy()
+        return segment_metrics(self)
+
+    def run_info(self) -> dict[str, Any]:
+        """The facts ``run.json`` records: options, versions, timings, memory."""
+        return {
+            "scenario": self.scenario.market.name,
+            "seed": self.seed,
+            "customers": self.customers,
+            "periods": self.periods,
+            "threads": self.threads,
+            "transactions": self.transactions is not None,
+            "versions": versions(),
+            "timings": {k: (v if math.isfinite(v) else None) for k, v in self.timings.items()},
+            "state_bytes": self.state_bytes,
+            "state_bytes_per_customer": self.state_bytes / max(self.customers, 1),
+        }
+
+    def save(self, out_dir: str | Path, *, figures: bool = True) -> list[Path]:
+        """Write the run to ``out_dir`` (created if needed) and return the paths written.
+
+        ``metrics.parquet``; ``transactions.parquet`` and ``segments.parquet`` (metrics by
+        segment, :func:`marketsim.measures.segments.segment_metrics`) when the log was recorded;
+        ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
+        numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
+        ``state.npz`` (the final population snapshot, when kept) and ``levers.parquet`` (the
+        firms' retention levers at the end), which ``marketsim report`` reads back;
+        and, unless ``figures=False``, the PNG figures of :func:`marketsim.outputs.plots.save_figures`.
+        """
+        out = Path(out_dir)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise RunOptionError(f"{out}: cannot create output folder ({exc.strerror})") from None
+        if not out.is_dir():
+            raise RunOptionError(f"{out}: output path exists and is not a folder")
+        written = []
+        path = out / "metrics.parquet"
+        self.metrics.to_parquet(path, index=False)
+        written.append(path)
+        if self.transactions is not None:
+            path = out / "transactions.parquet"
+            self.transactions.to_parquet(path, index=False)
+            written.append(path)
+        if self.segment_retention is not None:
+            path = out / "segments.parquet"
+            self.segment_metrics().to_parquet(path, index=False)
+            written.append(path)
+        path = out / "scenario.toml"
+        path.write_text(self.scenario.to_toml(), encoding="utf-8")
+        written.append(path)
+        path = out / "run.json"
+        path.write_text(json.dumps(self.run_info(), indent=2) + "\n", encoding="utf-8")
+        written.append(path)
+        if self.state is not None:
+            path = out / "state.npz"
+            np.savez_compressed(path, **self.state)
+            written.append(path)
+        if self.levers is not None:
+            path = out / "levers.parquet"
+            self.levers.to_parquet(path)
+            written.append(path)
+        if figures:
+            from marketsim.outputs.plots import save_figures
+
+            written.extend(save_figures(self.metrics, out,
+                                        window=self.scenario.market.share_of_customer_window))
+        return written
+
+
+def versions() -> dict[str, str]:
+    """Versions of marketsim, its main dependencies and Python."""
+    found = {}
+    for name in _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "unknown"
+    found["python"] = platform.python_version()
+    return found

@@ -1,0 +1,85 @@
+"""The relationship levers of a firm as a scenario states them: their names and their schema.
+
+Kotler's five levels of relationship marketing, Osterwalder and Pigneur's six relationship
+types, one-to-one marketing and the management of the customer base (MODEL.md section 1,
+Firms). What each lever does to customers, and what it costs, is in the effect tables of
+:mod:`marketsim.market.relationship`; every default leaves the model as it is without them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from marketsim.errors import did_you_mean
+
+LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
+TYPES = ("self_service", "automated_service", "personal_assistance",
+         "dedicated_personal_assistance", "community", "co_creation")
+RelationshipLevel = Literal["basic", "reactive", "accountable", "proactive", "partnership"]
+RelationshipType = Literal["self_service", "automated_service", "personal_assistance",
+                           "dedicated_personal_assistance", "community", "co_creation"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class OneToOne(_Strict):
+    """One-to-one marketing (Peppers and Rogers): customise to learnt needs, differentiate by value."""
+
+    customisation: float = Field(
+        0.0, ge=0.0, le=3.0,
+        description="How far the offer is tailored to what the firm knows of each customer: "
+                    "delivered performance gains customisation x knowledge x the customer's "
+                    "product weight. Knowledge grows with each touch point (learning relationship).")
+    top_tier_clv: float | None = Field(
+        None, description="Predicted lifetime value (money) from which a customer is in the top "
+                          "tier (gets top_tier_service); none = no top tier.")
+    top_tier_service: float = Field(0.0, ge=0.0, le=3.0, description="Extra delivered performance for top-tier customers.")
+    top_tier_cost: float = Field(0.0, ge=0.0, description="Cost per top-tier customer per period of that extra service.")
+
+
+class CustomerManagement(_Strict):
+    """Managing the customer base: cross-sell, up-sell, terminate, make low-profit customers pay."""
+
+    cross_sell: float = Field(
+        0.0, ge=0.0, le=5.0,
+        description="Extra purchases from the firm, per unit of the customer's category rate, in "
+                    "categories the customer last bought from another firm (cross-selling).")
+    up_sell: float = Field(
+        0.0, ge=0.0, le=5.0,
+        description="Extra purchases, per unit of category rate, in categories the customer "
+                    "already buys from the firm (up-selling: more spend).")
+    terminate_negative_clv: bool = Field(
+        False, description="End the relationship with customers whose predicted lifetime value is "
+                           "negative (after assessment_periods of tenure).")
+    assessment_periods: int = Field(
+        8, ge=1, le=1000, description="Tenure before a customer's value is predicted from its margin history.")
+    termination_periods: int = Field(
+        26, ge=1, le=254, description="Periods a terminated customer is refused before it may buy again.")
+    low_tier_clv: float | None = Field(
+        None, description="Predicted lifetime value (money) below which a customer is in the low "
+                          "tier (fees, fewer services); none = no low tier.")
+    low_tier_fee: float = Field(0.0, ge=0.0, description="Fee per low-tier customer per period (money).")
+    low_tier_service_cut: float = Field(
+        0.0, ge=0.0, le=3.0, description="Delivered performance removed for low-tier customers (fewer services).")
+    low_tier_saving: float = Field(
+        0.0, ge=0.0, description="Cost to serve saved per low-tier customer per period.")
+
+    @property
+    def scores_customers(self) -> bool:
+        return self.terminate_negative_clv or self.low_tier_clv is not None
+
+
+def check_segments(firms, segment_names: list[str]) -> list[str]:
+    """Problems with the firms' ``relationship_types`` (segment names that do not exist)."""
+    problems = []
+    for f_index, firm in enumerate(firms):
+        for name in firm.relationship_types:
+            if name not in segment_names:
+                hint = did_you_mean(name, segment_names)
+                problems.append(f"firms[{f_index}].relationship_types.{name}: no such segment"
+                                f"{hint} (segments: {', '.join(segment_names)})")
+    return problems
