@@ -8,12 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from marketsim.measures.dirichlet import (
-    MEASURES,
-    DirichletFit,
-    dirichlet_comparison,
-    fit_from_transactions,
-)
+from marketsim.measures.dirichlet import MEASURES, DirichletFit
+from marketsim.measures.dirichlet_comparison import dirichlet_comparison, fit_from_transactions
 
 # --------------------------------------------------------------------------------------------
 # Published example: UK toothpaste, 1st quarter 1973, AGB panel of 5240 households, the data of

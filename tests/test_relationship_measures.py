@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 
 from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, PROSPECT, REGULAR
+from marketsim.measures.costs import cost_to_serve, programme_costs
 from marketsim.measures.relationship_measures import (
     breakdown,
     category_breakdown,
-    cost_to_serve,
     customer_pairs,
     net_promoters,
-    programme_costs,
     satisfaction_distribution,
     satisfaction_loyalty,
     segment_breakdown,

@@ -16,8 +16,8 @@ from PIL import Image
 from marketsim import run
 from marketsim.cli import main
 from marketsim.errors import RunOptionError
-from marketsim.outputs.run_folder import load_run
 from marketsim.outputs.report import REPORT_NAME, report_images
+from marketsim.outputs.run_folder import load_run
 from tests.helpers import market_dict
 
 ROOT = Path(__file__).resolve().parents[1]

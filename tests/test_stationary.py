@@ -31,7 +31,7 @@ import pandas as pd
 import pytest
 
 import marketsim
-from marketsim.measures.dirichlet import dirichlet_comparison
+from marketsim.measures.dirichlet_comparison import dirichlet_comparison
 
 CUSTOMERS, PERIODS = 20_000, 8
 TOLERANCE_SE = 4.0

@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from marketsim.outputs.plots import PALETTE, SLIDE_STYLE
+from marketsim.outputs.plot_style import PALETTE, SLIDE_STYLE
 
 #: Columns of the results table other than the factor columns.
 ID_COLUMNS = ["point", "point_label", "replication", "seed", "key", "firm", "output", "value"]

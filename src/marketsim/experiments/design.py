@@ -52,160 +52,25 @@ import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
-from marketsim.errors import MarketsimError, ScenarioError, did_you_mean
+from marketsim.errors import ScenarioError
+from marketsim.experiments.experiment_file import (
+    ExperimentError,
+    ExperimentFile,
+    Levels,
+    Output,
+    Paired,
+)
 from marketsim.experiments.paths import PathError, canonical_path, get_path, set_path
-from marketsim.measures.metrics import COLUMNS
-from marketsim.scenario.schema import Scenario, _describe_error, load_scenario, parse_scenario
+from marketsim.scenario.problems import describe_error
+from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
 
 #: Largest seed a run accepts (see marketsim.api.MAX_SEED).
 _SEED_MASK = 2**63 - 1
-
-#: Metrics an output may summarise (every column of the metrics table but period and firm).
-METRICS = tuple(name for name in COLUMNS if name not in ("period", "firm"))
-
-STATISTICS = ("mean", "sum", "last", "min", "max")
-
-
-class ExperimentError(MarketsimError):
-    """An experiment file is invalid (the message names the file, field path and what is allowed)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Settings(_Strict):
-    """The ``[experiment]`` table."""
-
-    name: str = Field("experiment", description="A label for the experiment, used in reports.")
-    scenario: str = Field(description="Base scenario TOML file, relative to the experiment file.")
-    replications: int = Field(5, ge=1, le=100_000, description="Runs per design point, each with its own seed.")
-    seed: int = Field(0, ge=0, description="Master seed: every run's seed is drawn from it.")
-    common_random_numbers: bool = Field(
-        True, description="Give every design point the same seeds (replication r uses seed r at "
-                          "every point), so differences between points are not sampling noise "
-                          "of the draws; false draws independent seeds per point.")
-    customers: int | None = Field(None, ge=1, description="Override population.customers of the base scenario.")
-    periods: int | None = Field(None, ge=1, description="Override market.periods of the base scenario.")
-    firm: str | None = Field(None, description="Firm the figures focus on (default: the firm the first factor names, else the first firm).")
-
-
-class Levels(_Strict):
-    """Levels of a factor: explicit ``values``, or a ``range`` (with ``levels`` for grids)."""
-
-    values: list[Any] | None = Field(None, min_length=1, description="The levels, in order.")
-    range: tuple[float, float] | None = Field(None, description="[low, high]: grid levels or sampling bounds.")
-    levels: int | None = Field(None, ge=2, le=1000, description="Grid: number of evenly spaced levels of the range.")
-    log: bool = Field(False, description="Space levels and samples of the range evenly on a log scale.")
-    label: str | None = Field(None, description="Short name for tables and figures (default: the path).")
-
-    @model_validator(mode="after")
-    def _one_kind(self):
-        if (self.values is None) == (self.range is None):
-            raise ValueError("give either values = [...] or range = [low, high]")
-        if self.range is not None:
-            low, high = self.range
-            if not high > low:
-                raise ValueError(f"range must be [low, high] with high > low (got {list(self.range)})")
-            if self.log and low <= 0:
-                raise ValueError("a log range needs low > 0")
-        if self.values is not None and self.levels is not None:
-            raise ValueError("levels goes with range, not with values")
-        return self
-
-
-class Factor(Levels):
-    """A factor: one scenario field, by its dotted path, and its levels."""
-
-    path: str = Field(description="Dotted path of a scenario field, e.g. firms.CloseCo.retention.reward_rate.")
-
-
-class Paired(Levels):
-    """One factor per firm, all with the same levels: for head-to-head comparisons."""
-
-    firms: list[str] = Field(min_length=2, description="Firms that each get a factor.")
-    path: str = Field(description="Path of the field inside each firm, e.g. offers.groceries.price.")
-
-
-class Design(_Strict):
-    """The ``[design]`` table: how factor levels combine into design points."""
-
-    kind: Literal["grid", "list", "random", "latin_hypercube"] = Field(
-        "grid", description="grid: every combination of levels; list: the i-th value of every "
-        "factor forms point i; random / latin_hypercube: `samples` points drawn from the ranges "
-        "(and from the values lists, as discrete choices).")
-    samples: int | None = Field(None, ge=1, le=1_000_000, description="random and latin_hypercube: number of points.")
-    labels: list[str] | None = Field(None, description="list: a name for each point.")
-
-
-class Output(_Strict):
-    """A number kept per run and firm: a statistic of a metric over a window of periods."""
-
-    metric: str = Field(description="A column of the metrics table.")
-    window: int | Literal["all"] = Field(13, description="The last `window` periods, or \"all\".")
-    statistic: Literal["mean", "sum", "last", "min", "max"] = Field("mean", description="How the window is summarised.")
-    name: str | None = Field(None, description="Name in the results (default: the metric).")
-
-    @model_validator(mode="after")
-    def _known_metric(self):
-        if self.metric not in METRICS:
-            from marketsim.errors import did_you_mean
-
-            raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
-                             f"metrics: {', '.join(METRICS)}")
-        if isinstance(self.window, int) and self.window < 1:
-            raise ValueError(f"window must be at least 1 period (got {self.window})")
-        return self
-
-    @property
-    def key(self) -> str:
-        return self.name or self.metric
-
-
-def _default_outputs() -> list[Output]:
-    return [Output(metric="market_share_revenue"), Output(metric="share_of_customer"),
-            Output(metric="profit", statistic="sum")]
-
-
-class ExperimentFile(_Strict):
-    """The whole experiment file."""
-
-    experiment: Settings
-    design: Design = Field(default_factory=Design)
-    factors: list[Factor] = Field(default_factory=list)
-    paired: list[Paired] = Field(default_factory=list)
-    fixed: dict[str, Any] = Field(default_factory=dict, description="path = value set at every point.")
-    outputs: list[Output] = Field(default_factory=_default_outputs)
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        if not self.factors and not self.paired:
-            raise ValueError("an experiment needs at least one [[factors]] or [[paired]] table")
-        names = [o.key for o in self.outputs]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(f"outputs: names must be unique (repeated: {', '.join(repeated)}); "
-                             "give each a name = \"...\"")
-        kind = self.design.kind
-        if kind in ("random", "latin_hypercube") and self.design.samples is None:
-            raise ValueError(f"design.samples: required for kind = \"{kind}\"")
-        every = [*self.factors, *self.paired]
-        if kind == "grid" and any(f.range is not None and f.levels is None for f in every):
-            raise ValueError("a grid factor with a range needs levels = N (or give values)")
-        if kind == "list":
-            lengths = {len(f.values) for f in every if f.values is not None}
-            if any(f.values is None for f in every) or len(lengths) != 1:
-                raise ValueError("design kind \"list\": every factor needs values = [...] of the "
-                                 "same length (point i takes the i-th value of each)")
-            if self.design.labels is not None and len(self.design.labels) != lengths.pop():
-                raise ValueError("design.labels: one label per point")
-        return self
-
 
 @dataclass(frozen=True)
 class FactorSpec:
@@ -242,14 +107,16 @@ def run_key(scenario: Scenario | str, seed: int, code_version: str) -> str:
 
 
 def code_version() -> str:
-    """marketsim's version and a digest of the engine's source (every module but experiments/)."""
+    """marketsim's version and a digest of the engine's source (every module but those of
+    experiments/ and outputs/, the command line and the generated field docs)."""
     from importlib import metadata
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root)
-        if relative.parts[0] in ("experiments",) or relative.name in ("cli.py", "plots.py", "field_docs.py"):
+        if relative.parts[0] in ("experiments", "outputs") or relative.name in ("cli.py",
+                                                                               "field_docs.py"):
             continue
         digest.update(str(relative).encode())
         digest.update(path.read_bytes())
@@ -481,14 +348,7 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors():
-            problem = _describe_error(error)
-            # _describe_error lists allowed keys from the scenario schema; for experiment
-            # files list them from this schema.
-            if error["type"] == "extra_forbidden":
-                problem = _unknown_key(error)
-            lines.append(problem)
+        lines = [describe_error(error, ExperimentFile) for error in exc.errors()]
         body = "\n".join(f"  - {line}" for line in lines)
         raise ExperimentError(f"{source}: invalid experiment\n{body}") from None
     scenario_path = Path(spec.experiment.scenario)
@@ -499,26 +359,6 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
     except ScenarioError as exc:
         raise ExperimentError(f"{source}: experiment.scenario: {exc}") from None
     return Experiment(spec, base, source=source, text=text)
-
-
-def _unknown_key(error: dict) -> str:
-    from marketsim.scenario.schema import _format_location
-
-    loc = error["loc"]
-    model: Any = ExperimentFile
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation if part in model.model_fields else None
-        args = getattr(annotation, "__args__", ())
-        model = next((c for c in (annotation, *args)
-                      if isinstance(c, type) and issubclass(c, BaseModel)), None)
-        if model is None:
-            break
-    allowed = list(model.model_fields) if model is not None else []
-    hint = did_you_mean(loc[-1], allowed)
-    listed = f"; allowed here: {', '.join(allowed)}" if allowed else ""
-    return f"{_format_location(loc)}: unknown field{hint}{listed}"
 
 
 def load_experiment(path: str | Path) -> Experiment:

@@ -25,6 +25,11 @@ from marketsim.kernels.buying_centre import (
     centre_veto,
 )
 from marketsim.kernels.common import chunk_range
+from marketsim.kernels.customer_management import (
+    customise,
+    directed_purchases,
+    enforce_targeting,
+)
 from marketsim.kernels.defection import defection_customer
 from marketsim.kernels.expectation import expectation_customer
 from marketsim.kernels.experience import deliver_customer
@@ -43,9 +48,6 @@ from marketsim.kernels.purchase import purchase_customer
 from marketsim.kernels.relationship import (
     N_RELATIONSHIP_TOTALS,
     book_relationship,
-    customise,
-    directed_purchases,
-    enforce_targeting,
     follow_up,
     recover_complaints,
     relationship_ties,

@@ -23,7 +23,8 @@ from marketsim.kernels.buying_centre import (
     ROLE_WEIGHT,
     WEIGHTED_MEAN,
 )
-from marketsim.scenario.schema import ROLES, BenefitWeights, CostWeights, Scenario, Segment
+from marketsim.scenario.customer_schema import ROLES, BenefitWeights, CostWeights, Segment
+from marketsim.scenario.schema import Scenario
 
 RULES = {"weighted_mean": WEIGHTED_MEAN, "decider_veto": DECIDER_VETO}
 
@@ -127,7 +128,7 @@ def member_satisfaction(state: dict, firms: list[str], segments: list[str]):
     import pandas as pd
 
     from marketsim.kernels.layout import FIRST_TIME, REGULAR
-    from marketsim.scenario.schema import ROLES
+    from marketsim.scenario.customer_schema import ROLES
 
     if "member_satisfaction" not in state or len(state["business_ids"]) == 0:
         return None

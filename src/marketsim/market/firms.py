@@ -10,7 +10,7 @@ import numpy as np
 
 from marketsim.errors import ScenarioError
 from marketsim.kernels import layout
-from marketsim.scenario.schema import Firm as FirmSpec
+from marketsim.scenario.firm_schema import Firm as FirmSpec
 from marketsim.scenario.strategy_registry import Strategy, make_strategy
 
 #: Lever groups set field by field (``retention.reward_rate``, ``one_to_one.customisation``).

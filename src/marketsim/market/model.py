@@ -11,6 +11,7 @@ from typing import Any
 import mesa
 import numpy as np
 
+from marketsim.kernels import customer_management as management
 from marketsim.kernels import layout, rng
 from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
@@ -187,8 +188,8 @@ class MarketModel(mesa.Model):
                          p.wom_performance, p.wom_propensity, p.aware)
         on, r, totals = firms.relationship_on, firms.relationship, self._relationship_totals
         if on:  # the firms' targeting: terminations, refused customers
-            rel.enforce_targeting_all(p.targeting, p.aware, p.status, p.tie_financial,
-                                      p.tie_social, p.tie_structural, p.tenure, totals)
+            management.enforce_targeting_all(p.targeting, p.aware, p.status, p.tie_financial,
+                                             p.tie_social, p.tie_structural, p.tenure, totals)
         else:
             totals[:] = 0.0
         # 3. Purchase: Poisson counts per category, logit choice of firm.
@@ -198,9 +199,9 @@ class MarketModel(mesa.Model):
                  p.last_firm, p.aware, p.status, p.expectation, p.tie_financial, p.tie_social,
                  p.tie_structural, p.tenure, p.recency, p.units, self._purchase_counts)
         if on:  # suggestions, cross-selling, up-selling
-            rel.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells, p.segment,
-                                       p.purchase_rate, p.last_firm, p.status, p.recency,
-                                       p.units, totals)
+            management.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells,
+                                              p.segment, p.purchase_rate, p.last_firm, p.status,
+                                              p.recency, p.units, totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 4. Experience: delivered performance (each kernel sums the basket from these).
@@ -208,8 +209,8 @@ class MarketModel(mesa.Model):
         deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, *basket_prices, self.behaviour,
                 p.units, p.performance)
         if on:  # customisation, co-improvement, value tiers
-            rel.customise_all(*basket_prices, r, p.segment, p.weights, p.knowledge, p.targeting,
-                              p.tenure, p.units, p.performance)
+            management.customise_all(*basket_prices, r, p.segment, p.weights, p.knowledge,
+                                     p.targeting, p.tenure, p.units, p.performance)
         # 5. Satisfaction: expectation-disconfirmation.
         update_satisfaction(*basket_prices, self.segment_params, p.segment, p.units,
                             p.performance, p.expectation, p.satisfaction)

@@ -113,8 +113,8 @@ def relationship_type_table(firms, segment_names: list[str]):
     type_cost`` (costs per customer per period, :data:`LEVEL_EFFECTS` and
     :data:`TYPE_EFFECTS`), from scenario firm specs or firm agents.
 
-    What :func:`marketsim.measures.relationship_measures.cost_to_serve` splits the firms' booked costs
-    by; it is the same per-(firm, segment) lookup as :func:`relationship_parameters`.
+    What :func:`marketsim.measures.costs.cost_to_serve` splits the firms' booked costs by; it
+    is the same per-(firm, segment) lookup as :func:`relationship_parameters`.
     """
     import pandas as pd
 

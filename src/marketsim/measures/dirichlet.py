@@ -49,25 +49,31 @@ Theoretical measures (per brand j, ``b`` penetration)
 ``1 - sum_n P(n) p(1|n) / b``; duplication ``b_jk / b_j`` with
 ``b_jk = b_j + b_k - b_{j or k}`` (brands j and k merged: ``alpha_j + alpha_k``). The sums
 run over the NBD's support up to the point where the remaining tail probability is below
-``tail`` (1e-12 by default); terms are computed as exponentials of log-gamma sums.
+``tail`` (1e-12 by default); terms are computed as exponentials of log-gamma sums
+(:mod:`~marketsim.measures.dirichlet_math`). A run's brands beside the fitted model:
+:mod:`~marketsim.measures.dirichlet_comparison`.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import optimize, stats
 
-__all__ = [
-    "S_METHODS",
-    "DirichletFit",
-    "dirichlet_comparison",
-    "fit_from_transactions",
-]
+from marketsim.measures.dirichlet_math import (
+    align_to_brands,
+    brand_shares_of,
+    fivenum,
+    p_all,
+    p_none,
+    p_one,
+    positive_number,
+)
+
+__all__ = ["MEASURES", "S_METHODS", "DirichletFit"]
 
 S_METHODS = ("penetration", "frequency", "nbddirichlet")
 
@@ -75,27 +81,6 @@ S_METHODS = ("penetration", "frequency", "nbddirichlet")
 #: :func:`dirichlet_comparison`.
 MEASURES = ("market_share", "penetration", "purchase_frequency", "category_frequency", "scr",
             "sole_buyer_share", "repeat_rate")
-
-
-def _positive_number(name: str, value, *, upper: float | None = None, allow_equal=False):
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number; got {value!r}") from None
-    if not math.isfinite(value) or value <= 0 or (
-            upper is not None and (value > upper or (value == upper and not allow_equal))):
-        bound = "" if upper is None else f" and {'<=' if allow_equal else '<'} {upper}"
-        raise ValueError(f"{name} must be > 0{bound}; got {value!r}")
-    return value
-
-
-def _fivenum(x: np.ndarray) -> np.ndarray:
-    """Tukey's five-number summary, as R's ``fivenum``."""
-    x = np.sort(np.asarray(x, dtype=float))
-    n = len(x)
-    n4 = math.floor((n + 3) / 2) / 2
-    d = np.array([1, n4, (n + 1) / 2, n + 1 - n4, n]) - 1
-    return 0.5 * (x[np.floor(d).astype(int)] + x[np.ceil(d).astype(int)])
 
 
 class DirichletFit:
@@ -106,7 +91,7 @@ class DirichletFit:
     """
 
     def __init__(self, *, tail: float = 1e-12, s_bounds: tuple[float, float] = (1e-4, 1e4)):
-        self.tail = _positive_number("tail", tail, upper=0.01, allow_equal=True)
+        self.tail = positive_number("tail", tail, upper=0.01, allow_equal=True)
         lo, hi = s_bounds
         if not (0 < lo < hi):
             raise ValueError(f"s_bounds must be (low, high) with 0 < low < high; got {s_bounds!r}")
@@ -149,27 +134,27 @@ class DirichletFit:
         category_variance:
             Variance of category purchases per household: K by moments, ``M^2 / (V - M)``.
         """
-        B = _positive_number("category_penetration", category_penetration, upper=1.0)
+        B = positive_number("category_penetration", category_penetration, upper=1.0)
         W = float(category_frequency)
         if not (math.isfinite(W) and W >= 1.0):
             raise ValueError(
                 f"category_frequency must be >= 1 (purchases per category buyer); got "
                 f"{category_frequency!r}")
-        names, shares = self._shares(brand_shares, brand_names)
+        names, shares = brand_shares_of(brand_shares, brand_names)
         self.brands, self.shares = names, shares
         self.category_penetration, self.category_frequency = B, W
         self.M = B * W
         self.K = self._fit_k(K, category_variance)
         self.observed = {}
         if brand_penetrations is not None:
-            self.observed["penetration"] = self._align("brand_penetrations",
+            self.observed["penetration"] = align_to_brands("brand_penetrations",
                                                        brand_penetrations, names)
         if brand_frequencies is not None:
-            self.observed["purchase_frequency"] = self._align("brand_frequencies",
+            self.observed["purchase_frequency"] = align_to_brands("brand_frequencies",
                                                               brand_frequencies, names)
         self.s_by_brand, self.s_excluded = None, []
         if S is not None:
-            self.S = _positive_number("S", S)
+            self.S = positive_number("S", S)
             self.s_method = "given"
         else:
             if s_method not in S_METHODS:
@@ -179,49 +164,9 @@ class DirichletFit:
             self.S = self._fit_s(s_method)
         return self
 
-    @staticmethod
-    def _shares(brand_shares, brand_names):
-        if isinstance(brand_shares, (Mapping, pd.Series)):
-            items = dict(brand_shares)
-            names = [str(k) for k in items]
-            values = np.array([float(v) for v in items.values()])
-        elif isinstance(brand_shares, (Sequence, np.ndarray)) and not isinstance(brand_shares, str):
-            values = np.asarray(brand_shares, dtype=float).ravel()
-            names = ([str(n) for n in brand_names] if brand_names is not None
-                     else [f"B{j + 1}" for j in range(len(values))])
-        else:
-            raise ValueError(  # noqa: TRY004  (argument errors are ValueErrors throughout)
-                "brand_shares must be a mapping or Series (brand -> share) or a sequence of "
-                f"shares; got {type(brand_shares).__name__}")
-        if brand_names is not None and len(brand_names) != len(values):
-            raise ValueError(f"brand_names has {len(brand_names)} names for {len(values)} "
-                             "brand_shares; allowed values: one name per share")
-        if len(values) < 1 or not np.all(np.isfinite(values)) or np.any(values < 0) \
-                or values.sum() <= 0 or values.sum() > 1 + 1e-9:
-            raise ValueError("brand_shares must be one or more finite shares >= 0 with a "
-                             f"positive sum of at most 1; got {values.tolist()}")
-        return names, np.minimum(values, 1.0)
-
-    @staticmethod
-    def _align(label, values, names) -> np.ndarray:
-        if isinstance(values, (Mapping, pd.Series)):
-            values = dict(values)
-            missing = [n for n in names if n not in {str(k) for k in values}]
-            if missing:
-                raise ValueError(f"{label} lacks the brand(s) {missing}; allowed values: one "
-                                 f"value for each of {names}")
-            lookup = {str(k): v for k, v in values.items()}
-            out = np.array([float(lookup[n]) for n in names])
-        else:
-            out = np.asarray(values, dtype=float).ravel()
-            if len(out) != len(names):
-                raise ValueError(f"{label} has {len(out)} values for {len(names)} brands; "
-                                 "allowed values: one value per brand, in the shares' order")
-        return out
-
     def _fit_k(self, K, category_variance) -> float:
         if K is not None:
-            return _positive_number("K", K) if not (isinstance(K, float) and math.isinf(K)) \
+            return positive_number("K", K) if not (isinstance(K, float) and math.isinf(K)) \
                 else math.inf
         M = self.M
         if category_variance is not None:
@@ -255,48 +200,10 @@ class DirichletFit:
         n = np.arange(top + 1)
         return n, stats.nbinom.pmf(n, self.K, p)
 
-    @staticmethod
-    def _p_none(n, a, S):
-        """P(no purchase of a brand (group) with Dirichlet weight a | n category purchases)."""
-        b = S - a
-        if a <= 0:
-            return np.ones(len(n))
-        if b <= 1e-14 * S:
-            return (n == 0).astype(float)
-        return np.exp(special.gammaln(b + n) - special.gammaln(b)
-                      + special.gammaln(S) - special.gammaln(S + n))
-
-    @staticmethod
-    def _p_all(n, a, S):
-        """P(all n category purchases are of the brand)."""
-        b = S - a
-        if a <= 0:
-            return (n == 0).astype(float)
-        if b <= 1e-14 * S:
-            return np.ones(len(n))
-        return np.exp(special.gammaln(a + n) - special.gammaln(a)
-                      + special.gammaln(S) - special.gammaln(S + n))
-
-    @staticmethod
-    def _p_one(n, a, S):
-        """P(exactly one of the n category purchases is of the brand)."""
-        b = S - a
-        if a <= 0:
-            return np.zeros(len(n))
-        if b <= 1e-14 * S:
-            return (n == 1).astype(float)
-        out = np.zeros(len(n))
-        k = n >= 1
-        nk = n[k]
-        out[k] = np.exp(np.log(nk) + special.gammaln(a + 1) - special.gammaln(a)
-                        + special.gammaln(b + nk - 1) - special.gammaln(b)
-                        + special.gammaln(S) - special.gammaln(S + nk))
-        return out
-
     def _penetrations(self, S, n=None, pn=None):
         if n is None:
             n, pn = self._support()
-        return np.array([np.sum(pn * (1.0 - self._p_none(n, S * s, S))) for s in self.shares])
+        return np.array([np.sum(pn * (1.0 - p_none(n, S * s, S))) for s in self.shares])
 
     def _frequencies(self, S, n=None, pn=None):
         if n is None:
@@ -350,12 +257,12 @@ class DirichletFit:
         s_all = np.full(len(s), np.nan)
         for j in np.flatnonzero(use):
             def f(S, j=j):
-                return np.sum(pn * (1.0 - self._p_none(n, S * s[j], S))) - obs[j]
+                return np.sum(pn * (1.0 - p_none(n, S * s[j], S))) - obs[j]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 s_all[j] = self._solve_s(f, f"penetration of {self.brands[j]}")
         vals = s_all[use]
-        stats5 = _fivenum(vals)
+        stats5 = fivenum(vals)
         iqr = stats5[3] - stats5[1]
         out = (vals < stats5[1] - 1.5 * iqr) | (vals > stats5[3] + 1.5 * iqr)
         out |= vals > stats5[2] + 1.58 * iqr / math.sqrt(len(vals))
@@ -375,20 +282,20 @@ class DirichletFit:
         ``t`` scales the period: ``M`` becomes ``t * M`` (t=4 on quarterly data: a year).
         """
         self._check_fitted()
-        M = self.M * _positive_number("t", t)
+        M = self.M * positive_number("t", t)
         n, pn = self._support(M)
         S = self.S
         rows = []
         for s in self.shares:
             a = S * s
-            b = np.sum(pn * (1.0 - self._p_none(n, a, S)))
+            b = np.sum(pn * (1.0 - p_none(n, a, S)))
             if b <= 0:
                 rows.append((s, 0.0) + (np.nan,) * 5)
                 continue
             w = np.sum(n * pn) * s / b
-            wp = np.sum(n * pn * (1.0 - self._p_none(n, a, S))) / b
-            sole = np.sum((pn * self._p_all(n, a, S))[n >= 1]) / b
-            once = np.sum(pn * self._p_one(n, a, S)) / b
+            wp = np.sum(n * pn * (1.0 - p_none(n, a, S))) / b
+            sole = np.sum((pn * p_all(n, a, S))[n >= 1]) / b
+            once = np.sum(pn * p_one(n, a, S)) / b
             rows.append((s, b, w, wp, w / wp, sole, 1.0 - once))
         return pd.DataFrame(rows, columns=list(MEASURES),
                             index=pd.Index(self.brands, name="firm"))
@@ -400,7 +307,7 @@ class DirichletFit:
         (share of category buyers buying a single brand), ``brands_per_buyer``.
         """
         self._check_fitted()
-        M = self.M * _positive_number("t", t)
+        M = self.M * positive_number("t", t)
         n, pn = self._support(M)
         B = np.sum(pn[1:])
         table = self.brand_table(t)
@@ -417,7 +324,7 @@ class DirichletFit:
         self._check_fitted()
         if not isinstance(max_count, (int, np.integer)) or max_count < 0:
             raise ValueError(f"max_count must be an int >= 0; got {max_count!r}")
-        M = self.M * _positive_number("t", t)
+        M = self.M * positive_number("t", t)
         n, pn = self._support(M)
         S = self.S
         cols = {}
@@ -442,11 +349,11 @@ class DirichletFit:
     def duplication(self, t: float = 1.0) -> pd.DataFrame:
         """Theoretical duplication: share of brand A's buyers (rows) who also buy B (columns)."""
         self._check_fitted()
-        M = self.M * _positive_number("t", t)
+        M = self.M * positive_number("t", t)
         n, pn = self._support(M)
         S = self.S
         alphas = S * self.shares
-        pen = np.array([np.sum(pn * (1.0 - self._p_none(n, a, S))) for a in alphas])
+        pen = np.array([np.sum(pn * (1.0 - p_none(n, a, S))) for a in alphas])
         nb = len(alphas)
         out = np.full((nb, nb), np.nan)
         for i in range(nb):
@@ -456,7 +363,7 @@ class DirichletFit:
                 if k == i:
                     out[i, k] = 1.0
                     continue
-                either = np.sum(pn * (1.0 - self._p_none(n, alphas[i] + alphas[k], S)))
+                either = np.sum(pn * (1.0 - p_none(n, alphas[i] + alphas[k], S)))
                 out[i, k] = max(pen[i] + pen[k] - either, 0.0) / pen[i]
         return pd.DataFrame(out, index=pd.Index(self.brands, name="firm"),
                             columns=pd.Index(self.brands, name="also_bought"))
@@ -466,77 +373,3 @@ class DirichletFit:
             return "DirichletFit(not fitted)"
         return (f"DirichletFit(M={self.M:.4g}, K={self.K:.4g}, S={self.S:.4g}, "
                 f"brands={len(self.brands)}, s_method={self.s_method!r})")
-
-
-# ------------------------------------------------------------------- from a transaction log
-def fit_from_transactions(transactions: pd.DataFrame, n_customers, *, category=None,
-                          periods=None, s_method: str = "penetration",
-                          **fit_options) -> DirichletFit:
-    """Fit the Dirichlet to a run's window with :func:`marketsim.measures.brand_performance` numbers.
-
-    Purchases are purchase occasions (rows of the log): the inputs are the category
-    penetration B and purchase frequency W, the brands' shares of purchases, and the brands'
-    observed penetrations and purchase frequencies (S fitted as ``s_method`` says). Brands
-    with no purchases in the window get a zero share (penetration 0, other measures NaN).
-    Extra keyword arguments go to :class:`DirichletFit` (``tail``, ``s_bounds``) or
-    :meth:`DirichletFit.fit` (``S``, ``K``, ``category_variance``).
-    """
-    from marketsim.measures.brand_performance import brand_performance
-
-    observed = brand_performance(transactions, category=category, periods=periods,
-                                 n_customers=n_customers)
-    return _fit_observed(observed, s_method, fit_options)
-
-
-def _fit_observed(observed: pd.DataFrame, s_method, fit_options) -> DirichletFit:
-    cat = observed.attrs["category"]
-    if cat["buyers"] == 0:
-        raise ValueError("the window has no purchases: the Dirichlet cannot be fitted; choose "
-                         "other periods or another category")
-    if cat["buyers"] >= cat["n_customers"]:
-        raise ValueError("every customer bought in the window (category penetration 1): the "
-                         "NBD cannot be fitted by mean and zeros; use a shorter window")
-    init = {k: fit_options.pop(k) for k in ("tail", "s_bounds") if k in fit_options}
-    model = DirichletFit(**init)
-    return model.fit(
-        cat["penetration"], cat["purchase_frequency"],
-        observed["market_share_purchases"].fillna(0.0),
-        brand_penetrations=observed["penetration"],
-        brand_frequencies=observed["purchase_frequency"],
-        s_method=s_method, **fit_options)
-
-
-def dirichlet_comparison(transactions: pd.DataFrame, n_customers, *, category=None,
-                         periods=None, s_method: str = "penetration",
-                         **fit_options) -> pd.DataFrame:
-    """The observed brand measures beside the Dirichlet's, one row per brand.
-
-    Columns ``<measure>_observed`` and ``<measure>_dirichlet`` for each measure of
-    :data:`MEASURES` (market share and SCR on purchases: ``scr = w / w_P``). The fitted model
-    is in ``.attrs["fit"]`` and the category figures (observed and theoretical) in
-    ``.attrs["category"]``.
-    """
-    from marketsim.measures.brand_performance import brand_performance
-
-    observed = brand_performance(transactions, category=category, periods=periods,
-                                 n_customers=n_customers)
-    model = _fit_observed(observed, s_method, dict(fit_options))
-    theory = model.brand_table()
-    obs = pd.DataFrame({
-        "market_share": observed["market_share_purchases"],
-        "penetration": observed["penetration"],
-        "purchase_frequency": observed["purchase_frequency"],
-        "category_frequency": observed["category_frequency"],
-        "scr": observed["scr_purchases"],
-        "sole_buyer_share": observed["sole_buyer_share"],
-        "repeat_rate": observed["repeat_rate"],
-    })
-    columns = {}
-    for m in MEASURES:
-        columns[f"{m}_observed"] = obs[m].to_numpy()
-        columns[f"{m}_dirichlet"] = theory[m].to_numpy()
-    table = pd.DataFrame(columns, index=observed.index)
-    table.attrs["fit"] = model
-    table.attrs["category"] = {"observed": dict(observed.attrs["category"]),
-                               "dirichlet": model.category_summary().to_dict()}
-    return table

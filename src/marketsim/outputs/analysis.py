@@ -156,7 +156,7 @@ class RunAnalysis:
         return satisfaction_loyalty(self.customer_pairs(), bins=bins)
 
     def programme_costs(self) -> pd.DataFrame:
-        from marketsim.measures.relationship_measures import programme_costs
+        from marketsim.measures.costs import programme_costs
 
         return programme_costs(self.metrics, self._levers())
 
@@ -166,7 +166,7 @@ class RunAnalysis:
         the run kept them (``transactions=True``), else from the final state (an estimate),
         else one row per firm (type ``"all"``)."""
         from marketsim.market.relationship import relationship_type_table
-        from marketsim.measures.relationship_measures import cost_to_serve
+        from marketsim.measures.costs import cost_to_serve
 
         types = relationship_type_table(self.scenario.firms, self.segment_names)
         return cost_to_serve(self.metrics, self._levers(), types, self._held_by_segment())

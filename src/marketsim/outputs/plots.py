@@ -1,7 +1,10 @@
 """Figures of a run, in one slide style (16:9, large type, one colour per firm throughout).
 
-Every function takes the metrics table (``RunResult.metrics``), draws on ``ax`` (or on a new
-figure when ``ax`` is None) and returns the axes. Figures are built as
+The market's figures are here (share against share of customer, trajectories); those of the
+measures computed from a run are in :mod:`marketsim.outputs.measure_plots`, the style in
+:mod:`marketsim.outputs.plot_style`. Every function takes a table (here the metrics table,
+``RunResult.metrics``), draws on ``ax`` (or on a new figure when ``ax`` is None) and returns
+the axes. Figures are built as
 :class:`matplotlib.figure.Figure` objects rendered by the Agg backend: nothing here touches
 pyplot's global state or calls ``show()``, so it runs headless and inside servers, and leaves
 the backend of an interactive session alone (pass your own ``ax`` to draw into a notebook).
@@ -15,41 +18,24 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-#: Slide style: applied while drawing and saving every figure of this module.
-SLIDE_STYLE = {
-    "figure.figsize": (11.0, 6.2),
-    "figure.dpi": 100,
-    "savefig.dpi": 150,
-    "figure.facecolor": "white",
-    "font.size": 13,
-    "axes.titlesize": 18,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.titlepad": 28,
-    "axes.labelsize": 13,
-    "axes.labelcolor": "#333333",
-    "axes.edgecolor": "#888888",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "y",
-    "grid.color": "#dddddd",
-    "grid.linewidth": 0.8,
-    "xtick.color": "#555555",
-    "ytick.color": "#555555",
-    "legend.frameon": False,
-    "legend.fontsize": 12,
-    "lines.linewidth": 2.4,
-}
-
-#: Firm colours, in the order firms appear in the scenario (Okabe-Ito, colour-blind safe,
-#: then Tableau for firms beyond eight).
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F7F7F",
-           "#332288", "#8C564B", "#BCBD22", "#17BECF", "#9467BD", "#2CA02C", "#D62728",
-           "#1F77B4", "#FF7F0E", "#AEC7E8", "#98DF8A", "#FF9896", "#C5B0D5"]
+from marketsim.outputs.measure_plots import (
+    plot_clv_distribution,
+    plot_dirichlet_table,
+    plot_satisfaction_loyalty,
+    plot_tie_decomposition,
+    plot_whale_curve,
+)
+from marketsim.outputs.plot_style import (
+    SLIDE_STYLE,
+    firm_colours,
+    firm_order,
+    new_axes,
+    pct,
+    subtitle,
+    text_colour,
+)
 
 #: Titles and one-line explanations of the columns drawn as trajectories.
 TITLES = {
@@ -86,35 +72,6 @@ FIGURES = {
 }
 
 
-def firm_order(metrics: pd.DataFrame) -> list[str]:
-    """Firm names in the order they first appear (the scenario's order)."""
-    return list(pd.unique(metrics["firm"].astype(str)))
-
-
-def firm_colours(metrics: pd.DataFrame) -> dict[str, str]:
-    """One colour per firm, the same in every figure of a run."""
-    return {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(firm_order(metrics))}
-
-
-def _new_axes() -> Axes:
-    figure = Figure(layout="constrained")
-    return figure.subplots()
-
-
-def _subtitle(ax: Axes, text: str) -> None:
-    ax.annotate(text, xy=(0, 1), xycoords="axes fraction", xytext=(0, 8),
-                textcoords="offset points", ha="left", va="bottom", fontsize=12, color="#555555")
-
-
-def _text_colour(hex_colour: str) -> str:
-    r, g, b = mpl.colors.to_rgb(hex_colour)
-    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.6 else "white"
-
-
-def _pct(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{100 * x:.0f}%"
-
-
 def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = None,
                                     window: float = 13) -> Axes:
     """Market share against share of customer: one column per firm (a Marimekko chart).
@@ -126,7 +83,7 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
     of fewer customers (the share-of-customer strategy). Columns are ordered by market share.
     """
     with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
+        ax = ax if ax is not None else new_axes()
         colours = firm_colours(metrics)
         last = metrics["period"].max()
         recent = metrics[metrics["period"] > last - max(1, int(round(window)))]
@@ -151,16 +108,16 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
             if width >= 0.09:
                 ax.text(centre, height + 0.015 * top, name, ha="center", va="bottom",
                         fontsize=13, fontweight="bold", color="#222222")
-                inside = _text_colour(colour)
+                inside = text_colour(colour)
                 if height >= 0.12 * top:
-                    ax.text(centre, height - 0.025 * top, f"SoC {_pct(value)}", ha="center",
+                    ax.text(centre, height - 0.025 * top, f"SoC {pct(value)}", ha="center",
                             va="top", fontsize=12, color=inside, fontweight="bold")
-                ax.text(centre, 0.025 * top, f"MS {_pct(width)}", ha="center", va="bottom",
+                ax.text(centre, 0.025 * top, f"MS {pct(width)}", ha="center", va="bottom",
                         fontsize=12, color=inside if height >= 0.08 * top else "#222222",
                         fontweight="bold")
             else:  # too narrow for horizontal text: one rotated label above the column
                 ax.text(centre, height + 0.015 * top,
-                        f"{name}  MS {_pct(width)} · SoC {_pct(value)}", ha="center",
+                        f"{name}  MS {pct(width)} · SoC {pct(value)}", ha="center",
                         va="bottom", rotation=90, fontsize=11, color="#222222")
         ax.set_xlim(0, max(total, 1e-9))
         ax.set_ylim(0, top)
@@ -171,7 +128,7 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
         ax.set_ylabel("Share of customer: height")
         ax.set_title("Market share vs share of customer")
         n = int(min(max(1, round(window)), recent["period"].nunique()))
-        _subtitle(ax, f"Wide = reaches many customers; tall = gets most of each customer's "
+        subtitle(ax, f"Wide = reaches many customers; tall = gets most of each customer's "
                       f"spend. Mean of the last {n} period{'s' if n != 1 else ''}.")
         ax.grid(False, axis="x")
         return ax
@@ -182,7 +139,7 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
     if column not in metrics.columns:
         raise KeyError(f"no column {column!r} in the metrics table")
     with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
+        ax = ax if ax is not None else new_axes()
         colours = firm_colours(metrics)
         wide = metrics.pivot_table(index="period", columns=metrics["firm"].astype(str),
                                    values=column, aggfunc="first", dropna=False, observed=True)
@@ -193,7 +150,7 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
         title, explanation = TITLES.get(column, (column.replace("_", " ").capitalize(), ""))
         ax.set_title(title)
         if explanation:
-            _subtitle(ax, explanation)
+            subtitle(ax, explanation)
         ax.set_xlabel("Period")
         ax.set_ylabel(title)
         if column in _FRACTIONS:  # decimals as the range needs (99.2%, 99.4%, ...)
@@ -240,183 +197,6 @@ def save_figures(metrics: pd.DataFrame, out_dir: str | Path, *, window: float = 
             ax.figure.savefig(path)
             written.append(path)
     return written
-
-
-# ---------------------------------------------------------------------------- relationship figures
-def _palette(firms: list[str]) -> dict[str, str]:
-    return {name: PALETTE[k % len(PALETTE)] for k, name in enumerate(firms)}
-
-
-def _firm_legend(ax: Axes) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Firm",
-              title_fontproperties={"weight": "bold"})
-
-
-def plot_satisfaction_loyalty(curve: pd.DataFrame, firms: list[str],
-                              ax: Axes | None = None) -> Axes:
-    """Share of customer by satisfaction bin: one line per firm, the pooled curve dashed.
-
-    ``curve`` is :func:`marketsim.measures.relationship_measures.satisfaction_loyalty` (bins of equal counts of
-    customer-firm pairs; x is each bin's mean satisfaction).
-    """
-    with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
-        colours = _palette(firms)
-        for name in firms:
-            rows = curve[curve["firm"] == name]
-            if len(rows):
-                ax.plot(rows["satisfaction"], rows["share_of_customer"], marker="o",
-                        color=colours[name], label=name)
-        pooled = curve[curve["firm"] == "all"]
-        if len(pooled):
-            ax.plot(pooled["satisfaction"], pooled["share_of_customer"], linestyle="--",
-                    color="#333333", label="all firms")
-        ax.axvline(0.0, color="#888888", linewidth=1.0, zorder=1)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlabel("Satisfaction (0 = performance as expected)")
-        ax.set_ylabel("Share of customer")
-        ax.set_title("Satisfaction and loyalty")
-        _subtitle(ax, "Mean share of customer of customer-firm pairs, by satisfaction decile "
-                      "(end of run)")
-        _firm_legend(ax)
-        return ax
-
-
-def plot_whale_curve(whale: pd.DataFrame, firms: list[str], ax: Axes | None = None) -> Axes:
-    """Cumulative share of profit against share of customers, most profitable first (Kaplan
-    and Narayanan 2001); ``whale`` is :func:`marketsim.measures.clv.whale_curve`."""
-    with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
-        colours = _palette(firms)
-        for name in firms:
-            rows = whale[whale["firm"] == name]
-            if len(rows):
-                x = np.concatenate([[0.0], rows["customer_share"].to_numpy(float)])
-                y = np.concatenate([[0.0], rows["profit_share"].to_numpy(float)])
-                ax.plot(x, y, color=colours[name], label=name)
-        ax.axhline(1.0, color="#888888", linewidth=1.0, zorder=1)
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-        ax.set_xlim(0, 1)
-        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
-        ax.set_xlabel("Customers, ranked from most to least profitable")
-        ax.set_ylabel("Cumulative share of profit")
-        ax.set_title("Customer profitability (whale curve)")
-        _subtitle(ax, "Realised lifetime value; a hump above 100% means the least profitable "
-                      "customers destroy value")
-        _firm_legend(ax)
-        return ax
-
-
-def plot_tie_decomposition(ties: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Mean switching cost per firm split into its financial, social and structural terms
-    (stacked bars); ``ties`` is :func:`marketsim.measures.relationship_measures.tie_decomposition`."""
-    with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
-        names = [str(n) for n in ties.index]
-        left = np.zeros(len(names))
-        parts = (("cost_financial", "Financial (points)", "#E69F00"),
-                 ("cost_social", "Social (personal service)", "#56B4E9"),
-                 ("cost_structural", "Structural (integration)", "#009E73"))
-        y = np.arange(len(names))[::-1]
-        for column, label, colour in parts:
-            values = np.nan_to_num(ties[column].to_numpy(float))
-            ax.barh(y, values, left=left, color=colour, label=label, edgecolor="white",
-                    height=0.6, zorder=2)
-            left += values
-        for yy, total in zip(y, left):
-            ax.text(total, yy, f"  {total:.2f}", va="center", fontsize=12, color="#222222")
-        ax.set_yticks(y, names)
-        ax.grid(False, axis="y")
-        ax.grid(True, axis="x")
-        ax.set_xlim(0, max(0.1, 1.15 * float(left.max(initial=0.0))))
-        ax.set_xlabel("Mean switching cost of the firm's customers (value units)")
-        ax.set_title("What ties customers to each firm")
-        _subtitle(ax, "Tie level times the segment's response weight, averaged over current "
-                      "customers (end of run)")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Tie",
-                  title_fontproperties={"weight": "bold"})
-        return ax
-
-
-#: Measures shown in the Dirichlet table figure: column stem, header, percent?
-_DIRICHLET_ROWS = (("market_share", "Market\nshare", True), ("penetration", "Penetration\nb", True),
-                   ("purchase_frequency", "Purchases\nper buyer w", False),
-                   ("scr", "Share of\ncategory req.", True),
-                   ("sole_buyer_share", "Sole\nbuyers", True), ("repeat_rate", "Repeat\nrate", True))
-
-
-def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """The observed brand performance table beside the NBD-Dirichlet's, as a figure.
-
-    ``comparison`` is :func:`marketsim.measures.dirichlet.dirichlet_comparison` (brands in rows). Each
-    cell shows observed / Dirichlet; brands are ordered by market share, so Double Jeopardy
-    reads as penetration and frequency falling down the table.
-    """
-    with mpl.rc_context(SLIDE_STYLE):
-        if ax is None:  # as tall as the table needs
-            figure = Figure(layout="constrained",
-                            figsize=(11.0, 1.4 + 0.45 * (len(comparison) + 2)))
-            ax = figure.subplots()
-        table = comparison.sort_values("market_share_observed", ascending=False)
-        header = ["Brand"] + [label for _, label, _ in _DIRICHLET_ROWS]
-
-        def fmt(value, pct):
-            if not np.isfinite(value):
-                return "-"
-            return f"{100 * value:.0f}%" if pct else f"{value:.2f}"
-
-        cells = []
-        for brand, row in table.iterrows():
-            cells.append([str(brand)] + [
-                f"{fmt(row[f'{m}_observed'], pct)} / {fmt(row[f'{m}_dirichlet'], pct)}"
-                for m, _, pct in _DIRICHLET_ROWS])
-        ax.axis("off")
-        drawn = ax.table(cellText=cells, colLabels=header, cellLoc="center",
-                         bbox=[0.0, 0.0, 1.0, 1.0])  # fills the axes: header + one row a brand
-        drawn.auto_set_font_size(False)
-        drawn.set_fontsize(12)
-        for (r, _c), cell in drawn.get_celld().items():
-            cell.set_edgecolor("#dddddd")
-            if r == 0:
-                cell.set_text_props(weight="bold")
-                cell.set_facecolor("#f2f2f2")
-        ax.set_title("Brand performance: observed / NBD-Dirichlet")
-        _subtitle(ax, "Each cell: simulated value / Dirichlet value fitted to the run's "
-                      "category data (Goodhardt, Ehrenberg and Chatfield 1984)")
-        return ax
-
-
-def plot_clv_distribution(clv: pd.DataFrame, firms: list[str], ax: Axes | None = None,
-                          bins: int = 40, clip: float = 0.99) -> Axes:
-    """Distribution of realised CLV per customer, one outline histogram per firm; the x axis
-    stops at the ``clip`` quantile of all customers (CLV is very skewed), and the customers
-    beyond it are counted in the last bin."""
-    with mpl.rc_context(SLIDE_STYLE):
-        ax = ax if ax is not None else _new_axes()
-        colours = _palette(firms)
-        values = clv["clv"].to_numpy(float)
-        values = values[np.isfinite(values)]
-        if len(values):
-            low, high = float(values.min()), float(np.quantile(values, clip))
-        else:
-            low, high = 0.0, 1.0
-        if high <= low:
-            high = low + 1.0
-        edges = np.linspace(low, high, bins + 1)
-        for name in firms:
-            v = clv.loc[clv["firm"] == name, "clv"].to_numpy(float)
-            if len(v):
-                ax.hist(np.clip(v, low, high), bins=edges, histtype="step", linewidth=2.2,
-                        color=colours[name], label=f"{name} (median {np.median(v):,.1f})")
-        ax.axvline(0.0, color="#888888", linewidth=1.0, zorder=1)
-        ax.set_xlabel("Realised lifetime value per customer (discounted margin)")
-        ax.set_ylabel("Customers")
-        ax.set_title("Customer lifetime value")
-        _subtitle(ax, f"Net present value of the margin each customer produced in the run; "
-                      f"the last bin holds the top {100 * (1 - clip):.0f}%")
-        _firm_legend(ax)
-        return ax
 
 
 class RunPlots:

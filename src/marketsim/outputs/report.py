@@ -20,7 +20,7 @@ import matplotlib as mpl
 import pandas as pd
 
 from marketsim.errors import RunOptionError
-from marketsim.outputs.plots import SLIDE_STYLE
+from marketsim.outputs.plot_style import SLIDE_STYLE
 
 REPORT_NAME = "report.html"
 

@@ -102,8 +102,8 @@ class RunResult(RunAnalysis):
 
     def dirichlet(self, periods=None, *, category=None, **options) -> pd.DataFrame:
         """Observed brand measures beside the fitted NBD-Dirichlet's (Double Jeopardy check):
-        see :func:`marketsim.measures.dirichlet.dirichlet_comparison`."""
-        from marketsim.measures.dirichlet import dirichlet_comparison
+        see :func:`marketsim.measures.dirichlet_comparison.dirichlet_comparison`."""
+        from marketsim.measures.dirichlet_comparison import dirichlet_comparison
 
         return dirichlet_comparison(self._log(), self.customers, category=category,
                                     periods=periods, **options)

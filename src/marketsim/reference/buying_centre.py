@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 from marketsim.kernels.layout import EX_CUSTOMER
 from marketsim.reference.precision import f32
-from marketsim.scenario.schema import ROLES
+from marketsim.scenario.customer_schema import ROLES
 
 if TYPE_CHECKING:
-    from marketsim.reference.customer import Customer, PeriodContext
+    from marketsim.reference.context import PeriodContext
+    from marketsim.reference.customer import Customer
 
 
 def members(customer: Customer) -> list:

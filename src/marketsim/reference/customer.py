@@ -1,150 +1,36 @@
 """One customer as one Mesa agent: its traits, its relationship with each firm, its behaviour.
 
 This is the readable twin of the engine's struct-of-arrays population
-(:mod:`marketsim.market.population`) and of the period kernels (:mod:`marketsim.kernels`). Each method
-of :class:`Customer` is one kernel's loop body for one customer, written with domain names and
+(:mod:`marketsim.market.population`) and of the period kernels (:mod:`marketsim.kernels`). Each
+method of :class:`Customer` is one kernel's loop body for one customer, written with domain names and
 plain Python numbers, drawing the same counter-based random numbers (same stream, same customer
 number, same draw index). Values the engine stores in float32 arrays are rounded with
-:func:`~marketsim.reference.precision.f32` each time they are stored here.
+:func:`~marketsim.reference.precision.f32` each time they are stored here. What the customer
+sees and holds is in :mod:`~marketsim.reference.context`, its creation in
+:mod:`~marketsim.reference.initial`.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from itertools import accumulate
-from typing import TYPE_CHECKING
 
 import mesa
 
 from marketsim.kernels.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
-    INIT_AWARENESS,
-    INIT_FIRM,
-    INIT_PRICE_SENSITIVITY,
-    INIT_RATES,
-    INIT_RECENCY,
-    INIT_SEGMENT,
-    INIT_THRESHOLD,
-    INIT_WEIGHTS,
     MAX_PURCHASES,
     PROSPECT,
     REGULAR,
 )
-from marketsim.kernels.relationship import WOM_REACH_BANDS
-from marketsim.market.buying_centre import choice_weights
+from marketsim.reference.context import FirmLevers, PeriodContext, Relationship
+from marketsim.reference.initial import draw_initial_state
+from marketsim.reference.network import hears
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
-from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
-from marketsim.scenario.schema import ROLES
-
-if TYPE_CHECKING:
-    from marketsim.market.firms import Firm
-
-BENEFITS = ("product", "services", "personal", "image")
-COSTS = ("monetary", "time", "energy", "psychic")
+from marketsim.reference.rng import customer_key, draw_bits, normal, poisson, uniform
 
 
-# --------------------------------------------------------------------------- firm levers
-@dataclass(frozen=True)
-class FirmLevers:
-    """What customers see of one firm in one period: its levers after the firm has decided.
-
-    Per category (indexed like the scenario's categories) only the categories the firm sells
-    have a price, quality and unit cost.
-    """
-
-    index: int
-    service: float
-    image: float
-    convenience: float
-    trust: float
-    promise: float
-    reach: float
-    reward_rate: float
-    points_expiry: float
-    personal_service: float
-    personal_service_cost: float
-    structural_investment: float
-    structural_cost: float
-    acquisition_spend: float
-    price: dict[int, float]
-    quality: dict[int, float]
-    unit_cost: dict[int, float]
-
-    @classmethod
-    def of(cls, firm: Firm, categories: list[str]) -> FirmLevers:
-        programme = firm.retention
-        sold = [c for c, name in enumerate(categories) if name in firm.price]
-        return cls(
-            index=firm.index, service=float(firm.service), image=float(firm.image),
-            convenience=float(firm.convenience), trust=float(firm.trust),
-            promise=float(firm.promise), reach=float(firm.reach),
-            reward_rate=float(programme.reward_rate),
-            points_expiry=float(programme.points_expiry),
-            personal_service=float(programme.personal_service),
-            personal_service_cost=float(programme.personal_service_cost),
-            structural_investment=float(programme.structural_investment),
-            structural_cost=float(programme.structural_cost),
-            acquisition_spend=float(firm.acquisition_budget),
-            price={c: float(firm.price[categories[c]]) for c in sold},
-            quality={c: float(firm.quality[categories[c]]) for c in sold},
-            unit_cost={c: float(firm.unit_cost[categories[c]]) for c in sold},
-        )
-
-    def sells(self, category: int) -> bool:
-        return category in self.price
-
-
-@dataclass
-class PeriodContext:
-    """Everything a customer needs to know about the period: the firms' levers and the keys of
-    the random streams (one per kind of random event, see :mod:`marketsim.kernels.rng`)."""
-
-    number: int
-    firms: list[FirmLevers]
-    advertising_key: int
-    hearing_key: int
-    purchase_count_key: int
-    purchase_choice_key: int
-    experience_key: int
-    complaint_key: int = 0
-    suggestion_key: int = 0
-    relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
-    relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers
-
-
-# --------------------------------------------------------------------------- relationship
-@dataclass(slots=True)
-class Relationship:
-    """The state of one customer-firm pair (one row of the engine's (N, F) arrays)."""
-
-    aware: bool = False              # the firm is in the customer's consideration set
-    status: int = PROSPECT           # prospect, first-time, regular or ex-customer
-    expectation: float = 0.0         # E: performance the customer expects from the firm
-    satisfaction: float = 0.0        # S: smoothed disconfirmation
-    tie_financial: float = 0.0       # points held, in reference-price units
-    tie_social: float = 0.0          # social bond, 0-1
-    tie_structural: float = 0.0      # structural tie, 0-1
-    tenure: int = 0                  # periods as a customer (uint16)
-    recency: int = 0                 # periods since the last purchase (uint8)
-    performance: float = 0.0         # P: delivered at the last purchase
-    cumulative_margin: float = 0.0   # realised customer value so far
-    window_spend: float = 0.0        # exponentially weighted spend (share of customer)
-    units: list[int] = field(default_factory=list)  # bought this period, per category
-    knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255
-    targeting: int = 0               # the firm's mark: top tier 1, low tier 2, terminated 4
-
-    @property
-    def is_customer(self) -> bool:
-        """First-time or regular: the firm holds this customer."""
-        return self.status == FIRST_TIME or self.status == REGULAR
-
-    def units_bought(self) -> int:
-        return sum(self.units)
-
-
-# --------------------------------------------------------------------------- the customer
 class Customer(mesa.Agent):
     """A consumer: segment, importance weights, purchase rates and a relationship per firm.
 
@@ -160,80 +46,7 @@ class Customer(mesa.Agent):
         self.neighbours: list[Customer] = []
         self.report = -1                  # f: praise of f, F + f: complaint about f, -1: silent
         self.report_performance = 0.0     # the performance the report is about
-        self._draw_initial_state(customer_key(init_key, number))
-
-    # ------------------------------------------------------------------ creation
-    def _draw_initial_state(self, ckey: int) -> None:
-        """Draw segment, traits and starting relationships (:mod:`marketsim.kernels.initial`).
-
-        Segment ``s`` with probability equal to its share. Importance weights, price sensitivity
-        and switching threshold: the segment mean times a mean-one log-normal factor
-        ``exp(sigma z - sigma^2 / 2)``. Category purchase rate: Gamma(shape k, mean m), so
-        Poisson purchases at that rate are negative binomial across customers (Ehrenberg 1959).
-        The customer starts as a regular customer of firm ``f`` with probability
-        ``initial_share_f`` (of none with the remaining probability) and aware of each other
-        firm with probability ``initial_awareness_f``.
-        """
-        market = self.model
-        scenario = market.scenario
-        u = uniform(draw_bits(ckey, INIT_SEGMENT))
-        s = 0
-        while s < len(scenario.segments) - 1 and u >= market.segment_cumulative_share[s]:
-            s += 1
-        self.segment = s
-        segment = scenario.segments[s]
-
-        def lognormal_factor(sigma: float, index: int) -> float:
-            z = normal(draw_bits(ckey, index))
-            return math.exp(sigma * z - 0.5 * sigma * sigma)
-
-        benefit_weights, cost_weights = choice_weights(segment)  # a business: its buyer's
-        means = ([getattr(benefit_weights, name) for name in BENEFITS]
-                 + [getattr(cost_weights, name) for name in COSTS])
-        self.weights = [f32(mean * lognormal_factor(segment.weight_spread, INIT_WEIGHTS + k))
-                        for k, mean in enumerate(means)]
-        spread = segment.price_sensitivity
-        self.price_sensitivity = f32(
-            spread.mean * lognormal_factor(spread.spread, INIT_PRICE_SENSITIVITY))
-        spread = segment.switching_threshold
-        self.switching_threshold = f32(
-            spread.mean * lognormal_factor(spread.spread, INIT_THRESHOLD))
-        self.word_of_mouth = f32(segment.word_of_mouth)   # chance of telling each neighbour
-
-        self.purchase_rate = []
-        index = INIT_RATES  # the Gamma draws use a variable number of draws, category by category
-        for category in market.categories:
-            rate = segment.purchase_rate.get(category)
-            if rate is None or rate.mean <= 0.0:
-                self.purchase_rate.append(0.0)
-                continue
-            value, index = gamma(ckey, index, rate.shape, rate.mean / rate.shape)
-            self.purchase_rate.append(f32(value))
-
-        u = uniform(draw_bits(ckey, INIT_FIRM))
-        first = next((f for f, upto in enumerate(market.firm_cumulative_share) if u < upto), -1)
-        self.relationships = []
-        for f, firm in enumerate(scenario.firms):
-            rel = Relationship(expectation=f32(segment.initial_expectation),
-                               units=[0] * len(market.categories))
-            if f == first:
-                rel.aware, rel.status, rel.tenure = True, REGULAR, 1
-                # time since the last purchase of a Poisson buyer at its rate in f's categories
-                rate = sum(r for r, name in zip(self.purchase_rate, market.categories)
-                           if name in firm.offers)
-                u = uniform(draw_bits(ckey, INIT_RECENCY))
-                periods = -math.log(1.0 - u) / rate if rate > 0.0 else 255.0
-                rel.recency = int(periods) if periods < 255.0 else 255
-            else:
-                u = uniform(draw_bits(ckey, INIT_AWARENESS + f))
-                rel.aware = u < firm.initial_awareness
-            self.relationships.append(rel)
-        self.last_firm = [first if first >= 0 and name in scenario.firms[first].offers else -1
-                          for name in market.categories]
-        # a business customer's buying centre: each member's satisfaction with each firm
-        self.is_business = segment.kind == "business"
-        self.member_satisfaction = ([[0.0] * len(ROLES) for _ in scenario.firms]
-                                    if self.is_business else None)
+        draw_initial_state(self, customer_key(init_key, number))
 
     # ------------------------------------------------------------------ value and ties
     def perceived_value(self, firm: FirmLevers, category: int, expectation: float) -> float:
@@ -279,25 +92,6 @@ class Customer(mesa.Agent):
             plain += value
         return weighted / weight if weight > 0.0 else plain / len(firm.price)
 
-    def hears(self, hear_key: int, slot: int, talker: Customer) -> bool:
-        """Whether this customer hears the report of its neighbour in position ``slot``.
-
-        Praise reaches each neighbour with the talker's word-of-mouth propensity, a complaint
-        with ``complaint_reach`` times that (at most 1): unhappy customers tell about twice as
-        many people (TARP 1986; Anderson 1998, JSR 1(1)). Keyed on (period, listener, slot), so
-        awareness and expectations agree on who heard what (:mod:`marketsim.kernels.hearing`).
-        """
-        n_firms = len(self.relationships)
-        band, code = divmod(talker.report, 2 * n_firms)  # reach band of communities, co-creation
-        propensity = talker.word_of_mouth
-        if band > 0:
-            propensity = propensity * WOM_REACH_BANDS[band]
-        praise = code < n_firms
-        chance = propensity if praise else min(1.0, propensity * self.model.complaint_reach)
-        if chance <= 0.0:
-            return False
-        return uniform(draw_bits(hear_key, slot)) < chance
-
     # ------------------------------------------------------------------ 2. awareness
     def become_aware(self, period: PeriodContext) -> None:
         """Advertising reaches the customer, then neighbours' praise puts firms in its
@@ -318,7 +112,7 @@ class Customer(mesa.Agent):
         for slot, talker in enumerate(self.neighbours):
             praised = talker.report % (2 * n_firms) if talker.report >= 0 else -1
             if 0 <= praised < n_firms and not self.relationships[praised].aware:
-                if self.hears(hearing, slot, talker):
+                if hears(hearing, slot, talker, n_firms, self.model.complaint_reach):
                     self.relationships[praised].aware = True
 
     # ------------------------------------------------------------------ 3. purchase
@@ -432,7 +226,7 @@ class Customer(mesa.Agent):
         for slot, talker in enumerate(self.neighbours):
             if talker.report < 0:
                 continue
-            if self.hears(hearing, slot, talker):
+            if hears(hearing, slot, talker, n_firms, self.model.complaint_reach):
                 about = talker.report % n_firms
                 heard_sum[about] += talker.report_performance
                 heard_count[about] += 1

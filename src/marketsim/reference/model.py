@@ -33,7 +33,8 @@ from marketsim.market.relationship import uses_relationships
 from marketsim.measures.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.reference import relationship as rm
 from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
-from marketsim.reference.customer import Customer, FirmLevers, PeriodContext
+from marketsim.reference.context import FirmLevers, PeriodContext
+from marketsim.reference.customer import Customer
 from marketsim.reference.network import build_neighbour_lists
 from marketsim.scenario.schema import Scenario
 

@@ -1,4 +1,5 @@
-"""The social network in plain Python: one list of neighbours per customer.
+"""The social network in plain Python: one list of neighbours per customer, and who hears
+whom on it (:func:`hears`).
 
 The same two constructions as :mod:`marketsim.market.network`, drawing the same random numbers from the
 network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
@@ -15,6 +16,7 @@ hearing the neighbour in position ``slot`` is drawn with index ``slot``.
 
 from __future__ import annotations
 
+from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.kernels.rng import STREAM_NETWORK, stream_key
 from marketsim.reference.rng import customer_key, draw_bits, uniform
 from marketsim.scenario.schema import Network
@@ -84,3 +86,23 @@ def scale_free(key: int, n_customers: int, links: int) -> list[list[int]]:
         neighbours[a].append(b)
         neighbours[b].append(a)
     return neighbours
+
+
+def hears(hear_key: int, slot: int, talker, n_firms: int, complaint_reach: float) -> bool:
+    """Whether a listener hears the report of ``talker``, its neighbour in position ``slot``
+    (``hear_key``: the listener's key in the period's hearing stream).
+
+    Praise reaches each neighbour with the talker's word-of-mouth propensity, a complaint
+    with ``complaint_reach`` times that (at most 1): unhappy customers tell about twice as
+    many people (TARP 1986; Anderson 1998, JSR 1(1)). Keyed on (period, listener, slot), so
+    awareness and expectations agree on who heard what (:mod:`marketsim.kernels.hearing`).
+    """
+    band, code = divmod(talker.report, 2 * n_firms)  # reach band of communities, co-creation
+    propensity = talker.word_of_mouth
+    if band > 0:
+        propensity = propensity * WOM_REACH_BANDS[band]
+    praise = code < n_firms
+    chance = propensity if praise else min(1.0, propensity * complaint_reach)
+    if chance <= 0.0:
+        return False
+    return uniform(draw_bits(hear_key, slot)) < chance

@@ -20,7 +20,8 @@ from marketsim.reference.rng import customer_key, draw_bits, poisson, uniform
 
 if TYPE_CHECKING:
     from marketsim.market.firms import Firm
-    from marketsim.reference.customer import Customer, PeriodContext
+    from marketsim.reference.context import PeriodContext
+    from marketsim.reference.customer import Customer
 
 CO_IMPROVEMENT_HALF_TENURE = 26.0
 KNOWLEDGE_SCALE = 255.0

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from marketsim.errors import did_you_mean
+from marketsim.scenario.strict import Strict
 
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 TYPES = ("self_service", "automated_service", "personal_assistance",
@@ -22,11 +23,7 @@ RelationshipType = Literal["self_service", "automated_service", "personal_assist
                            "dedicated_personal_assistance", "community", "co_creation"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class OneToOne(_Strict):
+class OneToOne(Strict):
     """One-to-one marketing (Peppers and Rogers): customise to learnt needs, differentiate by value."""
 
     customisation: float = Field(
@@ -41,7 +38,7 @@ class OneToOne(_Strict):
     top_tier_cost: float = Field(0.0, ge=0.0, description="Cost per top-tier customer per period of that extra service.")
 
 
-class CustomerManagement(_Strict):
+class CustomerManagement(Strict):
     """Managing the customer base: cross-sell, up-sell, terminate, make low-profit customers pay."""
 
     cross_sell: float = Field(
