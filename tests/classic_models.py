@@ -37,23 +37,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-__all__ = [
-    # NBD-Dirichlet
-    "DirichletMeasures", "NBDFit", "DirichletSFit",
-    "nbd_pmf", "dirichlet_brand_measures", "dirichlet_duplication", "dirichlet_brand_count_pmf",
-    "panel_brand_measures", "panel_duplication", "simulate_dirichlet_panel",
-    "dirichlet_multinomial_log_likelihood", "fit_dirichlet_S", "fit_nbd",
-    # Bass
-    "BassFit", "bass_discrete_adoptions", "bass_discrete_moments", "simulate_bass_agents",
-    "fit_bass_discrete",
-    # BG/NBD and Gamma-Gamma
-    "BGNBDData", "MLFit", "bgnbd_log_likelihood", "fit_bgnbd", "bgnbd_expected_transactions",
-    "bgnbd_probability_alive", "bgnbd_conditional_expected_transactions", "simulate_bgnbd",
-    "gamma_gamma_log_likelihood", "fit_gamma_gamma", "gamma_gamma_expected_spend",
-    "gamma_gamma_conditional_expected_spend", "simulate_gamma_gamma",
-    "numerical_hessian",
-]
-
 NBD_TAIL = 1e-12
 
 
@@ -341,8 +324,9 @@ def fit_dirichlet_S(counts, shares=None, M=None, K=None):
     res = optimize.minimize_scalar(nll, bounds=(np.log(1e-3), np.log(1e4)), method="bounded",
                                    options={"xatol": 1e-10})
     S = float(np.exp(res.x))
-    score, info = _dm_score_and_information(S, x, n, shares)
+    _score, info = _dm_score_and_information(S, x, n, shares)
     h = 1e-3 * S
+
     def ll(s):
         return dirichlet_multinomial_log_likelihood(s, x, shares)
     d2_num = (ll(S + h) - 2.0 * ll(S) + ll(S - h)) / h ** 2
@@ -588,7 +572,7 @@ class MLFit:
     converged: bool
 
     def as_dict(self):
-        return dict(zip(self.names, self.params))
+        return dict(zip(self.names, self.params, strict=True))
 
 
 def _ml_fit(nll_log, start_log, names, n_obs):

@@ -28,3 +28,47 @@ def test_scenario_guide_reference_is_current():
         "docs/scenarios.md is stale: run python -m marketsim.scenario.field_docs --scenarios "
         "docs/scenarios.md")
     assert text.index("# Writing scenarios") < text.index(field_docs.BEGIN)  # the guide stays
+
+
+def _dotted_paths(text: str) -> set[str]:
+    import re
+
+    return {m.rstrip(".") for m in re.findall(r"\bmarketsim(?:\.[A-Za-z_][A-Za-z0-9_]*)+", text)}
+
+
+def test_every_dotted_path_in_the_docs_exists():
+    """``marketsim.x.y`` names in README.md and docs/ are modules, or names in them."""
+    import importlib
+
+    missing = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for dotted in sorted(_dotted_paths(path.read_text(encoding="utf-8"))):
+            parts = dotted.split(".")
+            for cut in range(len(parts), 0, -1):
+                try:
+                    target = importlib.import_module(".".join(parts[:cut]))
+                except ModuleNotFoundError:
+                    continue
+                try:
+                    for name in parts[cut:]:
+                        target = getattr(target, name)
+                except AttributeError:
+                    missing.append(f"{path.name}: {dotted}")
+                break
+            else:
+                missing.append(f"{path.name}: {dotted}")
+    assert missing == []
+
+
+def test_every_source_file_the_docs_name_exists():
+    """Backticked ``room/module.py`` paths in README.md and docs/ name files that exist (in the
+    package, or from the repository root: ``tests/...``, ``benchmarks/...``)."""
+    import re
+
+    package = ROOT / "src" / "marketsim"
+    missing = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for name in sorted(set(re.findall(r"`([\w./]+/[\w]+\.py)`", path.read_text("utf-8")))):
+            if not ((package / name).is_file() or (ROOT / name).is_file()):
+                missing.append(f"{path.name}: {name}")
+    assert missing == []

@@ -179,3 +179,14 @@ def test_modules_are_small():
     long = {m: n for m, p in MODULES.items()
             if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}, f"modules over {MAX_LINES} lines (split along concepts): {long}"
+
+
+def test_the_registry_names_every_built_in_strategy():
+    """The registry lists the built-in strategies by name (so the schema can check them
+    without importing the market); the names are exactly those their module registers."""
+    from marketsim.market import strategies
+    from marketsim.scenario import strategy_registry
+
+    registered = {name for name, cls in strategy_registry._REGISTRY.items()
+                  if cls.__module__ == strategies.__name__}
+    assert registered == set(strategy_registry.BUILTIN)

@@ -28,6 +28,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "load_run",
     "load_scenario",
     "run",
 ]
@@ -40,4 +41,8 @@ def __getattr__(name: str):
         from marketsim.market.model import MarketModel
 
         return MarketModel
+    if name == "load_run":  # reads Parquet and draws figures: loaded when asked for
+        from marketsim.outputs.run_folder import load_run
+
+        return load_run
     raise AttributeError(f"module 'marketsim' has no attribute {name!r}")

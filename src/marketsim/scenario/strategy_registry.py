@@ -84,7 +84,7 @@ def _import_strategy(name: str, where: str) -> type[Strategy]:
     cls = getattr(module, class_name, None)
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise ScenarioError(f"{where}: '{class_name}' in '{module_name}' is not a subclass of "
-                            "marketsim.scenario.strategy_registry.Strategy")
+                            "marketsim.market.strategies.Strategy")
     return cls
 
 
