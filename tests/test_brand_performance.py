@@ -18,12 +18,13 @@ CATEGORIES = ["x", "y"]
 
 
 def tiny_log(categorical: bool = True) -> pd.DataFrame:
-    """Eight purchases by four customers (of ten in the market) over three periods.
+    """Twelve purchase occasions (units) by four customers (of ten in the market) in eight
+    rows over three periods.
 
-    customer 1: A twice (2 units 20, 1 unit 10)                      -> A only
-    customer 2: A once (1 unit 10), B twice (1 unit 5, 2 units 10)   -> A and B
-    customer 3: B once (3 units 15), C once in category y (1 unit 8) -> B and C
-    customer 4: C once (1 unit 4)                                    -> C only
+    customer 1: A 3 (2 units 20, 1 unit 10)                          -> A only
+    customer 2: A 1 (1 unit 10), B 3 (1 unit 5, 2 units 10)          -> A and B
+    customer 3: B 3 (3 units 15), C 1 in category y (1 unit 8)       -> B and C
+    customer 4: C 1 (1 unit 4)                                       -> C only
     """
     rows = [  # period, customer, firm, category, units, revenue
         (1, 1, "A", "x", 2, 20.0),
@@ -54,34 +55,34 @@ def test_all_measures_by_hand_all_categories_pooled():
     assert list(t.columns) == list(BRAND_COLUMNS)
     nan = np.nan
     expect(t, "buyers", [2, 2, 2, 0])
-    expect(t, "purchases", [3, 3, 2, 0])
+    expect(t, "purchases", [4, 6, 2, 0])   # occasions: the units
     expect(t, "units", [4, 6, 2, 0])
     expect(t, "revenue", [40, 30, 12, 0])
-    expect(t, "market_share_purchases", [3 / 8, 3 / 8, 2 / 8, 0])
+    expect(t, "market_share_purchases", [4 / 12, 6 / 12, 2 / 12, 0])
     expect(t, "market_share_units", [4 / 12, 6 / 12, 2 / 12, 0])
     expect(t, "market_share_revenue", [40 / 82, 30 / 82, 12 / 82, 0])
     expect(t, "market_share_buyers", [1 / 3, 1 / 3, 1 / 3, 0])
     expect(t, "penetration", [0.2, 0.2, 0.2, 0.0])
-    expect(t, "purchase_frequency", [1.5, 1.5, 1.0, nan])
+    expect(t, "purchase_frequency", [2.0, 3.0, 1.0, nan])
     expect(t, "units_per_buyer", [2.0, 3.0, 1.0, nan])
-    # category purchases of the brand's buyers: A {1: 2, 2: 3}, B {2: 3, 3: 2}, C {3: 2, 4: 1}
-    expect(t, "category_frequency", [2.5, 2.5, 1.5, nan])
+    # category purchases of the brand's buyers: A {1: 3, 2: 4}, B {2: 4, 3: 4}, C {3: 4, 4: 1}
+    expect(t, "category_frequency", [3.5, 4.0, 2.5, nan])
     expect(t, "category_units_per_buyer", [3.5, 4.0, 2.5, nan])
     expect(t, "scr", [4 / 7, 6 / 8, 2 / 5, nan])
     expect(t, "scr_revenue", [40 / 55, 30 / 48, 12 / 27, nan])
-    expect(t, "scr_purchases", [3 / 5, 3 / 5, 2 / 3, nan])
+    expect(t, "scr_purchases", [4 / 7, 6 / 8, 2 / 5, nan])
     expect(t, "scr_mean", [(1 + 1 / 4) / 2, (3 / 4 + 3 / 4) / 2, (1 / 4 + 1) / 2, nan])
     expect(t, "scr_mean_revenue",
            [(1 + 10 / 25) / 2, (15 / 25 + 15 / 23) / 2, (8 / 23 + 1) / 2, nan])
     expect(t, "sole_buyer_share", [0.5, 0.0, 0.5, nan])
-    expect(t, "repeat_rate", [0.5, 0.5, 0.0, nan])
+    expect(t, "repeat_rate", [0.5, 1.0, 0.0, nan])   # two or more occasions of the brand
 
     cat = t.attrs["category"]
-    assert cat["buyers"] == 4 and cat["purchases"] == 8 and cat["n_customers"] == 10
+    assert cat["buyers"] == 4 and cat["purchases"] == 12 and cat["n_customers"] == 10
     assert cat["penetration"] == pytest.approx(0.4)
-    assert cat["purchase_frequency"] == pytest.approx(2.0)
+    assert cat["purchase_frequency"] == pytest.approx(3.0)
     assert cat["units_per_buyer"] == pytest.approx(3.0)
-    assert cat["mean_purchases"] == pytest.approx(0.8)
+    assert cat["mean_purchases"] == pytest.approx(1.2)
     assert cat["brands_per_buyer"] == pytest.approx(1.5)
     assert cat["sole_buyer_share"] == pytest.approx(0.5)
     pd.testing.assert_series_equal(category_measures(tiny_log(), n_customers=10),
@@ -92,11 +93,11 @@ def test_one_category():
     t = brand_performance(tiny_log(), category="x", n_customers=10)
     # without customer 3's purchase of C in y: customer 3 buys B only, C has buyer 4 only
     expect(t, "buyers", [2, 2, 1, 0])
-    expect(t, "market_share_purchases", [3 / 7, 3 / 7, 1 / 7, 0])
+    expect(t, "market_share_purchases", [4 / 11, 6 / 11, 1 / 11, 0])
     expect(t, "sole_buyer_share", [0.5, 0.5, 1.0, np.nan])
-    expect(t, "category_frequency", [2.5, 2.0, 1.0, np.nan])
-    expect(t, "scr_purchases", [3 / 5, 3 / 4, 1.0, np.nan])
-    assert t.attrs["category"]["purchase_frequency"] == pytest.approx(7 / 4)
+    expect(t, "category_frequency", [3.5, 3.5, 1.0, np.nan])
+    expect(t, "scr_purchases", [4 / 7, 6 / 7, 1.0, np.nan])
+    assert t.attrs["category"]["purchase_frequency"] == pytest.approx(11 / 4)
     y = brand_performance(tiny_log(), category="y", n_customers=10)
     expect(y, "buyers", [0, 0, 1, 0])
     expect(y, "market_share_revenue", [0, 0, 1, 0])
@@ -106,18 +107,18 @@ def test_one_category():
 def test_window_of_one_period_and_brand_without_buyers(periods):
     t = brand_performance(tiny_log(), periods=periods, n_customers=10)
     expect(t, "buyers", [2, 1, 0, 0])
-    expect(t, "purchases", [2, 1, 0, 0])
-    expect(t, "market_share_purchases", [2 / 3, 1 / 3, 0, 0])
+    expect(t, "purchases", [3, 1, 0, 0])
+    expect(t, "market_share_purchases", [3 / 4, 1 / 4, 0, 0])
     expect(t, "penetration", [0.2, 0.1, 0.0, 0.0])
-    expect(t, "purchase_frequency", [1.0, 1.0, np.nan, np.nan])
-    expect(t, "repeat_rate", [0.0, 0.0, np.nan, np.nan])
+    expect(t, "purchase_frequency", [1.5, 1.0, np.nan, np.nan])
+    expect(t, "repeat_rate", [0.5, 0.0, np.nan, np.nan])  # customer 1 bought A twice
     expect(t, "sole_buyer_share", [0.5, 0.0, np.nan, np.nan])
 
 
 def test_window_of_two_periods():
     t = brand_performance(tiny_log(), periods=[2, 3], n_customers=10)
     expect(t, "buyers", [1, 2, 2, 0])
-    expect(t, "repeat_rate", [0.0, 0.0, 0.0, np.nan])
+    expect(t, "repeat_rate", [0.0, 1.0, 0.0, np.nan])
     expect(t, "scr_mean", [1.0, (1.0 + 3 / 4) / 2, (1 / 4 + 1.0) / 2, np.nan])
 
 

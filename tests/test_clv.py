@@ -166,18 +166,21 @@ def test_predicted_clv_by_firm_from_metrics():
     assert last_only.loc["A", "clv"] == pytest.approx(5.0 / 0.3)
 
 
-def test_rfm_uses_the_lifetimes_definitions():
-    """frequency = repeat purchase periods, recency = last - first purchase period, T = end -
-    first purchase period, monetary_value = mean revenue of the repeat periods (0 if none);
-    purchases within a period are one purchase (lifetimes' per-day aggregation)."""
+def test_rfm_uses_the_btyd_definitions_on_purchase_occasions():
+    """frequency = repeat purchase occasions (units after the first), recency = last - first
+    purchase period, T = end - first purchase period, monetary_value = mean revenue of the
+    repeat occasions (0 if none), the first occasion's revenue being its period's revenue per
+    occasion."""
     table = rfm(tiny_log())
     assert list(table.columns) == ["customer_id", "firm", "frequency", "recency", "T",
                                    "monetary_value"]
     rows = {(r.customer_id, r.firm): r for r in table.itertuples()}
     a0 = rows[(0, "A")]
-    assert (a0.frequency, a0.recency, a0.T, a0.monetary_value) == (1, 1, 2, 16.0)
-    a1 = rows[(1, "A")]
-    assert (a1.frequency, a1.recency, a1.T, a1.monetary_value) == (0, 0, 0, 0.0)
+    # 4 occasions: 2 in period 1 (20), 2 in period 2 (10 + 6); the first costs 20 / 2
+    assert (a0.frequency, a0.recency, a0.T) == (3, 1, 2)
+    assert a0.monetary_value == pytest.approx((36.0 - 10.0) / 3)
+    a1 = rows[(1, "A")]  # 3 occasions in period 3 (30)
+    assert (a1.frequency, a1.recency, a1.T, a1.monetary_value) == (2, 0, 0, 10.0)
     b0 = rows[(0, "B")]
     assert (b0.frequency, b0.recency, b0.T, b0.monetary_value) == (0, 0, 0, 0.0)
     only_a = rfm(tiny_log(), firm="A", end=10)

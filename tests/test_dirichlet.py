@@ -237,9 +237,9 @@ def tiny_log() -> pd.DataFrame:
 def test_fit_from_transactions_uses_the_observed_figures():
     fit = fit_from_transactions(tiny_log(), 10)
     assert fit.category_penetration == pytest.approx(0.4)
-    assert fit.category_frequency == pytest.approx(2.0)
-    assert fit.M == pytest.approx(0.8)
-    np.testing.assert_allclose(fit.shares, [3 / 8, 3 / 8, 2 / 8, 0])
+    assert fit.category_frequency == pytest.approx(3.0)   # 12 purchase occasions (units)
+    assert fit.M == pytest.approx(1.2)
+    np.testing.assert_allclose(fit.shares, [4 / 12, 6 / 12, 2 / 12, 0])
     assert fit.brands == ["A", "B", "C", "D"]
     table = dirichlet_comparison(tiny_log(), 10)
     assert list(table.columns) == [f"{m}_{s}" for m in MEASURES

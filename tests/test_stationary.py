@@ -8,8 +8,8 @@ no word of mouth, no ties or habit in choice (``tie_weight = habit_weight = 0``)
 unit picks a firm with the same fixed logit probabilities: exactly the NBD-Dirichlet's
 assumptions, with S -> infinity (Goodhardt, Ehrenberg and Chatfield 1984; Ehrenberg, Uncles and
 Goodhardt 2004, "Understanding brand performance measures: using Dirichlet benchmarks", J.
-Business Research 57(12)). The engine logs one row per customer, firm and period, so the log is
-expanded to one row per unit purchase before the measures are taken.
+Business Research 57(12)). The engine logs one row per customer, firm and period whose
+``units`` are the purchase occasions, which is what every measure counts.
 
 Tolerance: each observed measure has a sampling standard error computed from the same data
 (binomial for penetration, sole-buyer share and repeat rate; standard error of the mean for
@@ -62,18 +62,10 @@ def stationary_market(habit_weight: float = 0.0) -> dict:
     }
 
 
-def unit_purchases(log: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit bought (the Dirichlet's purchase occasions)."""
-    units = log["units"].to_numpy()
-    rows = log.loc[log.index.repeat(units)]
-    per_unit = rows["revenue"].to_numpy() / np.repeat(units, units)
-    return rows.assign(units=1, revenue=per_unit).reset_index(drop=True)
-
-
 def standard_errors(log: pd.DataFrame, n_customers: int, brands) -> pd.DataFrame:
     """Sampling standard error of each observed brand measure (rows: brands)."""
-    brand_counts = log.groupby(["customer_id", "firm"], observed=True).size().rename("x")
-    category = log.groupby("customer_id").size().rename("y")
+    brand_counts = log.groupby(["customer_id", "firm"], observed=True)["units"].sum().rename("x")
+    category = log.groupby("customer_id")["units"].sum().rename("y")
     pairs = brand_counts.reset_index().join(category, on="customer_id")
     out = {}
     for brand in brands:
@@ -98,7 +90,7 @@ def standard_errors(log: pd.DataFrame, n_customers: int, brands) -> pd.DataFrame
 def z_scores(habit_weight: float, seed: int) -> pd.DataFrame:
     """(observed - Dirichlet) / standard error, per brand and measure."""
     result = marketsim.run(stationary_market(habit_weight), seed=seed, transactions=True)
-    log = unit_purchases(result.transactions)
+    log = result.transactions
     with warnings.catch_warnings():
         # S at its upper bound is the expected fit here: identical choice probabilities
         warnings.simplefilter("ignore", RuntimeWarning)

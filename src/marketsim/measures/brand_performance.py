@@ -9,12 +9,15 @@ Conventions
 -----------
 * The input is the transaction log of a run (``MarketModel.transactions()``): one row per
   purchase, with the columns ``period, customer_id, firm, category, units, revenue``.
-* A **purchase** (purchase occasion) is one row of the log; ``units`` and ``revenue`` are what
-  was bought on that occasion. Purchase frequencies, repeat rates and the Dirichlet inputs
-  count purchases; the unit and revenue versions of the shares are given beside them. The
-  engine writes at most one row per customer, firm and period, so over a one-period window
-  every buyer has exactly one purchase of a brand (frequency 1, repeat rate 0): brand
-  loyalty measures need windows of several periods.
+* A **purchase** is a purchase occasion, and a row's ``units`` counts them: the engine
+  draws each customer's purchase occasions per category and period (Poisson at the
+  customer's rate) and each occasion buys one unit of the brand it chooses, so the log's one
+  row per customer, firm, category and period carries the number of occasions that chose the
+  firm (``units``) and what they cost (``revenue``). Purchase frequencies, repeat rates, the
+  Dirichlet inputs and the RFM export (:func:`marketsim.measures.clv.rfm`) all count
+  occasions. (Counting rows instead, i.e. purchase periods, understates frequencies and
+  breaks the NBD-Dirichlet even where it holds exactly.) For a log from elsewhere, give one
+  row per occasion, or ``units`` equal to the occasions of the row.
 * The **window** is a set of periods (default: every period in the log).
 * The **category**: by default all categories are pooled and treated as one category (a
   customer's category purchases are then all their purchases, and a firm's purchases in every
@@ -32,7 +35,7 @@ Conventions
 Columns of :func:`brand_performance` (index: ``firm``)
 -------------------------------------------------------
 ``buyers``                    customers who bought the brand at least once in the window
-``purchases``                 purchases (rows of the log) of the brand
+``purchases``                 purchase occasions of the brand (the sum of ``units``)
 ``units``, ``revenue``        units and revenue of the brand
 ``market_share_purchases``    brand purchases over category purchases (the Dirichlet's share)
 ``market_share_units``        brand units over category units
@@ -92,7 +95,7 @@ BRAND_COLUMNS = (
 CATEGORY_FIELDS = {
     "n_customers": "customers in the market (the population)",
     "buyers": "customers who bought in the category in the window",
-    "purchases": "category purchases (rows of the log)",
+    "purchases": "category purchase occasions",
     "units": "category units",
     "revenue": "category revenue",
     "penetration": "B: category buyers over n_customers",
@@ -210,7 +213,7 @@ def _pairs(rows: pd.DataFrame, brands: list[str]) -> pd.DataFrame:
         "revenue": rows["revenue"].to_numpy(dtype=float),
     })
     pairs = frame.groupby(["customer", "brand"], sort=True).agg(
-        purchases=("units", "size"), units=("units", "sum"), revenue=("revenue", "sum"),
+        purchases=("units", "sum"), units=("units", "sum"), revenue=("revenue", "sum"),
     ).reset_index()
     per_customer = pairs.groupby("customer").agg(
         cat_purchases=("purchases", "sum"), cat_units=("units", "sum"),

@@ -340,15 +340,22 @@ def rfm(transactions: pd.DataFrame, *, firm: str | None = None, periods=None,
         end: int | None = None) -> pd.DataFrame:
     """Per customer and firm, the summary ``lifetimes`` / PyMC-Marketing CLV models take.
 
-    With ``lifetimes.utils.summary_data_from_transaction_data``'s definitions, time in periods
-    and purchases aggregated per period (one period = one "day" of lifetimes):
+    The BG/NBD's and Gamma-Gamma's definitions (Fader, Hardie and Lee 2005a, b), counting
+    purchase occasions (a row's ``units``, as every measure does:
+    :mod:`marketsim.measures.brand_performance`), time in periods:
 
-    * ``frequency``: repeat purchase periods (periods with a purchase, minus one);
-    * ``recency``: age at the last purchase (last minus first purchase period);
+    * ``frequency``: repeat purchases (purchase occasions with the firm in the window, minus
+      the first);
+    * ``recency``: age at the last purchase (last minus first purchase period; occasions in
+      one period share its time);
     * ``T``: age at the end of the window (``end`` minus first purchase period; ``end``
       defaults to the window's last period);
-    * ``monetary_value``: mean revenue of the repeat purchase periods (0 when ``frequency``
-      is 0).
+    * ``monetary_value``: mean revenue of the repeat purchases: the revenue after the first
+      purchase over ``frequency``, the first purchase's revenue being its period's revenue
+      over that period's occasions (0 when ``frequency`` is 0).
+
+    (``lifetimes.utils.summary_data_from_transaction_data`` counts purchase periods instead,
+    one per period with a purchase: the same numbers when nobody buys twice in a period.)
 
     Columns: ``customer_id, firm, frequency, recency, T, monetary_value`` (pass ``firm=`` for
     one firm; drop ``firm`` before handing the frame to a model). Feed it to e.g.
@@ -372,17 +379,18 @@ def rfm(transactions: pd.DataFrame, *, firm: str | None = None, periods=None,
     if log.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
     per_period = (log.assign(firm=log["firm"].astype(str))
-                  .groupby(["customer_id", "firm", "period"], sort=True)["revenue"].sum()
-                  .reset_index())
+                  .groupby(["customer_id", "firm", "period"], sort=True)[["units", "revenue"]]
+                  .sum().reset_index())
     g = per_period.groupby(["customer_id", "firm"], sort=False)
-    first = g["period"].transform("min")
-    repeat = per_period[per_period["period"] != first]
-    summary = g.agg(first=("period", "min"), last=("period", "max"), count=("period", "size"))
-    repeat_value = repeat.groupby(["customer_id", "firm"])["revenue"].mean()
-    summary["frequency"] = summary["count"] - 1
+    summary = g.agg(first=("period", "min"), last=("period", "max"), occasions=("units", "sum"),
+                    revenue=("revenue", "sum"), first_units=("units", "first"),
+                    first_revenue=("revenue", "first"))
+    summary["frequency"] = summary["occasions"] - 1
     summary["recency"] = summary["last"] - summary["first"]
     summary["T"] = end - summary["first"]
-    summary["monetary_value"] = repeat_value.reindex(summary.index).fillna(0.0)
+    repeat_revenue = summary["revenue"] - summary["first_revenue"] / summary["first_units"]
+    summary["monetary_value"] = np.where(summary["frequency"] > 0,
+                                         repeat_revenue / summary["frequency"].clip(lower=1), 0.0)
     out = summary.reset_index()
     for name in ("frequency", "recency", "T"):
         out[name] = out[name].astype(np.int64)
