@@ -116,6 +116,21 @@ def default_market() -> dict:
     return load_scenario(path).with_overrides(customers=2000, periods=10).model_dump()
 
 
+def revised_mechanisms() -> dict:
+    """Every mechanism of the revised model switched on (brand tastes, ...), two categories,
+    firms of unequal base preference, a scheduled price cut."""
+    data = with_programmes(market_dict(customers=800, periods=12, n_firms=4, categories=2))
+    data["network"] = {"kind": "small_world", "degree": 6, "rewiring": 0.2}
+    data["behaviour"] = {"performance_noise": 0.2, "preference_concentration": 0.8}
+    for firm, preference in zip(data["firms"], (3.0, 1.0, 0.5, 0.05)):
+        firm["base_preference"] = preference   # the last: a shape far below 1
+    data["firms"][3]["offers"].pop("cat1")
+    data["firms"][1]["strategy"] = "scheduled"
+    data["firms"][1]["strategy_params"] = {"changes": [{"period": 5, "price": 7.0}]}
+    data["market"]["warmup_periods"] = 2
+    return data
+
+
 CASES = [
     pytest.param(one_category_small_world, 1, id="1cat-small_world-seed1"),
     pytest.param(one_category_small_world, 29, id="1cat-small_world-seed29"),
@@ -125,6 +140,8 @@ CASES = [
     pytest.param(default_market, 11, id="default-scenario-seed11"),
     pytest.param(relationship_strategies, 4, id="relationship-strategies-seed4"),
     pytest.param(relationship_strategies, 17, id="relationship-strategies-seed17"),
+    pytest.param(revised_mechanisms, 6, id="revised-mechanisms-seed6"),
+    pytest.param(revised_mechanisms, 21, id="revised-mechanisms-seed21"),
 ]
 
 #: An outside decision applied in some period (as a dashboard would), case by case.
@@ -143,10 +160,13 @@ def assert_same_customers(engine: MarketModel, reference: ReferenceMarket, when:
                         f"engine {actual[first]!r}, reference {wanted[first]!r}")
 
 
-@pytest.mark.parametrize("build, seed", CASES)
-def test_engine_equals_reference(build, seed):
+@pytest.mark.parametrize("build, seed, fused", [
+    *[pytest.param(*case.values, True, id=case.id) for case in CASES],
+    pytest.param(revised_mechanisms, 6, False, id="revised-mechanisms-seed6-phased"),
+])
+def test_engine_equals_reference(build, seed, fused):
     scenario = parse_scenario(copy.deepcopy(build()))
-    engine = MarketModel(scenario, seed=seed)
+    engine = MarketModel(scenario, seed=seed, fused=fused)
     reference = ReferenceMarket(scenario, seed=seed)
 
     indptr, neighbours = reference.network_arrays()
@@ -179,6 +199,9 @@ def test_engine_equals_reference(build, seed):
         assert (state.targeting[:, 0] & 1).any() and (state.targeting[:, 0] & 2).any()
         assert (state.targeting[:, 2] != 0).any()  # the low tier switched on mid-run
         assert (state.wom_firm >= 2 * 3).any()     # community and co-creation reach bands
+    if build is revised_mechanisms:
+        state = engine.population
+        assert (state.taste < -5.0).any() and (state.taste > 0.0).any()  # wide tastes drawn
 
 
 def test_reference_firms_follow_their_strategies():

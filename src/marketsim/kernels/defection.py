@@ -31,11 +31,15 @@ from marketsim.kernels.layout import (
 @inline_helper
 def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
                        segment_params, segment, weights, price_sensitivity, purchase_rate,
-                       switching_threshold, lapse_periods, aware, status, expectation, satisfaction,
-                       tie_financial, tie_social, tie_structural, tenure, recency, counts,
-                       offer_values):
+                       switching_threshold, lapse_periods, aware, status, expectation, taste,
+                       satisfaction, tie_financial, tie_social, tie_structural, tenure, recency,
+                       counts, offer_values):
     """Defect from ``f`` when
-    ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``.
+    ``max(0, V_best rival - V_f) - S_f > threshold_i + switching_cost_if``, where ``V_f`` is the
+    perceived value of ``f``'s offer (weighted over its categories by the customer's purchase
+    rates) plus the customer's brand taste for ``f`` (0 without one): a customer's favourite
+    brand is also the one it is least likely to leave, the attitudinal side of loyalty (Dick
+    and Basu 1994, JAMS 22(2)).
 
     The two routes of MODEL.md step 8 in one inequality: with no better rival it reads
     "dissatisfaction beats threshold plus switching cost"; for a neutral customer it reads "a
@@ -86,7 +90,8 @@ def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, refe
             weight += rate
             plain += value
             n_sold += 1
-        offer_values[f] = total / weight if weight > 0.0 else plain / n_sold
+        offer = total / weight if weight > 0.0 else plain / n_sold
+        offer_values[f] = offer + np.float64(taste[i, f])  # the customer's brand taste
     # best and second-best value in the consideration set: the best rival of f is the best
     # firm unless that is f itself (same result as comparing every pair, in O(F))
     best = -1
@@ -127,8 +132,8 @@ def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, refe
 @parallel_kernel
 def decide_defection(firm, price, sells, reference_price, segment_params, segment, weights,
                      price_sensitivity, purchase_rate, switching_threshold, lapse_periods, aware,
-                     status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
-                     tenure, recency, counts):
+                     status, expectation, taste, satisfaction, tie_financial, tie_social,
+                     tie_structural, tenure, recency, counts):
     """Step 8 for every customer; ``counts`` (N_CHUNKS, F, 3) int64."""
     n_customers, n_firms = aware.shape
     n_categories = price.shape[1]
@@ -142,5 +147,5 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
             defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
                                segment_params, segment, weights, price_sensitivity, purchase_rate,
                                switching_threshold, lapse_periods, aware, status, expectation,
-                               satisfaction, tie_financial, tie_social, tie_structural, tenure,
-                               recency, counts, value)
+                               taste, satisfaction, tie_financial, tie_social, tie_structural,
+                               tenure, recency, counts, value)

@@ -19,6 +19,7 @@ from marketsim.kernels.layout import (
     INIT_THRESHOLD,
     INIT_WEIGHTS,
     REGULAR,
+    TASTE_DRAWS,
 )
 from marketsim.kernels.rng import customer_key, draw_bits, gamma, normal, uniform
 
@@ -101,3 +102,30 @@ def initialise_customers(key, segment_cumulative_share, segment_weights, weight_
                     aware[i, f] = 1 if u < firm_awareness[f] else 0
             for c in range(n_categories):
                 last_firm[i, c] = first if (first >= 0 and sells[first, c]) else -1
+
+
+#: Smallest Gamma deviate a taste is taken the log of (a shape far below 1 can give 0.0).
+TASTE_FLOOR = 1e-300
+
+
+@parallel_kernel
+def draw_tastes(key, concentration, base_share, choice_sensitivity, taste):
+    """Each customer's lasting taste for each firm, in value units: ``log(G_if) / beta`` with
+    ``G_if ~ Gamma(S s_f, 1)`` (``S`` the ``concentration``, ``s_f`` the firms' normalised
+    ``base_share``, ``beta`` the logit's choice sensitivity).
+
+    Added to perceived value, ``beta (CPV + log(G) / beta) = beta CPV + log G``: a customer who
+    sees every firm alike then chooses firm ``f`` with probability ``G_if / sum_g G_ig``, a
+    Dirichlet(``S s``) draw fixed for the customer, which with NBD purchase counts is the
+    NBD-Dirichlet (Goodhardt, Ehrenberg and Chatfield 1984, JRSS A 147(5); the Gamma
+    representation of the Dirichlet). Drawn from its own stream, keyed on the customer, the
+    firm's draws starting at ``f * TASTE_DRAWS``, so no other draw moves.
+    """
+    n_customers, n_firms = taste.shape
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            ckey = customer_key(key, i)
+            for f in range(n_firms):
+                g, _ = gamma(ckey, f * TASTE_DRAWS, concentration * base_share[f], 1.0)
+                taste[i, f] = math.log(max(g, TASTE_FLOOR)) / choice_sensitivity

@@ -67,5 +67,9 @@ INIT_AWARENESS = 12       # one per firm (at most 20)
 INIT_RECENCY = 32
 INIT_RATES = 64           # Gamma draws, a variable number, one category after the other
 
+# Draws of customer i's taste for firm f in the taste stream start at index f * TASTE_DRAWS (a
+# Gamma deviate takes a variable number of draws, about 2.1 on average).
+TASTE_DRAWS = 256
+
 # Purchase choice draws of customer i in category c use index c * MAX_PURCHASES + k.
 MAX_PURCHASES = 65535

@@ -67,11 +67,11 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                     reference_price, segment_params, behaviour, complaint_reach, lapse_periods,
                     indptr, neighbours, segment, weights, price_sensitivity, switching_threshold,
                     wom_propensity, purchase_rate, last_firm, wom_firm, wom_performance, aware,
-                    status, expectation, satisfaction, tie_financial, tie_social, tie_structural,
-                    tenure, recency, performance, cumulative_margin, window_spend, units,
-                    purchase_counts, defection_counts, accounts, measures, centre_rule, role_params,
-                    business_ids, member_satisfaction, relationship_on, relationship, knowledge,
-                    targeting, relationship_totals):
+                    status, expectation, taste, satisfaction, tie_financial, tie_social,
+                    tie_structural, tenure, recency, performance, cumulative_margin, window_spend,
+                    units, purchase_counts, defection_counts, accounts, measures, centre_rule,
+                    role_params, business_ids, member_satisfaction, relationship_on, relationship,
+                    knowledge, targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``firm_slots`` and ``category_slots`` are tuples of F and C zeros
@@ -134,8 +134,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
             purchase_customer(i, n_firms, n_categories, chunk, keys[2], keys[3], firm, price, sells,
                               reference_price, segment_params, behaviour, segment, weights,
                               price_sensitivity, purchase_rate, last_firm, aware, status,
-                              expectation, tie_financial, tie_social, tie_structural, tenure,
-                              recency, units, purchase_counts, utility, cumulative)
+                              expectation, taste, tie_financial, tie_social, tie_structural,
+                              tenure, recency, units, purchase_counts, utility, cumulative)
             if relationship_on:
                 directed_purchases(i, chunk, keys[6], relationship, sells, segment,
                                    purchase_rate, last_firm, status, recency, units,
@@ -177,8 +177,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
             defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
                                segment_params, segment, weights, price_sensitivity, purchase_rate,
                                switching_threshold, lapse_periods, aware, status, expectation,
-                               satisfaction, tie_financial, tie_social, tie_structural, tenure,
-                               recency, defection_counts, offer_values)
+                               taste, satisfaction, tie_financial, tie_social, tie_structural,
+                               tenure, recency, defection_counts, offer_values)
             if rule == DECIDER_VETO:
                 centre_veto(i, row, chunk, role_params, segment, member_satisfaction, aware,
                             status, tie_financial, tie_social, tie_structural, tenure,

@@ -40,15 +40,17 @@ from marketsim.kernels.rng import customer_key, draw_bits, poisson, uniform
 def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price, sells,
                       reference_price, segment_params, behaviour, segment, weights,
                       price_sensitivity, purchase_rate, last_firm, aware, status, expectation,
-                      tie_financial, tie_social, tie_structural, tenure, recency, units, counts,
-                      utility, cumulative):
+                      taste, tie_financial, tie_social, tie_structural, tenure, recency, units,
+                      counts, utility, cumulative):
     """Draw customer ``i``'s purchases this period and move its statuses on.
 
     Per category ``c``: ``n ~ Poisson(rate_ic)``; with Gamma rates across customers this is NBD
     purchasing (Ehrenberg 1959; Goodhardt, Ehrenberg and Chatfield 1984). Each of the ``n``
     purchases picks a firm among those in the consideration set that sell ``c``, by multinomial
     logit (McFadden 1974) on
-    ``U_if = beta * (CPV_ifc + b_tie * switching_cost_if + b_habit * [f = last firm in c])``.
+    ``U_if = beta * (CPV_ifc + taste_if + b_tie * switching_cost_if + b_habit * [f = last firm
+    in c])``, ``taste_if`` the customer's lasting brand taste in value units
+    (:func:`marketsim.kernels.initial.draw_tastes`; 0 without one).
 
     A pair that buys becomes first-time (from prospect; an acquisition), regular (from
     first-time), or regular again with tenure reset (from ex-customer; a reactivation).
@@ -86,6 +88,7 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
                                         firm[f, PERSONAL_SERVICE], firm[f, IMAGE],
                                         firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
                                         reference_price[c])
+                value += np.float64(taste[i, f])
                 value += tie_weight * switching_cost(
                     response_financial, response_social, response_structural,
                     np.float64(tie_financial[i, f]), np.float64(tie_social[i, f]),
@@ -140,7 +143,7 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
 @parallel_kernel
 def purchase(count_key, choice_key, firm, price, sells, reference_price, segment_params,
              behaviour, segment, weights, price_sensitivity, purchase_rate, last_firm,
-             aware, status, expectation, tie_financial, tie_social, tie_structural, tenure,
+             aware, status, expectation, taste, tie_financial, tie_social, tie_structural, tenure,
              recency, units, counts):
     """Step 3 for every customer. ``units`` (N, C, F) uint16 is overwritten, ``counts``
     (N_CHUNKS, F, 3) int64 receives per-chunk [customers at start, acquisitions, reactivations]."""
@@ -157,5 +160,5 @@ def purchase(count_key, choice_key, firm, price, sells, reference_price, segment
             purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price,
                               sells, reference_price, segment_params, behaviour, segment, weights,
                               price_sensitivity, purchase_rate, last_firm, aware, status,
-                              expectation, tie_financial, tie_social, tie_structural, tenure,
-                              recency, units, counts, utility, cumulative)
+                              expectation, taste, tie_financial, tie_social, tie_structural,
+                              tenure, recency, units, counts, utility, cumulative)

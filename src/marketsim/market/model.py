@@ -196,8 +196,9 @@ class MarketModel(mesa.Model):
         purchase(key(t, rng.STREAM_PURCHASE_COUNT), key(t, rng.STREAM_PURCHASE_CHOICE),
                  firms.params, firms.price, firms.sells, self.reference_price, self.segment_params,
                  self.behaviour, p.segment, p.weights, p.price_sensitivity, p.purchase_rate,
-                 p.last_firm, p.aware, p.status, p.expectation, p.tie_financial, p.tie_social,
-                 p.tie_structural, p.tenure, p.recency, p.units, self._purchase_counts)
+                 p.last_firm, p.aware, p.status, p.expectation, p.taste, p.tie_financial,
+                 p.tie_social, p.tie_structural, p.tenure, p.recency, p.units,
+                 self._purchase_counts)
         if on:  # suggestions, cross-selling, up-selling
             management.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells,
                                               p.segment, p.purchase_rate, p.last_firm, p.status,
@@ -243,8 +244,9 @@ class MarketModel(mesa.Model):
         decide_defection(firms.params, firms.price, firms.sells, self.reference_price,
                          self.segment_params, p.segment, p.weights, p.price_sensitivity,
                          p.purchase_rate, p.switching_threshold, self.lapse_periods, p.aware,
-                         p.status, p.expectation, p.satisfaction, p.tie_financial, p.tie_social,
-                         p.tie_structural, p.tenure, p.recency, self._defection_counts)
+                         p.status, p.expectation, p.taste, p.satisfaction, p.tie_financial,
+                         p.tie_social, p.tie_structural, p.tenure, p.recency,
+                         self._defection_counts)
         if bc.n_business and bc.any_veto:  # a decider may veto a supplier
             veto_defections(bc.role_params, bc.rule, bc.business_ids, p.segment,
                             bc.member_satisfaction, p.aware, p.status, p.tie_financial,
@@ -278,9 +280,10 @@ class MarketModel(mesa.Model):
                         self.lapse_periods, net.indptr, net.neighbours, p.segment, p.weights,
                         p.price_sensitivity, p.switching_threshold, p.wom_propensity,
                         p.purchase_rate, p.last_firm, p.wom_firm, p.wom_performance, p.aware,
-                        p.status, p.expectation, p.satisfaction, p.tie_financial, p.tie_social,
-                        p.tie_structural, p.tenure, p.recency, p.performance, p.cumulative_margin,
-                        p.window_spend, p.units, self._purchase_counts, self._defection_counts,
+                        p.status, p.expectation, p.taste, p.satisfaction, p.tie_financial,
+                        p.tie_social, p.tie_structural, p.tenure, p.recency, p.performance,
+                        p.cumulative_margin, p.window_spend, p.units, self._purchase_counts,
+                        self._defection_counts,
                         self._accounts, self._measures, self.buying_centres.rule,
                         self.buying_centres.role_params, self.buying_centres.business_ids,
                         self.buying_centres.member_satisfaction, firms.relationship_on,

@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from marketsim.kernels.initial import initialise_customers
-from marketsim.kernels.rng import STREAM_INIT, stream_key
+from marketsim.kernels.initial import draw_tastes, initialise_customers
+from marketsim.kernels.rng import STREAM_INIT, STREAM_TASTE, stream_key
 from marketsim.scenario.schema import Scenario
 
 
@@ -49,6 +49,7 @@ class Population:
     performance: np.ndarray          # (N, F) float32, delivered this period
     cumulative_margin: np.ndarray    # (N, F) float32
     window_spend: np.ndarray         # (N, F) float32
+    taste: np.ndarray                # (N, F) float32: lasting brand taste in value units (0 = none)
     knowledge: np.ndarray            # (N, F) uint8: the firm's knowledge of the customer's needs, k * 255
     targeting: np.ndarray            # (N, F) uint8: the firm's mask (value tier, terminated; kernels.relationship)
     # per customer-category-firm
@@ -82,7 +83,8 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         tie_structural=z((n, f), np.float32), tenure=z((n, f), np.uint16),
         recency=z((n, f), np.uint8),
         performance=z((n, f), np.float32), cumulative_margin=z((n, f), np.float32),
-        window_spend=z((n, f), np.float32), knowledge=z((n, f), np.uint8),
+        window_spend=z((n, f), np.float32), taste=z((n, f), np.float32),
+        knowledge=z((n, f), np.uint8),
         targeting=z((n, f), np.uint8), units=z((n, c, f), np.uint16),
     )
 
@@ -90,7 +92,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
     per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
-    per_pair = 1 + 1 + 4 * 8 + 2 + 1 + 2  # aware, status, 8 float32, tenure, recency, knowledge, targeting
+    per_pair = 1 + 1 + 4 * 9 + 2 + 1 + 2  # aware, status, 9 float32, tenure, recency, knowledge, targeting
     per_category_pair = 2
     network = 4 * degree + 8
     return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network
@@ -154,4 +156,14 @@ def create_population(scenario: Scenario, seed: int) -> Population:
         switching_threshold=p.switching_threshold, purchase_rate=p.purchase_rate,
         wom_propensity=p.wom_propensity, last_firm=p.last_firm, aware=p.aware, status=p.status,
         expectation=p.expectation, tenure=p.tenure, recency=p.recency)
+    concentration = scenario.behaviour.preference_concentration
+    if concentration is not None:
+        draw_tastes(stream_key(seed, -1, STREAM_TASTE), concentration, base_shares(scenario),
+                    scenario.behaviour.choice_sensitivity, p.taste)
     return population
+
+
+def base_shares(scenario: Scenario) -> np.ndarray:
+    """The firms' ``base_preference`` normalised to sum to 1 (the Dirichlet's ``s_f``)."""
+    weights = np.array([f.base_preference for f in scenario.firms], dtype=np.float64)
+    return weights / weights.sum()

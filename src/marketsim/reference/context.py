@@ -97,6 +97,7 @@ class Relationship:
     performance: float = 0.0         # P: delivered at the last purchase
     cumulative_margin: float = 0.0   # realised customer value so far
     window_spend: float = 0.0        # exponentially weighted spend (share of customer)
+    taste: float = 0.0               # lasting brand taste, value units (0: none)
     units: list[int] = field(default_factory=list)  # bought this period, per category
     knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255
     targeting: int = 0               # the firm's mark: top tier 1, low tier 2, terminated 4

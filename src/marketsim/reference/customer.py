@@ -81,7 +81,8 @@ class Customer(mesa.Agent):
 
     def offer_value(self, firm: FirmLevers) -> float:
         """Perceived value of a firm's whole offer: the mean over the categories it sells,
-        weighted by this customer's purchase rates (plain mean if it buys none of them)."""
+        weighted by this customer's purchase rates (plain mean if it buys none of them), plus
+        the customer's brand taste for the firm."""
         expectation = self.relationships[firm.index].expectation
         weighted = weight = plain = 0.0
         for category in firm.price:
@@ -90,7 +91,8 @@ class Customer(mesa.Agent):
             weighted += rate * value
             weight += rate
             plain += value
-        return weighted / weight if weight > 0.0 else plain / len(firm.price)
+        offer = weighted / weight if weight > 0.0 else plain / len(firm.price)
+        return offer + self.relationships[firm.index].taste
 
     # ------------------------------------------------------------------ 2. awareness
     def become_aware(self, period: PeriodContext) -> None:
@@ -117,10 +119,12 @@ class Customer(mesa.Agent):
 
     # ------------------------------------------------------------------ 3. purchase
     def choice_utility(self, firm: FirmLevers, category: int) -> float:
-        """``U_if = beta (CPV_ifc + b_tie switching_cost_if + b_habit [f = last firm in c])``."""
+        """``U_if = beta (CPV_ifc + taste_if + b_tie switching_cost_if + b_habit [f = last firm
+        in c])``, the taste in value units (0 without brand tastes)."""
         behaviour = self.model.scenario.behaviour
         rel = self.relationships[firm.index]
         value = self.perceived_value(firm, category, rel.expectation)
+        value += rel.taste
         value += behaviour.tie_weight * self.switching_cost(rel)
         if self.last_firm[category] == firm.index:
             value += behaviour.habit_weight

@@ -7,6 +7,7 @@ import math
 
 import mesa
 
+from marketsim.kernels.initial import TASTE_FLOOR
 from marketsim.kernels.layout import (
     INIT_AWARENESS,
     INIT_FIRM,
@@ -17,11 +18,12 @@ from marketsim.kernels.layout import (
     INIT_THRESHOLD,
     INIT_WEIGHTS,
     REGULAR,
+    TASTE_DRAWS,
 )
 from marketsim.market.buying_centre import choice_weights
 from marketsim.reference.context import Relationship
 from marketsim.reference.precision import f32
-from marketsim.reference.rng import draw_bits, gamma, normal, uniform
+from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, uniform
 from marketsim.scenario.customer_schema import ROLES
 
 #: The benefits and costs of perceived value, in the order of a customer's weights.
@@ -96,8 +98,22 @@ def draw_initial_state(customer: mesa.Agent, ckey: int) -> None:
             rel.aware = u < firm.initial_awareness
         customer.relationships.append(rel)
     customer.last_firm = [first if first >= 0 and name in scenario.firms[first].offers else -1
-                      for name in market.categories]
+                          for name in market.categories]
     # a business customer's buying centre: each member's satisfaction with each firm
     customer.is_business = segment.kind == "business"
     customer.member_satisfaction = ([[0.0] * len(ROLES) for _ in scenario.firms]
-                                if customer.is_business else None)
+                                    if customer.is_business else None)
+    if market.taste_key is not None:
+        draw_tastes(customer, customer_key(market.taste_key, customer.number))
+
+
+def draw_tastes(customer: mesa.Agent, ckey: int) -> None:
+    """The customer's lasting taste for each firm, ``log(G_f) / beta`` with ``G_f ~ Gamma(S s_f,
+    1)`` (:func:`marketsim.kernels.initial.draw_tastes`): with identical offers the customer
+    then chooses among firms with Dirichlet(``S s``) probabilities, the NBD-Dirichlet's brand
+    choice (Goodhardt, Ehrenberg and Chatfield 1984)."""
+    behaviour = customer.model.scenario.behaviour
+    concentration = behaviour.preference_concentration
+    for f, rel in enumerate(customer.relationships):
+        g, _ = gamma(ckey, f * TASTE_DRAWS, concentration * customer.model.base_shares[f], 1.0)
+        rel.taste = f32(math.log(max(g, TASTE_FLOOR)) / behaviour.choice_sensitivity)

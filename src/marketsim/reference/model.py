@@ -28,7 +28,7 @@ import numpy as np
 from marketsim.kernels import rng
 from marketsim.kernels.targeting import clv_factor
 from marketsim.market.firms import Firm
-from marketsim.market.population import allocate
+from marketsim.market.population import allocate, base_shares
 from marketsim.market.relationship import uses_relationships
 from marketsim.measures.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
 from marketsim.reference import relationship as rm
@@ -76,6 +76,9 @@ class ReferenceMarket(mesa.Model):
         self.segment_cumulative_share = [float(x) for x in np.cumsum(shares) / shares.sum()]
         self.firm_cumulative_share = list(accumulate(f.initial_share for f in scenario.firms))
         self.firms: list[Firm] = [Firm(self, spec, f) for f, spec in enumerate(scenario.firms)]
+        self.base_shares = [float(x) for x in base_shares(scenario)]
+        self.taste_key = (int(rng.stream_key(self.seed, -1, rng.STREAM_TASTE))
+                          if scenario.behaviour.preference_concentration is not None else None)
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
@@ -362,6 +365,7 @@ class ReferenceMarket(mesa.Model):
                 arrays["performance"][i, f] = rel.performance
                 arrays["cumulative_margin"][i, f] = rel.cumulative_margin
                 arrays["window_spend"][i, f] = rel.window_spend
+                arrays["taste"][i, f] = rel.taste
                 arrays["knowledge"][i, f] = rel.knowledge
                 arrays["targeting"][i, f] = rel.targeting
                 arrays["units"][i, :, f] = rel.units

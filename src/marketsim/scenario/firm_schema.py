@@ -54,6 +54,11 @@ class Firm(Strict):
     reach_cost: float = Field(
         1000.0, gt=0.0,
         description="Budget that reaches 63% of unaware customers in a period (reach = 1 - exp(-budget/reach_cost)).")
+    base_preference: float = Field(
+        1.0, gt=0.0, le=1000.0,
+        description="The firm's weight in customers' brand tastes (s_f of the Dirichlet after "
+                    "dividing by the sum over firms); used only with "
+                    "behaviour.preference_concentration.")
     initial_share: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of customers who start as its regular customers.")
     initial_awareness: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of other customers who start aware of it.")
     retention: Retention = Field(default_factory=Retention)

@@ -101,6 +101,15 @@ class Behaviour(Strict):
     social_bond_decay: float = Field(0.05, ge=0.0, le=1.0, description="Fraction of the social bond lost per period.")
     structural_growth: float = Field(0.05, ge=0.0, le=1.0, description="Structural tie gained per period at full investment.")
     structural_decay: float = Field(0.01, ge=0.0, le=1.0, description="Fraction of the structural tie lost per period without investment.")
+    preference_concentration: float | None = Field(
+        None, gt=0.0, le=1e6,
+        description="Brand taste: each customer's lasting liking of each firm, log G with G ~ "
+                    "Gamma(S s_f) drawn once, added to choice utility (and, divided by "
+                    "choice_sensitivity, to the value defection compares). S is this field, the "
+                    "NBD-Dirichlet's S (Goodhardt, Ehrenberg and Chatfield 1984; about 1.3 for "
+                    "toothpaste); s_f the firms' base_preference, normalised. Small S: customers "
+                    "polarised between brands; large S: alike. None = no brand taste (a brand "
+                    "is valued by its offer alone).")
 
 
 class Population(Strict):
