@@ -117,11 +117,16 @@ def default_market() -> dict:
 
 
 def revised_mechanisms() -> dict:
-    """Every mechanism of the revised model switched on (brand tastes, ...), two categories,
-    firms of unequal base preference, a scheduled price cut."""
+    """Every mechanism of the revised model switched on (brand tastes, performance in
+    satisfaction, the logistic defection hazard with delight, ...), two categories, firms of
+    unequal base preference, a scheduled price cut."""
     data = with_programmes(market_dict(customers=800, periods=12, n_firms=4, categories=2))
     data["network"] = {"kind": "small_world", "degree": 6, "rewiring": 0.2}
-    data["behaviour"] = {"performance_noise": 0.2, "preference_concentration": 0.8}
+    data["behaviour"] = {"performance_noise": 0.2, "preference_concentration": 0.8,
+                         "defection_noise": 0.1, "delight_threshold": 0.1,
+                         "delight_weight": 2.0}
+    data["segments"][0].update(performance_weight=1.0, reference_performance=0.9)
+    data["segments"][1].update(performance_weight=0.5)
     for firm, preference in zip(data["firms"], (3.0, 1.0, 0.5, 0.05)):
         firm["base_preference"] = preference   # the last: a shape far below 1
     data["firms"][3]["offers"].pop("cat1")
@@ -202,6 +207,7 @@ def test_engine_equals_reference(build, seed, fused):
     if build is revised_mechanisms:
         state = engine.population
         assert (state.taste < -5.0).any() and (state.taste > 0.0).any()  # wide tastes drawn
+        assert (state.satisfaction > 0.1).any()    # some customers delighted
 
 
 def test_reference_firms_follow_their_strategies():

@@ -3,6 +3,8 @@ plus ties."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -16,6 +18,9 @@ from marketsim.kernels.common import (
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.layout import (
     CONVENIENCE,
+    DEFECTION_NOISE,
+    DELIGHT_THRESHOLD,
+    DELIGHT_WEIGHT,
     FIRST_TIME,
     IMAGE,
     PERSONAL_SERVICE,
@@ -26,12 +31,14 @@ from marketsim.kernels.layout import (
     TIE_STRUCTURAL,
     TRUST,
 )
+from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper
-def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
-                       segment_params, segment, weights, price_sensitivity, purchase_rate,
-                       switching_threshold, lapse_periods, aware, status, expectation, taste,
+def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, price, sells,
+                       reference_price, segment_params, behaviour, segment, weights,
+                       price_sensitivity, purchase_rate, switching_threshold, lapse_periods,
+                       aware, status, expectation, taste,
                        satisfaction, tie_financial, tie_social, tie_structural, tenure, recency,
                        counts, offer_values):
     """Defect from ``f`` when
@@ -48,6 +55,15 @@ def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, refe
     captive market (few rivals, high switching cost) even dissatisfied ones stay: the
     satisfaction-loyalty curves of Jones and Sasser (1995, "Why satisfied customers defect",
     HBR 73(6)).
+
+    With ``delight_weight`` (``kappa_2``) the satisfaction that offsets the pull is
+    ``C(S) = S + kappa_2 max(0, S - S_delight)``: past delight each unit of satisfaction holds
+    the customer more (Oliver, Rust and Varki 1997, delight; Mittal and Kamakura 2001, JMR
+    38(1), increasing returns of satisfaction in repurchase). With ``defection_noise``
+    (``tau > 0``) the rule becomes a hazard: the customer leaves with probability
+    ``1 / (1 + exp(-z / tau))``, ``z = pressure - barrier`` (a logistic duration hazard, as
+    in Bolton 1998, Marketing Science 17(1)), one draw per pair from its own stream; ``tau =
+    0`` is the deterministic rule ``z > 0``.
 
     A customer who has not bought from ``f`` for more than ``lapse_periods`` periods lapses:
     in a non-contractual market a customer is one who still buys (Schmittlein, Morrison and
@@ -106,19 +122,31 @@ def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, refe
             second_value = offer_values[g]
     s = segment[i]
     barrier_base = np.float64(switching_threshold[i])
+    noise = behaviour[DEFECTION_NOISE]
+    delight = behaviour[DELIGHT_THRESHOLD]
+    delight_weight = behaviour[DELIGHT_WEIGHT]
+    key_i = customer_key(defection_key, i)
     for f in range(n_firms):
         if status[i, f] != FIRST_TIME and status[i, f] != REGULAR:
             continue
         own = offer_values[f]  # a current customer is always aware of its firm
         rival = second_value if best == f else best_value
         advantage = rival - own if rival - own > 0.0 else 0.0
-        pressure = advantage - np.float64(satisfaction[i, f])
+        held = np.float64(satisfaction[i, f])
+        if delight_weight != 0.0 and held > delight:
+            held = held + delight_weight * (held - delight)
+        pressure = advantage - held
         barrier = barrier_base + switching_cost(
             segment_params[s, TIE_FINANCIAL], segment_params[s, TIE_SOCIAL],
             segment_params[s, TIE_STRUCTURAL], np.float64(tie_financial[i, f]),
             np.float64(tie_social[i, f]), np.float64(tie_structural[i, f]))
         lapsed = recency[i, f] > lapse_periods
-        if lapsed or pressure > barrier:
+        if noise > 0.0:
+            leaves = uniform(draw_bits(key_i, f)) * (1.0 + math.exp(
+                min((barrier - pressure) / noise, 700.0))) < 1.0
+        else:
+            leaves = pressure > barrier
+        if lapsed or leaves:
             counts[chunk, f, 0] += 1
             if tenure[i, f] >= 2:
                 counts[chunk, f, 1] += 1
@@ -130,9 +158,9 @@ def defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, refe
 
 
 @parallel_kernel
-def decide_defection(firm, price, sells, reference_price, segment_params, segment, weights,
-                     price_sensitivity, purchase_rate, switching_threshold, lapse_periods, aware,
-                     status, expectation, taste, satisfaction, tie_financial, tie_social,
+def decide_defection(defection_key, firm, price, sells, reference_price, segment_params,
+                     behaviour, segment, weights, price_sensitivity, purchase_rate,
+                     switching_threshold, lapse_periods, aware, status, expectation, taste, satisfaction, tie_financial, tie_social,
                      tie_structural, tenure, recency, counts):
     """Step 8 for every customer; ``counts`` (N_CHUNKS, F, 3) int64."""
     n_customers, n_firms = aware.shape
@@ -144,8 +172,9 @@ def decide_defection(firm, price, sells, reference_price, segment_params, segmen
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
-                               segment_params, segment, weights, price_sensitivity, purchase_rate,
-                               switching_threshold, lapse_periods, aware, status, expectation,
+            defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, price,
+                               sells, reference_price, segment_params, behaviour, segment,
+                               weights, price_sensitivity, purchase_rate, switching_threshold,
+                               lapse_periods, aware, status, expectation,
                                taste, satisfaction, tie_financial, tie_social, tie_structural,
                                tenure, recency, counts, value)

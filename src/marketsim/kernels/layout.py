@@ -36,7 +36,9 @@ EXPECT_PROMISE = 4
 TIE_FINANCIAL = 5
 TIE_SOCIAL = 6
 TIE_STRUCTURAL = 7
-N_SEGMENT_PARAMS = 8
+PERFORMANCE_WEIGHT = 8     # alpha_P: weight of performance against the norm in satisfaction
+REFERENCE_PERFORMANCE = 9  # N: the segment's comparison norm of performance
+N_SEGMENT_PARAMS = 10
 
 # Behaviour constants (array shape (N_BEHAVIOUR,)).
 CHOICE_SENSITIVITY = 0
@@ -51,7 +53,10 @@ SOCIAL_DECAY = 8
 STRUCTURAL_GROWTH = 9
 STRUCTURAL_DECAY = 10
 WINDOW_DECAY = 11
-N_BEHAVIOUR = 12
+DEFECTION_NOISE = 12       # tau: scale of the logistic defection hazard (0: deterministic)
+DELIGHT_THRESHOLD = 13     # satisfaction above which delight adds loyalty
+DELIGHT_WEIGHT = 14        # kappa_2: extra loyalty per unit of satisfaction above it
+N_BEHAVIOUR = 15
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3

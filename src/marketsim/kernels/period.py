@@ -83,8 +83,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience, complaint, suggestion]. Outputs per chunk as in the phase
-    kernels. Business customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge
+    purchase choice, experience, complaint, suggestion, defection]. Outputs per chunk as in the
+    phase kernels. Business customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge
     after step 5 and may veto after step 8; consumers pay one lookup of ``centre_rule``. With
     ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
     follow the phases they extend (complaint recovery after the buying centre has judged).
@@ -174,9 +174,10 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                 relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                                   tie_social, knowledge)
             # 8. defection
-            defection_customer(i, n_firms, n_categories, chunk, firm, price, sells, reference_price,
-                               segment_params, segment, weights, price_sensitivity, purchase_rate,
-                               switching_threshold, lapse_periods, aware, status, expectation,
+            defection_customer(i, n_firms, n_categories, chunk, keys[7], firm, price, sells,
+                               reference_price, segment_params, behaviour, segment, weights,
+                               price_sensitivity, purchase_rate, switching_threshold,
+                               lapse_periods, aware, status, expectation,
                                taste, satisfaction, tie_financial, tie_social, tie_structural,
                                tenure, recency, defection_counts, offer_values)
             if rule == DECIDER_VETO:

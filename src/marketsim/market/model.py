@@ -59,7 +59,16 @@ def segment_parameters(scenario: Scenario) -> np.ndarray:
         rows[s, layout.TIE_FINANCIAL] = segment.tie_response.financial
         rows[s, layout.TIE_SOCIAL] = segment.tie_response.social
         rows[s, layout.TIE_STRUCTURAL] = segment.tie_response.structural
+        rows[s, layout.PERFORMANCE_WEIGHT] = segment.performance_weight
+        rows[s, layout.REFERENCE_PERFORMANCE] = reference_performance(segment)
     return rows
+
+
+def reference_performance(segment) -> float:
+    """The segment's comparison norm of performance (default: its initial expectation)."""
+    if segment.reference_performance is not None:
+        return segment.reference_performance
+    return segment.initial_expectation
 
 
 def behaviour_parameters(scenario: Scenario) -> np.ndarray:
@@ -78,6 +87,9 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.STRUCTURAL_GROWTH] = b.structural_growth
     values[layout.STRUCTURAL_DECAY] = b.structural_decay
     values[layout.WINDOW_DECAY] = 1.0 - 1.0 / scenario.market.share_of_customer_window
+    values[layout.DEFECTION_NOISE] = b.defection_noise
+    values[layout.DELIGHT_THRESHOLD] = b.delight_threshold
+    values[layout.DELIGHT_WEIGHT] = b.delight_weight
     return values
 
 
@@ -241,12 +253,12 @@ class MarketModel(mesa.Model):
                                       self.behaviour[layout.SOCIAL_GROWTH], p.segment, p.units,
                                       p.status, p.tie_social, p.knowledge)
         # 8. Defection.
-        decide_defection(firms.params, firms.price, firms.sells, self.reference_price,
-                         self.segment_params, p.segment, p.weights, p.price_sensitivity,
-                         p.purchase_rate, p.switching_threshold, self.lapse_periods, p.aware,
-                         p.status, p.expectation, p.taste, p.satisfaction, p.tie_financial,
-                         p.tie_social, p.tie_structural, p.tenure, p.recency,
-                         self._defection_counts)
+        decide_defection(key(t, rng.STREAM_DEFECTION), firms.params, firms.price, firms.sells,
+                         self.reference_price, self.segment_params, self.behaviour, p.segment,
+                         p.weights, p.price_sensitivity, p.purchase_rate, p.switching_threshold,
+                         self.lapse_periods, p.aware, p.status, p.expectation, p.taste,
+                         p.satisfaction, p.tie_financial, p.tie_social, p.tie_structural,
+                         p.tenure, p.recency, self._defection_counts)
         if bc.n_business and bc.any_veto:  # a decider may veto a supplier
             veto_defections(bc.role_params, bc.rule, bc.business_ids, p.segment,
                             bc.member_satisfaction, p.aware, p.status, p.tie_financial,
@@ -272,7 +284,7 @@ class MarketModel(mesa.Model):
         keys = np.array([self._key(t, stream) for stream in (
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
             rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
-            rng.STREAM_SUGGESTION)], dtype=np.uint64)
+            rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION)], dtype=np.uint64)
         _, n_categories, n_firms = p.units.shape
         customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
                         firms.quality, firms.unit_cost, firms.sells, self.reference_price,

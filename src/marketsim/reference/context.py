@@ -77,6 +77,7 @@ class PeriodContext:
     experience_key: int
     complaint_key: int = 0
     suggestion_key: int = 0
+    defection_key: int = 0
     relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
     relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers
 

@@ -24,6 +24,7 @@ from marketsim.kernels.layout import (
     PROSPECT,
     REGULAR,
 )
+from marketsim.market.model import reference_performance
 from marketsim.reference.context import FirmLevers, PeriodContext, Relationship
 from marketsim.reference.initial import draw_initial_state
 from marketsim.reference.network import hears
@@ -201,16 +202,21 @@ class Customer(mesa.Agent):
 
     # ------------------------------------------------------------------ 5. satisfaction
     def judge(self) -> None:
-        """Expectation-disconfirmation (Oliver 1980, JMR 17(4)) with loss aversion (Kahneman and
-        Tversky 1979; Anderson and Sullivan 1993): ``d = P - E``, ``s = d`` if ``d >= 0`` else
-        ``lambda d``, ``S <- rho S + (1 - rho) s``, for firms bought from this period."""
+        """Performance and expectation-disconfirmation (Oliver 1980, JMR 17(4)) with loss
+        aversion (Kahneman and Tversky 1979; Anderson and Sullivan 1993): ``d = P - E``,
+        ``s = alpha_P (P - N) + phi(d)``, ``phi(d) = d`` if ``d >= 0`` else ``lambda d``,
+        ``S <- rho S + (1 - rho) s``, for firms bought from this period
+        (:mod:`marketsim.kernels.satisfaction`)."""
         segment = self.model.scenario.segments[self.segment]
         memory, loss_aversion = segment.satisfaction_memory, segment.loss_aversion
+        norm = reference_performance(segment)
         for rel in self.relationships:
             if rel.units_bought() == 0:
                 continue
             gap = rel.performance - rel.expectation
             felt = gap if gap >= 0.0 else loss_aversion * gap
+            if segment.performance_weight != 0.0:
+                felt = segment.performance_weight * (rel.performance - norm) + felt
             rel.satisfaction = f32(memory * rel.satisfaction + (1.0 - memory) * felt)
 
     # ------------------------------------------------------------------ 6. expectations
@@ -290,13 +296,19 @@ class Customer(mesa.Agent):
         Leaving forfeits points, bonds, structural ties and tenure; a defector (not a lapser)
         also drops the firm from its consideration set. Rivals are the firms in the consideration
         set at the start of the step, so the order in which firms are considered does not matter.
-        Returns ``(firm, lapsed, held_at_start)`` per departure.
+        Past ``delight_threshold`` satisfaction holds ``1 + delight_weight`` times as much (Oliver,
+        Rust and Varki 1997; Mittal and Kamakura 2001); with ``defection_noise`` ``tau > 0`` the
+        customer leaves with probability ``1 / (1 + exp((barrier - pressure) / tau))``, one draw
+        per firm (:mod:`marketsim.kernels.defection`). Returns ``(firm, lapsed, held_at_start)``
+        per departure.
         """
         if not any(rel.is_customer for rel in self.relationships):
             return []
         value = {firm.index: self.offer_value(firm)
                  for firm, rel in zip(period.firms, self.relationships) if rel.aware}
         lapse_periods = self.model.scenario.market.lapse_periods
+        behaviour = self.model.scenario.behaviour
+        hazard = customer_key(period.defection_key, self.number)
         departures = []
         for f, rel in enumerate(self.relationships):
             if not rel.is_customer:
@@ -306,10 +318,18 @@ class Customer(mesa.Agent):
             for g in value:
                 if g != f and value[g] - own > advantage:
                     advantage = value[g] - own
-            pressure = advantage - rel.satisfaction
+            held = rel.satisfaction
+            if behaviour.delight_weight != 0.0 and held > behaviour.delight_threshold:
+                held = held + behaviour.delight_weight * (held - behaviour.delight_threshold)
+            pressure = advantage - held
             barrier = self.switching_threshold + self.switching_cost(rel)
             lapsed = rel.recency > lapse_periods
-            if lapsed or pressure > barrier:
+            if behaviour.defection_noise > 0.0:  # the logistic hazard
+                odds = math.exp(min((barrier - pressure) / behaviour.defection_noise, 700.0))
+                leaves = uniform(draw_bits(hazard, f)) * (1.0 + odds) < 1.0
+            else:
+                leaves = pressure > barrier
+            if lapsed or leaves:
                 departures.append((f, lapsed, rel.tenure >= 2))
                 rel.status = EX_CUSTOMER
                 if not lapsed:

@@ -154,6 +154,7 @@ class ReferenceMarket(mesa.Model):
             experience_key=self._key(rng.STREAM_EXPERIENCE),
             complaint_key=self._key(rng.STREAM_COMPLAINT),
             suggestion_key=self._key(rng.STREAM_SUGGESTION),
+            defection_key=self._key(rng.STREAM_DEFECTION),
             relationship_on=uses_relationships(self.firms),
             relationship=[[rm.RelationshipLevers.of(firm, segment.name, self.reference_price,
                                                     self.categories)

@@ -159,6 +159,17 @@ class Segment(Strict):
         2.0, ge=1.0, le=10.0, description="How much more a shortfall weighs than a surplus (lambda).")
     satisfaction_memory: float = Field(
         0.6, ge=0.0, lt=1.0, description="Weight of last period's satisfaction in the new one (rho).")
+    performance_weight: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Weight alpha_P of delivered performance against the segment's norm in "
+                    "satisfaction, beside disconfirmation: s = alpha_P (P - N) + "
+                    "disconfirmation (Oliver 1980; Churchill and Surprenant 1982; Anderson and "
+                    "Sullivan 1993 find both). 0 = disconfirmation alone.")
+    reference_performance: float | None = Field(
+        None, ge=0.0, le=5.0,
+        description="The norm N performance is judged against (an ideal or the category's "
+                    "typical performance, Cadotte, Woodruff and Jenkins 1987); none = the "
+                    "segment's initial_expectation.")
     tie_response: TieResponse = Field(default_factory=TieResponse)
     kind: Literal["consumer", "business"] = Field(
         "consumer", description="consumer: one person decides; business: an organisation whose "

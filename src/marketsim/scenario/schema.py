@@ -101,6 +101,23 @@ class Behaviour(Strict):
     social_bond_decay: float = Field(0.05, ge=0.0, le=1.0, description="Fraction of the social bond lost per period.")
     structural_growth: float = Field(0.05, ge=0.0, le=1.0, description="Structural tie gained per period at full investment.")
     structural_decay: float = Field(0.01, ge=0.0, le=1.0, description="Fraction of the structural tie lost per period without investment.")
+    defection_noise: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Scale tau of the defection hazard: a customer defects with probability "
+                    "1 / (1 + exp(-z / tau)), z the pressure to leave minus the barrier "
+                    "(Bolton 1998's duration hazard in logistic form). 0 = leave exactly when "
+                    "z > 0.")
+    delight_threshold: float = Field(
+        0.3, ge=-5.0, le=5.0,
+        description="Satisfaction above which a customer is delighted (Oliver, Rust and Varki "
+                    "1997); used with delight_weight.")
+    delight_weight: float = Field(
+        0.0, ge=0.0, le=100.0,
+        description="Extra loyalty per unit of satisfaction above delight_threshold: the "
+                    "satisfaction that offsets a rival's pull is S + delight_weight x max(0, S "
+                    "- delight_threshold), so only the most satisfied are truly loyal where "
+                    "rivals are close (Jones and Sasser 1995; Mittal and Kamakura 2001's "
+                    "increasing returns). 0 = linear.")
     preference_concentration: float | None = Field(
         None, gt=0.0, le=1e6,
         description="Brand taste: each customer's lasting liking of each firm, log G with G ~ "
