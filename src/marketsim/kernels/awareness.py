@@ -1,12 +1,12 @@
 """Step 2, awareness: advertising reach and positive word of mouth put firms in the
-consideration set."""
+consideration set; without exposure, non-customers forget them."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import prange
 
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, is_current
 from marketsim.kernels.hearing import gather_reports
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.layout import REACH
@@ -14,7 +14,8 @@ from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
 
 @inline_helper
-def become_aware(i, n_firms, advertising_key, firm, heard_praise, aware):
+def become_aware(i, n_firms, advertising_key, forgetting_key, awareness_decay, firm, heard_praise,
+                 heard_count, status, aware):
     """Make customer ``i`` aware of firms (membership of its consideration set).
 
     Advertising: an unaware customer becomes aware of firm ``f`` with probability
@@ -24,6 +25,14 @@ def become_aware(i, n_firms, advertising_key, firm, heard_praise, aware):
     (``heard_praise``, see :func:`marketsim.kernels.hearing.gather_reports`) makes the customer
     aware of ``f`` (Bass 1969: imitation next to innovation). Complaints inform expectations but
     never create awareness.
+
+    Forgetting (``awareness_decay`` ``delta > 0``): a customer aware of ``f`` but not its
+    customer, whom neither ``f``'s advertising nor any report about ``f`` reached this period,
+    drops ``f`` from its consideration set with probability ``delta`` (one draw per pair, its
+    own stream), before this period's exposures count. Awareness then follows the
+    Nerlove-Arrow goodwill recursion ``A' = A + r (1 - A) - delta A (1 - r)`` among
+    non-customers, steady at about ``r / (r + delta)`` (Nerlove and Arrow 1962; Dodson and
+    Muller 1978 add forgetting to diffusion).
     """
     ad_key = customer_key(advertising_key, i)
     for f in range(n_firms):
@@ -31,12 +40,17 @@ def become_aware(i, n_firms, advertising_key, firm, heard_praise, aware):
         # and used only where the customer was unaware, as the reference does.
         reach = firm[f, REACH]
         advertised = (reach > 0.0) & (uniform(draw_bits(ad_key, f)) < reach)
-        aware[i, f] = np.uint8((aware[i, f] == 1) | advertised | (heard_praise[f] == 1))
+        known = aware[i, f] == 1
+        if awareness_decay > 0.0 and known and not advertised and heard_count[f] == 0:
+            if not is_current(status[i, f]):
+                known = uniform(draw_bits(customer_key(forgetting_key, i), f)) >= awareness_decay
+        aware[i, f] = np.uint8(known | advertised | (heard_praise[f] == 1))
 
 
 @parallel_kernel
-def update_awareness(advertising_key, hearing_key, firm, complaint_reach, indptr, neighbours,
-                     wom_firm, wom_performance, wom_propensity, aware):
+def update_awareness(advertising_key, hearing_key, forgetting_key, awareness_decay, firm,
+                     complaint_reach, indptr, neighbours, wom_firm, wom_performance,
+                     wom_propensity, status, aware):
     """Step 2 for every customer (``aware`` (N, F) uint8 updated in place)."""
     n_customers, n_firms = aware.shape
     for chunk in prange(N_CHUNKS):
@@ -47,4 +61,5 @@ def update_awareness(advertising_key, hearing_key, firm, complaint_reach, indptr
         for i in range(start, stop):
             gather_reports(i, n_firms, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
-            become_aware(i, n_firms, advertising_key, firm, heard_praise, aware)
+            become_aware(i, n_firms, advertising_key, forgetting_key, awareness_decay, firm,
+                         heard_praise, heard_count, status, aware)

@@ -56,7 +56,8 @@ WINDOW_DECAY = 11
 DEFECTION_NOISE = 12       # tau: scale of the logistic defection hazard (0: deterministic)
 DELIGHT_THRESHOLD = 13     # satisfaction above which delight adds loyalty
 DELIGHT_WEIGHT = 14        # kappa_2: extra loyalty per unit of satisfaction above it
-N_BEHAVIOUR = 15
+AWARENESS_DECAY = 15       # delta: chance an unexposed non-customer forgets a firm per period
+N_BEHAVIOUR = 16
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3

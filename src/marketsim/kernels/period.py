@@ -36,6 +36,7 @@ from marketsim.kernels.experience import deliver_customer
 from marketsim.kernels.hearing import gather_reports
 from marketsim.kernels.jit import N_CHUNKS, parallel_kernel
 from marketsim.kernels.layout import (
+    AWARENESS_DECAY,
     PERFORMANCE_NOISE,
     SOCIAL_DECAY,
     SOCIAL_GROWTH,
@@ -83,9 +84,9 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience, complaint, suggestion, defection]. Outputs per chunk as in the
-    phase kernels. Business customers' buying centres (:mod:`marketsim.kernels.buying_centre`) judge
-    after step 5 and may veto after step 8; consumers pay one lookup of ``centre_rule``. With
+    purchase choice, experience, complaint, suggestion, defection, forgetting]. Outputs per
+    chunk as in the phase kernels. Business customers' buying centres
+    (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8; consumers pay one lookup of ``centre_rule``. With
     ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
     follow the phases they extend (complaint recovery after the buying centre has judged).
     """
@@ -99,6 +100,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     structural_growth = behaviour[STRUCTURAL_GROWTH]
     structural_decay = behaviour[STRUCTURAL_DECAY]
     decay = behaviour[WINDOW_DECAY]
+    awareness_decay = behaviour[AWARENESS_DECAY]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         heard_praise = np.empty(n_firms, np.uint8)
@@ -126,7 +128,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
             gather_reports(i, n_firms, keys[1], complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             # 2. awareness
-            become_aware(i, n_firms, keys[0], firm, heard_praise, aware)
+            become_aware(i, n_firms, keys[0], keys[8], awareness_decay, firm, heard_praise,
+                         heard_count, status, aware)
             if relationship_on:
                 enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
                                   tie_structural, tenure, relationship_totals)

@@ -90,6 +90,7 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.DEFECTION_NOISE] = b.defection_noise
     values[layout.DELIGHT_THRESHOLD] = b.delight_threshold
     values[layout.DELIGHT_WEIGHT] = b.delight_weight
+    values[layout.AWARENESS_DECAY] = b.awareness_decay
     return values
 
 
@@ -195,9 +196,10 @@ class MarketModel(mesa.Model):
         """Steps 2-11, one kernel per phase, in the order of MODEL.md section 2."""
         t, p, net, key = self.period, self.population, self.network, self._key
         # 2. Awareness: advertising reach and positive word of mouth.
-        update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING), firms.params,
-                         self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
-                         p.wom_performance, p.wom_propensity, p.aware)
+        update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING),
+                         key(t, rng.STREAM_FORGETTING), self.behaviour[layout.AWARENESS_DECAY],
+                         firms.params, self.complaint_reach, net.indptr, net.neighbours,
+                         p.wom_firm, p.wom_performance, p.wom_propensity, p.status, p.aware)
         on, r, totals = firms.relationship_on, firms.relationship, self._relationship_totals
         if on:  # the firms' targeting: terminations, refused customers
             management.enforce_targeting_all(p.targeting, p.aware, p.status, p.tie_financial,
@@ -284,7 +286,8 @@ class MarketModel(mesa.Model):
         keys = np.array([self._key(t, stream) for stream in (
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
             rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
-            rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION)], dtype=np.uint64)
+            rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION, rng.STREAM_FORGETTING)],
+            dtype=np.uint64)
         _, n_categories, n_firms = p.units.shape
         customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
                         firms.quality, firms.unit_cost, firms.sells, self.reference_price,

@@ -78,6 +78,7 @@ class PeriodContext:
     complaint_key: int = 0
     suggestion_key: int = 0
     defection_key: int = 0
+    forgetting_key: int = 0
     relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
     relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers
 

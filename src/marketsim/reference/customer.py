@@ -103,15 +103,31 @@ class Customer(mesa.Agent):
         An unaware customer becomes aware of ``f`` with probability ``reach_f = 1 -
         exp(-budget / reach_cost)`` (Simon and Arndt 1980, JAR 20(4)); praise of ``f`` heard from
         a neighbour (last period's report) makes it aware too (Bass 1969, imitation).
-        Complaints never create awareness.
+        Complaints never create awareness. First, with ``awareness_decay`` ``delta``, an aware
+        non-customer whom neither the firm's advertising nor any report about it reached this
+        period forgets the firm with probability ``delta`` (Nerlove and Arrow 1962).
         """
         advertising = customer_key(period.advertising_key, self.number)
+        hearing = customer_key(period.hearing_key, self.number)
+        n_firms = len(self.relationships)
+        decay = self.model.scenario.behaviour.awareness_decay
+        if decay > 0.0:
+            heard_about = {talker.report % (2 * n_firms) % n_firms
+                           for slot, talker in enumerate(self.neighbours)
+                           if talker.report >= 0
+                           and hears(hearing, slot, talker, n_firms, self.model.complaint_reach)}
+            forgetting = customer_key(period.forgetting_key, self.number)
+            for firm, rel in zip(period.firms, self.relationships):
+                if not rel.aware or rel.is_customer or firm.index in heard_about:
+                    continue
+                if firm.reach > 0.0 and uniform(draw_bits(advertising, firm.index)) < firm.reach:
+                    continue  # met the firm's advertising
+                if uniform(draw_bits(forgetting, firm.index)) < decay:
+                    rel.aware = False
         for firm, rel in zip(period.firms, self.relationships):
             if not rel.aware and firm.reach > 0.0:
                 if uniform(draw_bits(advertising, firm.index)) < firm.reach:
                     rel.aware = True
-        hearing = customer_key(period.hearing_key, self.number)
-        n_firms = len(self.relationships)
         for slot, talker in enumerate(self.neighbours):
             praised = talker.report % (2 * n_firms) if talker.report >= 0 else -1
             if 0 <= praised < n_firms and not self.relationships[praised].aware:

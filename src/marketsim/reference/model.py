@@ -155,6 +155,7 @@ class ReferenceMarket(mesa.Model):
             complaint_key=self._key(rng.STREAM_COMPLAINT),
             suggestion_key=self._key(rng.STREAM_SUGGESTION),
             defection_key=self._key(rng.STREAM_DEFECTION),
+            forgetting_key=self._key(rng.STREAM_FORGETTING),
             relationship_on=uses_relationships(self.firms),
             relationship=[[rm.RelationshipLevers.of(firm, segment.name, self.reference_price,
                                                     self.categories)

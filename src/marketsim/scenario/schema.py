@@ -101,6 +101,14 @@ class Behaviour(Strict):
     social_bond_decay: float = Field(0.05, ge=0.0, le=1.0, description="Fraction of the social bond lost per period.")
     structural_growth: float = Field(0.05, ge=0.0, le=1.0, description="Structural tie gained per period at full investment.")
     structural_decay: float = Field(0.01, ge=0.0, le=1.0, description="Fraction of the structural tie lost per period without investment.")
+    awareness_decay: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Chance per period that an aware non-customer who met no advertising and "
+                    "heard nothing about a firm forgets it (drops it from the consideration "
+                    "set): advertising goodwill decays geometrically (Nerlove and Arrow 1962; "
+                    "recall fades without repetition, Zielske 1959). 0.02 a week is a half-life "
+                    "of about 35 weeks, inside the 3-15 months in which 90% of an advertising "
+                    "effect is spent (Clarke 1976). 0 = awareness never fades.")
     defection_noise: float = Field(
         0.0, ge=0.0, le=10.0,
         description="Scale tau of the defection hazard: a customer defects with probability "
