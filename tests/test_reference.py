@@ -127,6 +127,10 @@ def revised_mechanisms() -> dict:
                          "delight_weight": 2.0, "awareness_decay": 0.1}
     data["segments"][0].update(performance_weight=1.0, reference_performance=0.9)
     data["segments"][1].update(performance_weight=0.5)
+    for segment in data["segments"]:
+        segment["expectation"] = {"experience": 0.3, "word_of_mouth": 0.1, "promise": 0.1,
+                                  "credibility": 0.3, "credibility_word_of_mouth": 0.1}
+    data["firms"][2]["promise"] = 1.8          # over-promising, to be found out
     for firm, preference in zip(data["firms"], (3.0, 1.0, 0.5, 0.05)):
         firm["base_preference"] = preference   # the last: a shape far below 1
     data["firms"][3]["offers"].pop("cat1")
@@ -208,6 +212,7 @@ def test_engine_equals_reference(build, seed, fused):
         state = engine.population
         assert (state.taste < -5.0).any() and (state.taste > 0.0).any()  # wide tastes drawn
         assert (state.satisfaction > 0.1).any()    # some customers delighted
+        assert (state.promise_bias[:, 2] > 0.3).any()  # the over-promiser found out
 
 
 def test_reference_firms_follow_their_strategies():

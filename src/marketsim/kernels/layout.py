@@ -38,7 +38,9 @@ TIE_SOCIAL = 6
 TIE_STRUCTURAL = 7
 PERFORMANCE_WEIGHT = 8     # alpha_P: weight of performance against the norm in satisfaction
 REFERENCE_PERFORMANCE = 9  # N: the segment's comparison norm of performance
-N_SEGMENT_PARAMS = 10
+CREDIBILITY = 10           # eta: learning rate of a firm's promise bias from experience
+CREDIBILITY_WORD_OF_MOUTH = 11  # eta_W: the same from neighbours' reports
+N_SEGMENT_PARAMS = 12
 
 # Behaviour constants (array shape (N_BEHAVIOUR,)).
 CHOICE_SENSITIVITY = 0

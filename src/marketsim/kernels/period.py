@@ -68,9 +68,9 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                     reference_price, segment_params, behaviour, complaint_reach, lapse_periods,
                     indptr, neighbours, segment, weights, price_sensitivity, switching_threshold,
                     wom_propensity, purchase_rate, last_firm, wom_firm, wom_performance, aware,
-                    status, expectation, taste, satisfaction, tie_financial, tie_social,
-                    tie_structural, tenure, recency, performance, cumulative_margin, window_spend,
-                    units, purchase_counts, defection_counts, accounts, measures, centre_rule,
+                    status, expectation, promise_bias, taste, satisfaction, tie_financial,
+                    tie_social, tie_structural, tenure, recency, performance, cumulative_margin,
+                    window_spend, units, purchase_counts, defection_counts, accounts, measures, centre_rule,
                     role_params, business_ids, member_satisfaction, relationship_on, relationship,
                     knowledge, targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
@@ -166,7 +166,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                                    relationship_totals)
             # 6. expectations
             expectation_customer(i, n_firms, firm, segment_params, segment, basket, aware,
-                                 performance, expectation, heard_sum, heard_count)
+                                 performance, expectation, promise_bias, heard_sum, heard_count)
             if relationship_on:
                 follow_up(i, relationship, segment, basket, performance, expectation)
             # 7. ties

@@ -61,6 +61,8 @@ def segment_parameters(scenario: Scenario) -> np.ndarray:
         rows[s, layout.TIE_STRUCTURAL] = segment.tie_response.structural
         rows[s, layout.PERFORMANCE_WEIGHT] = segment.performance_weight
         rows[s, layout.REFERENCE_PERFORMANCE] = reference_performance(segment)
+        rows[s, layout.CREDIBILITY] = segment.expectation.credibility
+        rows[s, layout.CREDIBILITY_WORD_OF_MOUTH] = segment.expectation.credibility_word_of_mouth
     return rows
 
 
@@ -243,7 +245,8 @@ class MarketModel(mesa.Model):
         update_expectations(key(t, rng.STREAM_HEARING), firms.params, *basket_prices,
                             self.segment_params, self.complaint_reach, net.indptr,
                             net.neighbours, p.wom_firm, p.wom_performance, p.wom_propensity,
-                            p.segment, p.units, p.aware, p.performance, p.expectation)
+                            p.segment, p.units, p.aware, p.performance, p.expectation,
+                            p.promise_bias)
         if on:  # post-sale follow-up
             rel.follow_up_all(*basket_prices, r, p.segment, p.units, p.performance,
                               p.expectation)
@@ -295,11 +298,10 @@ class MarketModel(mesa.Model):
                         self.lapse_periods, net.indptr, net.neighbours, p.segment, p.weights,
                         p.price_sensitivity, p.switching_threshold, p.wom_propensity,
                         p.purchase_rate, p.last_firm, p.wom_firm, p.wom_performance, p.aware,
-                        p.status, p.expectation, p.taste, p.satisfaction, p.tie_financial,
-                        p.tie_social, p.tie_structural, p.tenure, p.recency, p.performance,
-                        p.cumulative_margin, p.window_spend, p.units, self._purchase_counts,
-                        self._defection_counts,
-                        self._accounts, self._measures, self.buying_centres.rule,
+                        p.status, p.expectation, p.promise_bias, p.taste, p.satisfaction,
+                        p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
+                        p.performance, p.cumulative_margin, p.window_spend, p.units,
+                        self._purchase_counts, self._defection_counts, self._accounts, self._measures, self.buying_centres.rule,
                         self.buying_centres.role_params, self.buying_centres.business_ids,
                         self.buying_centres.member_satisfaction, firms.relationship_on,
                         firms.relationship, p.knowledge, p.targeting, self._relationship_totals)

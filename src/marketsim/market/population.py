@@ -50,6 +50,7 @@ class Population:
     cumulative_margin: np.ndarray    # (N, F) float32
     window_spend: np.ndarray         # (N, F) float32
     taste: np.ndarray                # (N, F) float32: lasting brand taste in value units (0 = none)
+    promise_bias: np.ndarray         # (N, F) float32: learnt overstatement of the firm's promise
     knowledge: np.ndarray            # (N, F) uint8: the firm's knowledge of the customer's needs, k * 255
     targeting: np.ndarray            # (N, F) uint8: the firm's mask (value tier, terminated; kernels.relationship)
     # per customer-category-firm
@@ -84,6 +85,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         recency=z((n, f), np.uint8),
         performance=z((n, f), np.float32), cumulative_margin=z((n, f), np.float32),
         window_spend=z((n, f), np.float32), taste=z((n, f), np.float32),
+        promise_bias=z((n, f), np.float32),
         knowledge=z((n, f), np.uint8),
         targeting=z((n, f), np.uint8), units=z((n, c, f), np.uint16),
     )
@@ -92,7 +94,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
     per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
-    per_pair = 1 + 1 + 4 * 9 + 2 + 1 + 2  # aware, status, 9 float32, tenure, recency, knowledge, targeting
+    per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2  # aware, status, 10 float32, tenure, recency, knowledge, targeting
     per_category_pair = 2
     network = 4 * degree + 8
     return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network

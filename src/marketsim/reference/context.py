@@ -100,6 +100,7 @@ class Relationship:
     cumulative_margin: float = 0.0   # realised customer value so far
     window_spend: float = 0.0        # exponentially weighted spend (share of customer)
     taste: float = 0.0               # lasting brand taste, value units (0: none)
+    promise_bias: float = 0.0        # learnt overstatement of the firm's promise
     units: list[int] = field(default_factory=list)  # bought this period, per category
     knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255
     targeting: int = 0               # the firm's mark: top tier 1, low tier 2, terminated 4

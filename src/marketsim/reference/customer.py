@@ -237,7 +237,10 @@ class Customer(mesa.Agent):
 
     # ------------------------------------------------------------------ 6. expectations
     def revise_expectations(self, period: PeriodContext) -> None:
-        """``E <- E + a (P - E) + b (WOM - E) + g (promise - E)``, every term from the old ``E``.
+        """``E <- E + a (P - E) + b (WOM - E) + g (promise - bias - E)``, every term from the old
+        ``E``; then the promise bias learns from experience and reports, ``bias <- bias + eta
+        (promise - P - bias) + eta_W (promise - WOM - bias)`` (credibility: Erdem and Swait
+        1998).
 
         Expectations follow past experience, friends' advice and marketers' promises (Kotler and
         Keller ch. 5; seed 001) by partial adjustment (Boulding, Kalra, Staelin and Zeithaml
@@ -259,15 +262,26 @@ class Customer(mesa.Agent):
         pull = self.model.scenario.segments[self.segment].expectation
         for firm, rel in zip(period.firms, self.relationships):
             old = rel.expectation
+            bias = rel.promise_bias
+            bought = rel.units_bought() > 0
+            heard = heard_count[firm.index] > 0
+            word_of_mouth = heard_sum[firm.index] / heard_count[firm.index] if heard else 0.0
             change = 0.0
-            if rel.units_bought() > 0:
+            if bought:
                 change += pull.experience * (rel.performance - old)
-            if heard_count[firm.index] > 0:
-                word_of_mouth = heard_sum[firm.index] / heard_count[firm.index]
+            if heard:
                 change += pull.word_of_mouth * (word_of_mouth - old)
             if rel.aware:
-                change += pull.promise * (firm.promise - old)
+                change += pull.promise * ((firm.promise - bias) - old)
             rel.expectation = f32(old + change)
+            if pull.credibility != 0.0 or pull.credibility_word_of_mouth != 0.0:
+                shift = 0.0
+                if bought:
+                    shift += pull.credibility * ((firm.promise - rel.performance) - bias)
+                if heard:
+                    shift += pull.credibility_word_of_mouth * ((firm.promise - word_of_mouth)
+                                                               - bias)
+                rel.promise_bias = f32(bias + shift)
 
     # ------------------------------------------------------------------ 7. ties
     def update_ties(self, period: PeriodContext) -> None:

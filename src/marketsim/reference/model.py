@@ -368,6 +368,7 @@ class ReferenceMarket(mesa.Model):
                 arrays["cumulative_margin"][i, f] = rel.cumulative_margin
                 arrays["window_spend"][i, f] = rel.window_spend
                 arrays["taste"][i, f] = rel.taste
+                arrays["promise_bias"][i, f] = rel.promise_bias
                 arrays["knowledge"][i, f] = rel.knowledge
                 arrays["targeting"][i, f] = rel.targeting
                 arrays["units"][i, :, f] = rel.units

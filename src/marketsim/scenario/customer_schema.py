@@ -56,6 +56,20 @@ class ExpectationWeights(Strict):
     experience: float = Field(0.3, ge=0.0, le=1.0, description="Pull of own experience (a).")
     word_of_mouth: float = Field(0.1, ge=0.0, le=1.0, description="Pull of neighbours' reports (b).")
     promise: float = Field(0.05, ge=0.0, le=1.0, description="Pull of the firm's promise (g).")
+    credibility: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="Learning rate eta of a firm's promise bias b (how much its promise "
+                    "overstates what it delivers) from own experience: b <- b + eta (promise - "
+                    "P - b). The promise then pulls expectations toward promise - b, so a "
+                    "customer who has found the firm over-promising discounts its advertising, "
+                    "and keeps doing so after leaving (credibility of brand signals, Erdem and "
+                    "Swait 1998; learning from use, Erdem and Keane 1996). 0 = every promise "
+                    "taken at face value.")
+    credibility_word_of_mouth: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="The same learning from neighbours' reports: b <- b + eta_W (promise - "
+                    "WOM - b), so prospects learn a firm's credibility from its customers. 0 = "
+                    "none.")
 
     @model_validator(mode="after")
     def _sum_at_most_one(self):
