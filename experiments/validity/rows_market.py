@@ -1,0 +1,176 @@
+"""Rows about market share itself: the mass marketer against the customer-centric firm (1),
+whether shares settle (6) and whether purchases are counted alike everywhere (15)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from common import (
+    SCENARIOS,
+    NotMeasurable,
+    Row,
+    by_preset,
+    firm_names,
+    fmt,
+    last,
+    load,
+    mean_price,
+    periods_per_year,
+    run,
+)
+
+MASS_SCENARIOS = ("relationship_strategies.toml", "default.toml", "classroom.toml")
+
+
+def pick_mass_and_centric(data: dict) -> tuple[str, str, str]:
+    """(mass marketer, customer-centric firm, how they were found): by the presets
+    ``mass_marketer`` / ``customer_centric``, else the cheapest and the dearest firm."""
+    mass, centric = by_preset(data, "mass_marketer"), by_preset(data, "customer_centric")
+    if mass and centric:
+        return mass, centric, "presets"
+    prices = {f["name"]: mean_price(f) for f in data["firms"]}
+    return (min(prices, key=prices.get), max(prices, key=prices.get),
+            "no mass_marketer/customer_centric presets: cheapest vs dearest firm")
+
+
+def row_mass_vs_centric(cfg) -> Row:
+    """MODEL.md section 4, first claim (Peppers and Rogers 1993, Exhibit 1.3; seed 004): the mass
+    marketer has the wide bar (market share), the customer-centric firm the tall one (share of
+    customer).
+
+    Design (validity audit, claim 1): each of relationship_strategies, default and classroom at
+    its own periods, ``cfg.customers`` customers (classroom at its own 2,000); per seed the mean
+    over the last 13 periods of market share by units and of share of customer (mean over the
+    firm's customers and spend-weighted). Firms by preset, else cheapest vs dearest.
+    Holds in a scenario if the mass marketer's market share is larger AND the customer-centric
+    firm's share of customer (mean) is larger; the row holds if it does in every scenario.
+    """
+    row = Row(1, "mass_vs_centric", "Mass marketer: larger market share; customer-centric firm: "
+              "larger share of customer", "MS(mass) > MS(centric) and SoC(centric) > SoC(mass)",
+              "per scenario, last 13 periods: market_share_units, share_of_customer (mean, "
+              "spend-weighted) of the two firms; paired seeds",
+              scenario=", ".join(MASS_SCENARIOS))
+    parts, verdicts = [], []
+    for name in MASS_SCENARIOS:
+        data = load(name)
+        mass, centric, how = pick_mass_and_centric(data)
+        customers = min(cfg.customers, data["population"]["customers"])
+        ms, soc, socw = {mass: [], centric: []}, {mass: [], centric: []}, {mass: [], centric: []}
+        for seed in cfg.seeds:
+            m = run(data, seed, customers=customers).metrics
+            for series, column in ((ms, "market_share_units"), (soc, "share_of_customer"),
+                                   (socw, "share_of_customer_weighted")):
+                window = last(m, column, 13)
+                for f in (mass, centric):
+                    series[f].append(window[f])
+        tag = name.removesuffix(".toml")
+        q = {f"{tag}.{kind}.{role}": row.q(f"{tag}.{kind}.{role}", series[f])
+             for kind, series in (("market_share", ms), ("share_of_customer", soc),
+                                  ("share_of_customer_weighted", socw))
+             for role, f in (("mass", mass), ("centric", centric))}
+        d_ms = row.q(f"{tag}.market_share.mass_minus_centric",
+                     np.subtract(ms[mass], ms[centric]))
+        d_soc = row.q(f"{tag}.share_of_customer.centric_minus_mass",
+                      np.subtract(soc[centric], soc[mass]))
+        holds = d_ms["mean"] > 0 and d_soc["mean"] > 0
+        verdicts.append(holds)
+        row.details[tag] = {"mass": mass, "centric": centric, "found_by": how,
+                            "customers": customers, "periods": data["market"]["periods"],
+                            "holds": holds}
+        if how != "presets":
+            row.notes.append(f"{tag}: {how} ({mass} vs {centric})")
+        parts.append(f"{tag} ({mass} vs {centric}): MS {q[f'{tag}.market_share.mass']['mean']:.2f}"
+                     f" vs {q[f'{tag}.market_share.centric']['mean']:.2f}, SoC "
+                     f"{q[f'{tag}.share_of_customer.mass']['mean']:.2f} vs "
+                     f"{q[f'{tag}.share_of_customer.centric']['mean']:.2f} (w "
+                     f"{q[f'{tag}.share_of_customer_weighted.mass']['mean']:.2f} vs "
+                     f"{q[f'{tag}.share_of_customer_weighted.centric']['mean']:.2f}); "
+                     f"dMS {fmt(d_ms, 3)}, dSoC {fmt(d_soc, 3)}: {'yes' if holds else 'no'}")
+    row.value = "<br>".join(parts)
+    row.holds = all(verdicts)
+    return row
+
+
+def row_shares_settle(cfg) -> Row:
+    """Stationarity (validity audit, "Stationarity"): after its warm-up a shipped market should
+    not keep drifting for years.
+
+    Design: every ``scenarios/*.toml`` (not ``null/``) run for two years in its own period unit
+    (104 weeks, 24 months, ...) at ``cfg.customers``; per firm the change in market share
+    (units) from the first to the last quarter (13 weeks, 3 months; one period for quarterly
+    or yearly units). Holds if every scenario but new_entrant (where drift is the point) has
+    max over firms of |mean change| <= 0.03.
+    """
+    row = Row(6, "shares_settle", "Shares settle after the warm-up (no drift over 2 years)",
+              "max |share change| <= 0.03 in every scenario but new_entrant",
+              "2 years per scenario after warm-up; market_share_units, mean of the first vs the "
+              "last quarter; max over firms of |mean change|", scenario="scenarios/*.toml")
+    paths = sorted(SCENARIOS.glob("*.toml"))
+    if not paths:
+        raise NotMeasurable("no scenarios/*.toml")
+    parts, verdicts = [], []
+    for path in paths:
+        data = load(path.name)
+        ppy = periods_per_year(data)
+        periods, quarter = 2 * ppy, max(1, round(ppy / 4))
+        customers = min(cfg.customers, data["population"]["customers"])
+        change = {f: [] for f in firm_names(data)}
+        for seed in cfg.seeds:
+            m = run(data, seed, customers=customers, periods=periods).metrics
+            first = m[m["period"] <= quarter].groupby("firm", observed=True)[
+                "market_share_units"].mean()
+            final = last(m, "market_share_units", quarter)
+            for f in change:
+                change[f].append(final[f] - first[f])
+        tag = path.stem
+        q = {f: row.q(f"{tag}.{f}.share_change", v) for f, v in change.items()}
+        worst = max(q, key=lambda f: abs(q[f]["mean"]))
+        settles = abs(q[worst]["mean"]) <= 0.03
+        exempt = tag == "new_entrant"
+        if not exempt:
+            verdicts.append(settles)
+        row.details[tag] = {"periods": periods, "quarter": quarter, "customers": customers,
+                            "largest_change_firm": worst, "settles": settles,
+                            "exempt": exempt}
+        parts.append(f"{tag}: {worst} {q[worst]['mean']:+.3f} "
+                     f"[{q[worst]['lo']:+.3f}, {q[worst]['hi']:+.3f}]"
+                     f"{' (exempt)' if exempt else ''}")
+    row.value = "max \\|change\\| per scenario: " + "; ".join(parts)
+    row.holds = all(verdicts)
+    return row
+
+
+def row_counting(cfg) -> Row:
+    """Counting (validity audit, "Counting"): a purchase is a purchase occasion everywhere.
+
+    Design: default and relationship_strategies (directed purchases, three categories), 5,000
+    customers, 13 periods, the first seed, with the log: ``brand_performance()``'s purchases
+    and the metrics table's units per firm against the sum of ``units`` in the log. Holds if
+    all three agree exactly.
+    """
+    row = Row(15, "counting", "Purchase occasions are counted alike (brand_performance, "
+              "metrics, log)", "purchases == sum of log units == metrics units",
+              "5k customers, 13 periods, one seed: brand_performance().purchases and metrics "
+              "units per firm vs the log's units", scenario="default, relationship_strategies")
+    mismatches = {}
+    for name in ("default.toml", "relationship_strategies.toml"):
+        data = load(name)
+        result = run(data, cfg.seeds[0], customers=5_000, periods=13, transactions=True)
+        log_units = result.transactions.groupby("firm", observed=True)["units"].sum()
+        bp = result.brand_performance()["purchases"]
+        metric_units = result.metrics.groupby("firm", observed=True)["units"].sum()
+        for f in log_units.index:
+            a, b, c = float(log_units[f]), float(bp[f]), float(metric_units[f])
+            if not (a == b == c):
+                mismatches[f"{name}:{f}"] = {"log": a, "brand_performance": b, "metrics": c}
+        row.details[name] = {"log_units": float(log_units.sum()),
+                             "brand_performance_purchases": float(bp.sum()),
+                             "metrics_units": float(metric_units.sum())}
+    row.details["mismatches"] = mismatches
+    row.holds = not mismatches
+    row.value = ("all equal" if not mismatches else
+                 f"{len(mismatches)} firm(s) differ: " + ", ".join(mismatches))
+    return row
+
+
+ROWS = {1: row_mass_vs_centric, 6: row_shares_settle, 15: row_counting}
