@@ -175,7 +175,10 @@ def fmt(q: dict, digits: int = 3, pct: bool = False) -> str:
     scale, unit = (100.0, "%") if pct else (1.0, "")
 
     def num(x):
-        return "nan" if not math.isfinite(x) else f"{scale * x:.{digits}f}{unit}"
+        if not math.isfinite(x):
+            return "nan"
+        x = scale * x + 0.0  # no "-0.0"
+        return (f"{x:.{digits}f}" if abs(x) < 1e5 else f"{x:.3g}") + unit
 
     if not math.isfinite(q["lo"]):
         return num(q["mean"])

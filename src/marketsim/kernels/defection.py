@@ -23,6 +23,7 @@ from marketsim.kernels.layout import (
     DELIGHT_WEIGHT,
     FIRST_TIME,
     IMAGE,
+    PERSONAL_BONDED,
     PERSONAL_SERVICE,
     REGULAR,
     SERVICE,
@@ -83,6 +84,7 @@ def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, pri
         return
     w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
     sensitivity = np.float64(price_sensitivity[i])
+    bonded = behaviour[PERSONAL_BONDED] != 0.0
     for f in range(n_firms):  # rivals: the consideration set at the start of the step
         if aware[i, f] == 0:
             offer_values[f] = -np.inf
@@ -93,12 +95,15 @@ def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, pri
         weight = 0.0
         plain = 0.0
         n_sold = 0
+        personal = firm[f, PERSONAL_SERVICE]
+        if bonded:  # a relational benefit: through the customer's social bond
+            personal = personal * np.float64(tie_social[i, f])
         for c in range(n_categories):
             if sells[f, c] == 0:
                 continue
             value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
                                     np.float64(expectation[i, f]), firm[f, SERVICE],
-                                    firm[f, PERSONAL_SERVICE], firm[f, IMAGE],
+                                    personal, firm[f, IMAGE],
                                     firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
                                     reference_price[c])
             rate = np.float64(purchase_rate[i, c])

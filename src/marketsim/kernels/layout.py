@@ -59,7 +59,8 @@ DEFECTION_NOISE = 12       # tau: scale of the logistic defection hazard (0: det
 DELIGHT_THRESHOLD = 13     # satisfaction above which delight adds loyalty
 DELIGHT_WEIGHT = 14        # kappa_2: extra loyalty per unit of satisfaction above it
 AWARENESS_DECAY = 15       # delta: chance an unexposed non-customer forgets a firm per period
-N_BEHAVIOUR = 16
+PERSONAL_BONDED = 16       # 1: the personal benefit counts only through the social bond
+N_BEHAVIOUR = 17
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3

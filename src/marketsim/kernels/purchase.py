@@ -23,6 +23,7 @@ from marketsim.kernels.layout import (
     HABIT_WEIGHT,
     IMAGE,
     MAX_PURCHASES,
+    PERSONAL_BONDED,
     PERSONAL_SERVICE,
     PROSPECT,
     REGULAR,
@@ -59,6 +60,7 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
     ``utility`` and ``cumulative`` are (F,) scratch arrays.
     """
     beta = behaviour[CHOICE_SENSITIVITY]
+    bonded = behaviour[PERSONAL_BONDED] != 0.0
     tie_weight = behaviour[TIE_WEIGHT]
     habit_weight = behaviour[HABIT_WEIGHT]
     s = segment[i]
@@ -83,9 +85,12 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
         best = -np.inf
         for f in range(n_firms):
             if aware[i, f] == 1 and sells[f, c] == 1:
+                personal = firm[f, PERSONAL_SERVICE]
+                if bonded:  # a relational benefit: through the customer's social bond
+                    personal = personal * np.float64(tie_social[i, f])
                 value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
                                         np.float64(expectation[i, f]), firm[f, SERVICE],
-                                        firm[f, PERSONAL_SERVICE], firm[f, IMAGE],
+                                        personal, firm[f, IMAGE],
                                         firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
                                         reference_price[c])
                 value += np.float64(taste[i, f])

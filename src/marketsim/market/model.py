@@ -93,6 +93,7 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.DELIGHT_THRESHOLD] = b.delight_threshold
     values[layout.DELIGHT_WEIGHT] = b.delight_weight
     values[layout.AWARENESS_DECAY] = b.awareness_decay
+    values[layout.PERSONAL_BONDED] = 1.0 if b.personal_benefit == "bonded" else 0.0
     return values
 
 

@@ -50,7 +50,8 @@ class Customer(mesa.Agent):
         draw_initial_state(self, customer_key(init_key, number))
 
     # ------------------------------------------------------------------ value and ties
-    def perceived_value(self, firm: FirmLevers, category: int, expectation: float) -> float:
+    def perceived_value(self, firm: FirmLevers, category: int, expectation: float,
+                        bond: float) -> float:
         """Customer perceived value ``CPV = sum_k w_k benefit_k - sum_k v_k cost_k``.
 
         Total customer benefit minus total customer cost (Kotler and Keller, *Marketing
@@ -58,12 +59,18 @@ class Customer(mesa.Agent):
         product (the expected performance), services, personal (the firm's personal service),
         image. Costs: monetary (price over the reference price, times price sensitivity), time
         and energy (``1 - convenience``), psychic (``1 - trust``). Added in this fixed order.
+        With ``behaviour.personal_benefit = "bonded"`` the personal benefit is the personal
+        service times the customer's social ``bond`` with the firm (Gwinner, Gremler and
+        Bitner 1998).
         """
         w = self.weights
         price = firm.price[category] / self.model.reference_price[category]
         benefit = w[0] * expectation
         benefit += w[1] * firm.service
-        benefit += w[2] * firm.personal_service
+        personal = firm.personal_service
+        if self.model.scenario.behaviour.personal_benefit == "bonded":
+            personal = personal * bond
+        benefit += w[2] * personal
         benefit += w[3] * firm.image
         cost = w[4] * self.price_sensitivity * price
         cost += w[5] * (1.0 - firm.convenience)
@@ -87,7 +94,8 @@ class Customer(mesa.Agent):
         expectation = self.relationships[firm.index].expectation
         weighted = weight = plain = 0.0
         for category in firm.price:
-            value = self.perceived_value(firm, category, expectation)
+            value = self.perceived_value(firm, category, expectation,
+                                         self.relationships[firm.index].tie_social)
             rate = self.purchase_rate[category]
             weighted += rate * value
             weight += rate
@@ -140,7 +148,7 @@ class Customer(mesa.Agent):
         in c])``, the taste in value units (0 without brand tastes)."""
         behaviour = self.model.scenario.behaviour
         rel = self.relationships[firm.index]
-        value = self.perceived_value(firm, category, rel.expectation)
+        value = self.perceived_value(firm, category, rel.expectation, rel.tie_social)
         value += rel.taste
         value += behaviour.tie_weight * self.switching_cost(rel)
         if self.last_firm[category] == firm.index:

@@ -101,6 +101,15 @@ class Behaviour(Strict):
     social_bond_decay: float = Field(0.05, ge=0.0, le=1.0, description="Fraction of the social bond lost per period.")
     structural_growth: float = Field(0.05, ge=0.0, le=1.0, description="Structural tie gained per period at full investment.")
     structural_decay: float = Field(0.01, ge=0.0, le=1.0, description="Fraction of the structural tie lost per period without investment.")
+    personal_benefit: Literal["everyone", "bonded"] = Field(
+        "everyone",
+        description="How a firm's personal service enters perceived value. everyone: "
+                    "w_personal x personal_service for every customer, customers or not (a "
+                    "rival copying it becomes better for everyone at once); bonded: w_personal x "
+                    "personal_service x the customer's social bond with the firm, a relational "
+                    "benefit tied to the provider that only its own customers enjoy and that "
+                    "grows with the relationship (Gwinner, Gremler and Bitner 1998; Berry and "
+                    "Parasuraman 1991: social bonds are hard to copy).")
     awareness_decay: float = Field(
         0.0, ge=0.0, le=1.0,
         description="Chance per period that an aware non-customer who met no advertising and "
