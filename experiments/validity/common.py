@@ -170,15 +170,18 @@ def interval(values) -> dict[str, Any]:
     return {"values": raw, "mean": mean, "lo": mean - half, "hi": mean + half, "n": n}
 
 
-def fmt(q: dict, digits: int = 3, pct: bool = False) -> str:
-    """``mean [lo, hi]`` of an :func:`interval`."""
-    scale, unit = (100.0, "%") if pct else (1.0, "")
+def fmt(q: dict, digits: int = 3, pct: bool = False, k: bool = False) -> str:
+    """``mean [lo, hi]`` of an :func:`interval`; ``pct``: as percentages, ``k``: in thousands
+    (money). Very large values (a fit run off to infinity) in scientific notation."""
+    scale, unit = (100.0, "%") if pct else (1e-3, "k") if k else (1.0, "")
+    shown = [scale * x for x in (q["mean"], q["lo"], q["hi"]) if math.isfinite(x)]
+    large = bool(shown) and max(abs(x) for x in shown) >= 1e5
 
     def num(x):
         if not math.isfinite(x):
             return "nan"
         x = scale * x + 0.0  # no "-0.0"
-        return (f"{x:.{digits}f}" if abs(x) < 1e5 else f"{x:.3g}") + unit
+        return (f"{x:.3g}" if large else f"{x:.{digits}f}") + unit
 
     if not math.isfinite(q["lo"]):
         return num(q["mean"])

@@ -34,14 +34,13 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import numpy as np  # noqa: E402
-
-import rows_brand  # noqa: E402
-import rows_market  # noqa: E402
-import rows_relationship  # noqa: E402
-import rows_satisfaction  # noqa: E402
-import rows_strategy  # noqa: E402
-from common import ROOT, NotMeasurable, Row, make_config  # noqa: E402
+import numpy as np
+import rows_brand
+import rows_market
+import rows_relationship
+import rows_satisfaction
+import rows_strategy
+from common import ROOT, NotMeasurable, Row, make_config
 
 ROWS = {**rows_market.ROWS, **rows_satisfaction.ROWS, **rows_brand.ROWS,
         **rows_strategy.ROWS, **rows_relationship.ROWS}
@@ -53,6 +52,9 @@ def parse_args(argv=None):
                         help="2 seeds and small markets (about 3 minutes)")
     parser.add_argument("--seeds", type=int, help="number of paired seeds (1..N)")
     parser.add_argument("--out", type=Path, help="output folder")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="Numba threads per run (default 1: on a busy 2-core machine two "
+                             "threads wait on each other at every period)")
     parser.add_argument("--only", nargs="+", metavar="ROW",
                         help="row numbers or keys (e.g. 3 promise_sweep)")
     return parser.parse_args(argv)
@@ -86,7 +88,7 @@ def measure_row(number: int, cfg) -> Row:
             row = ROWS[number](cfg)
     except NotMeasurable as exc:
         row = stub(number, f"not measurable: {exc}")
-    except Exception as exc:  # a row that fails must not stop the others
+    except Exception as exc:  # noqa: BLE001 -- a row that fails must not stop the others
         row = stub(number, f"error: {type(exc).__name__}: {exc}")
         row.details["traceback"] = traceback.format_exc()
     row.settings.setdefault("seeds", cfg.seeds)
@@ -137,14 +139,14 @@ def markdown(rows: list[Row], meta: dict) -> str:
     lines = [
         "# marketsim validity table",
         "",
-        f"Measured {meta['generated']} on commit {meta['git']['commit']} "
-        f"({len(meta['git']['modified_files'])} tracked files modified) with "
-        f"`{meta['command']}`: {'quick' if cfg['quick'] else 'full'} settings, paired seeds "
-        f"{cfg['seeds']}, {cfg['customers']:,} customers per run unless a row says otherwise; "
-        f"{meta['runtime_s'] / 60:.1f} minutes. Values are means over seeds with 95% "
-        "t-intervals in brackets (none with one seed). The design of each row is the docstring "
-        "of its function in `experiments/validity/rows_*.py`; every number per seed is in "
-        "`validity.json`.",
+        (f"Measured {meta['generated']} on commit {meta['git']['commit']} "
+         f"({len(meta['git']['modified_files'])} tracked files modified) with "
+         f"`{meta['command']}`: {'quick' if cfg['quick'] else 'full'} settings, paired seeds "
+         f"{cfg['seeds']}, {cfg['customers']:,} customers per run unless a row says otherwise; "
+         f"{meta['runtime_s'] / 60:.1f} minutes. Values are means over seeds with 95% "
+         "t-intervals in brackets (none with one seed). The design of each row is the "
+         "docstring of its function in `experiments/validity/rows_*.py`; every number per seed "
+         "is in `validity.json`."),
         "",
         "| # | claim | measured | expected | holds | how measured |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -168,8 +170,11 @@ def main(argv=None) -> int:
     out = args.out or HERE / f"results-{today}{'-quick' if args.quick else ''}"
     out.mkdir(parents=True, exist_ok=True)
     numbers = selected(args.only)
+    import numba
+
     import marketsim
 
+    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     started = time.perf_counter()
     rows = []
     for k, number in enumerate(numbers, 1):
@@ -185,7 +190,7 @@ def main(argv=None) -> int:
         "command": " ".join(["python", "experiments/validity/measure.py", *(argv or sys.argv[1:])]),
         "git": git_state(),
         "marketsim_version": getattr(marketsim, "__version__", None),
-        "config": cfg.settings(),
+        "config": {**cfg.settings(), "threads": numba.get_num_threads()},
         "runtime_s": time.perf_counter() - started,
     }
     (out / "validity.json").write_text(

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from common import (
     SCENARIOS,
     NotMeasurable,
@@ -219,10 +218,10 @@ def row_new_entrant(cfg) -> Row:
         for tag, scenario in (("on", data), ("off", off)):
             series = entrant_series(scenario, entrants[0], seed, customers, periods)
             fits[tag].append(cm.fit_bass_discrete(series) if series.sum() > 0 else None)
-    for tag in fits:
+    for tag, fitted in fits.items():
         for name in ("p", "q", "se_q", "m", "r2"):
             row.q(f"wom_{tag}.{name}", [getattr(f, name) if f else float("nan")
-                                        for f in fits[tag]])
+                                        for f in fitted])
     q_on, q_off = row.quantities["wom_on.q"], row.quantities["wom_off.q"]
     se_on, se_off = row.quantities["wom_on.se_q"]["mean"], row.quantities["wom_off.se_q"]["mean"]
     diff = row.q("q_on_minus_off", np.subtract(q_on["values"], q_off["values"]))

@@ -4,7 +4,6 @@ whether shares settle (6) and whether purchases are counted alike everywhere (15
 from __future__ import annotations
 
 import numpy as np
-
 from common import (
     SCENARIOS,
     NotMeasurable,
@@ -144,8 +143,8 @@ def row_shares_settle(cfg) -> Row:
             first = m[m["period"] <= quarter].groupby("firm", observed=True)[
                 "market_share_units"].mean()
             final = last(m, "market_share_units", quarter)
-            for f in change:
-                change[f].append(final[f] - first[f])
+            for f, values in change.items():
+                values.append(final[f] - first[f])
         tag = path.stem
         q = {f: row.q(f"{tag}.{f}.share_change", v) for f, v in change.items()}
         worst = max(q, key=lambda f: abs(q[f]["mean"]))

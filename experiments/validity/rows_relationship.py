@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 from common import (
-    Row,
     NotMeasurable,
+    Row,
     current,
     firm,
     fmt,
@@ -34,10 +33,16 @@ STRUCTURAL_LEVELS = (0.45, 0.6, 0.8, 1.0)
 
 
 def tie_firm(data: dict) -> str:
+    """CloseCo, else the firm running the most retention programmes (at least one)."""
     names = [f["name"] for f in data["firms"]]
     if "CloseCo" in names:
         return "CloseCo"
-    raise NotMeasurable("default.toml has no CloseCo (the firm with the three ties)")
+    count = {f["name"]: sum(f["retention"][k] > 0 for k in SWITCHES.values())
+             for f in data["firms"]}
+    best = max(count, key=count.get, default=None)
+    if best is None or count[best] == 0:
+        raise NotMeasurable("default.toml has no CloseCo and no firm with a retention programme")
+    return best
 
 
 def one_tie(data: dict, target: str, tie: str | None) -> tuple[dict, dict]:

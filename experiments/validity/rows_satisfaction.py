@@ -4,7 +4,6 @@ satisfaction-loyalty curves of a competitive and a captive market (3)."""
 from __future__ import annotations
 
 import numpy as np
-
 from common import (
     Row,
     current,
@@ -50,7 +49,7 @@ def row_satisfaction(cfg) -> Row:
         row.status = f"not measurable: fewer than 3 honest firms with distinct quality ({honest})"
         return row
     s_by_firm = {f: [] for f in firm_names(data)}
-    corr, delighted = [], []
+    corr, slope, delighted = [], [], []
     for seed in cfg.seeds:
         m = model(data, seed, customers=cfg.customers, periods=cfg.long_periods)
         above = held = 0
@@ -62,19 +61,22 @@ def row_satisfaction(cfg) -> Row:
                 above += int(np.count_nonzero(p.satisfaction[cur] > DELIGHT))
                 held += int(np.count_nonzero(cur))
         s = last(m.metrics(), "mean_satisfaction", 26)
-        for f in s_by_firm:
-            s_by_firm[f].append(s[f])
+        for f, values in s_by_firm.items():
+            values.append(s[f])
         corr.append(spearman([quality[f] for f in honest], [s[f] for f in honest]))
+        slope.append(np.polyfit([quality[f] for f in honest], [s[f] for f in honest], 1)[0])
         delighted.append(above / max(held, 1))
     qs = {f: row.q(f"S.{f}", v) for f, v in s_by_firm.items()}
     rho = row.q("spearman_S_quality_honest", corr)
     share = row.q("share_S_above_0.15", delighted)
+    b = row.q("slope_S_per_quality_honest", slope)
     row.details["quality"] = quality
     row.details["honest_promise"] = {f["name"]: honest_promise(f) for f in data["firms"]}
     row.holds = bool(rho["mean"] > 0 and share["mean"] > 0.05)
     per_firm = ", ".join(f"{f} (q {quality[f]:.2f}{'' if f in honest else ', over-promises'}) "
                          f"{qs[f]['mean']:+.3f}" for f in sorted(qs, key=quality.get))
-    row.value = (f"S: {per_firm}; rank corr {fmt(rho, 2)}; share S>0.15 "
+    row.value = (f"S: {per_firm}; rank corr {fmt(rho, 2)}, slope dS/dquality {fmt(b, 3)}; "
+                 "share S>0.15 "
                  f"{fmt(share, 1, pct=True)}")
     return row
 
@@ -99,9 +101,9 @@ def loyalty_records(data: dict, seed: int, customers: int, periods: int):
     return [np.concatenate(s) for s in sat], [np.concatenate(x) for x in lost]
 
 
-def curve(sat: np.ndarray, lost: np.ndarray, ppy: int):
-    """Annualised retention per satisfaction quintile (within the firm) and each bin's mean S,
-    held and lost counts."""
+def curve(sat: np.ndarray, lost: np.ndarray):
+    """Customer-periods held and lost, and the mean S, per satisfaction quintile of the pairs
+    given (None if too few for ``BINS`` bins of ``MIN_PER_BIN``)."""
     if sat.size < BINS * MIN_PER_BIN:
         return None
     edges = np.quantile(sat, np.linspace(0, 1, BINS + 1)[1:-1])
@@ -113,22 +115,26 @@ def curve(sat: np.ndarray, lost: np.ndarray, ppy: int):
 
 
 def annual(held, gone, ppy):
+    """Retention per bin, annualised (NaN for bins with fewer than ``MIN_PER_BIN``)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(held >= MIN_PER_BIN, 1.0 - gone / np.maximum(held, 1), np.nan)
     return r ** ppy
 
 
 def market_curves(data: dict, cfg, periods: int):
-    """Per seed: each firm's curve and the within-firm pooled curve (bins are each firm's own
-    quintiles, so every bin has the same mix of firms: no between-firm composition effect)."""
+    """Per seed: the within-firm pooled curve (bins are each firm's own quintiles, so every bin
+    has the same mix of firms: no between-firm composition effect), the curve across firms
+    (quintiles of all customer-firm pairs together, as the audit pooled them), each firm's."""
     ppy = periods_per_year(data)
     names = firm_names(data)
-    pooled, per_firm, mean_s = [], {f: [] for f in names}, []
+    pooled, across, per_firm, mean_s = [], [], {f: [] for f in names}, []
     for seed in cfg.seeds:
         sat, lost = loyalty_records(data, seed, cfg.customers, periods)
+        c = curve(np.concatenate(sat), np.concatenate(lost))
+        across.append(annual(*c[:2], ppy) if c else np.full(BINS, np.nan))
         held_all, gone_all, s_all = np.zeros(BINS), np.zeros(BINS), np.zeros(BINS)
         for f, name in enumerate(names):
-            c = curve(sat[f], lost[f], ppy)
+            c = curve(sat[f], lost[f])
             if c is None:
                 per_firm[name].append(np.full(BINS, np.nan))
                 continue
@@ -139,7 +145,20 @@ def market_curves(data: dict, cfg, periods: int):
             s_all += s * held
         pooled.append(annual(held_all, gone_all, ppy))
         mean_s.append(s_all / np.maximum(held_all, 1))
-    return np.array(pooled), {f: np.array(v) for f, v in per_firm.items()}, np.array(mean_s)
+    return (np.array(pooled), np.array(across), {f: np.array(v) for f, v in per_firm.items()},
+            np.array(mean_s))
+
+
+def curve_text(row: Row, tag: str, qs: list, qa: list, per_firm: dict) -> str:
+    """The curves as the table shows them: % retained a year per satisfaction quintile."""
+    def line(qlist):
+        return " / ".join(f"{100 * q['mean']:.1f}" for q in qlist)
+
+    spread = fmt(row.quantities[f"{tag}.pooled.top_minus_bottom"], 1, pct=True)
+    firms = "; ".join(f"{f} " + "/".join(f"{100 * x:.0f}" for x in np.nanmean(v, axis=0))
+                      for f, v in per_firm.items())
+    return (f"within-firm quintiles of S, low to high, % retained a year: {line(qs)} "
+            f"(top - bottom {spread}); quintiles across firms: {line(qa)}; per firm: {firms}")
 
 
 def row_satisfaction_loyalty(cfg) -> Row:
@@ -168,8 +187,9 @@ def row_satisfaction_loyalty(cfg) -> Row:
     verdict, parts = [], []
     for tag, data, n in (("competitive", competitive, periods),
                          ("captive", captive, captive["market"]["periods"])):
-        pooled, per_firm, mean_s = market_curves(data, cfg, n)
+        pooled, across, per_firm, mean_s = market_curves(data, cfg, n)
         qs = [row.q(f"{tag}.pooled.bin{k + 1}", pooled[:, k]) for k in range(BINS)]
+        qa = [row.q(f"{tag}.across_firms.bin{k + 1}", across[:, k]) for k in range(BINS)]
         row.q(f"{tag}.pooled.top_minus_bottom", pooled[:, -1] - pooled[:, 0])
         row.details[f"{tag}.bin_mean_S"] = mean_s.mean(axis=0).tolist()
         row.details[f"{tag}.per_firm"] = {f: np.nanmean(v, axis=0).tolist()
@@ -182,12 +202,8 @@ def row_satisfaction_loyalty(cfg) -> Row:
             row.details["captive.range_points"] = 100 * spread
             ok = 100 * spread < 2.0
         verdict.append(ok)
-        firms = "; ".join(f"{f} " + "/".join(f"{100 * x:.0f}" for x in np.nanmean(v, axis=0))
-                          for f, v in per_firm.items())
-        parts.append(f"{tag} (within-firm pooled, S quintiles low to high): "
-                     + " / ".join(f"{100 * q['mean']:.1f}" for q in qs)
-                     + f" % a year (top-bottom {fmt(row.quantities[f'{tag}.pooled.top_minus_bottom'], 1, pct=True)}); "
-                     + f"per firm: {firms}: {'yes' if ok else 'no'}")
+        parts.append(f"{tag}: {curve_text(row, tag, qs, qa, per_firm)}: "
+                     f"{'yes' if ok else 'no'}")
     row.value = "<br>".join(parts)
     row.holds = all(verdict)
     return row

@@ -5,7 +5,6 @@ firm on paired seeds and reads profit from the metrics table."""
 from __future__ import annotations
 
 import numpy as np
-
 from common import (
     NotMeasurable,
     Row,
@@ -83,7 +82,8 @@ def row_promise_sweep(cfg) -> Row:
         row.details[f"best_multiple_{h}"] = best
         diffs = ", ".join(f"x{k}: {means[k] / 1e3:+.1f}k" for k in PROMISE_MULTIPLES if k != 1.0)
         best_q = row.quantities[f"profit_{h}.x{best}_minus_honest"]
-        parts.append(f"{h} weeks: best x{best} ({fmt(best_q, 0)} vs honest); profit - honest: "
+        parts.append(f"{h} weeks: best x{best} ({fmt(best_q, 1, k=True)} vs honest); "
+                     "profit - honest: "
                      f"{diffs}: {'yes' if ok else 'no'}")
     row.value = "<br>".join(parts)
     row.holds = all(verdict)
@@ -203,7 +203,7 @@ def row_termination(cfg) -> Row:
     rel = row.q("relative_change", np.subtract(profit[True], profit[False])
                 / np.abs(profit[False]))
     row.holds = bool(d["mean"] > 0)
-    row.value = (f"profit change {fmt(d, 0)} ({fmt(rel, 1, pct=True)}); terminations "
+    row.value = (f"profit change {fmt(d, 1, k=True)} ({fmt(rel, 1, pct=True)}); terminations "
                  f"{qt['mean']:.0f}")
     return row
 
@@ -242,7 +242,8 @@ def row_cross_selling(cfg) -> Row:
     row.details["best_multiple"] = best
     row.holds = best in (0.5, 1.0, 2.0)
     row.value = f"best x{best}; profit - shipped: " + ", ".join(
-        f"x{k}: {fmt(row.quantities[f'profit.x{k}_minus_x1'], 0)}" for k in CROSS_SELL_MULTIPLES
+        f"x{k}: {fmt(row.quantities[f'profit.x{k}_minus_x1'], 1, k=True)}"
+        for k in CROSS_SELL_MULTIPLES
         if k != 1.0)
     return row
 

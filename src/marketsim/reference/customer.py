@@ -24,12 +24,13 @@ from marketsim.kernels.layout import (
     PROSPECT,
     REGULAR,
 )
-from marketsim.market.model import reference_performance
-from marketsim.reference.context import FirmLevers, PeriodContext, Relationship
+from marketsim.market.parameters import reference_performance
+from marketsim.reference.context import PeriodContext
 from marketsim.reference.initial import draw_initial_state
 from marketsim.reference.network import hears
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, normal, poisson, uniform
+from marketsim.reference.value import choice_utility, offer_value, switching_cost
 
 
 class Customer(mesa.Agent):
@@ -48,60 +49,6 @@ class Customer(mesa.Agent):
         self.report = -1                  # f: praise of f, F + f: complaint about f, -1: silent
         self.report_performance = 0.0     # the performance the report is about
         draw_initial_state(self, customer_key(init_key, number))
-
-    # ------------------------------------------------------------------ value and ties
-    def perceived_value(self, firm: FirmLevers, category: int, expectation: float,
-                        bond: float) -> float:
-        """Customer perceived value ``CPV = sum_k w_k benefit_k - sum_k v_k cost_k``.
-
-        Total customer benefit minus total customer cost (Kotler and Keller, *Marketing
-        Management*, ch. 5; seed 001), in the customer's own importance weights. Benefits:
-        product (the expected performance), services, personal (the firm's personal service),
-        image. Costs: monetary (price over the reference price, times price sensitivity), time
-        and energy (``1 - convenience``), psychic (``1 - trust``). Added in this fixed order.
-        With ``behaviour.personal_benefit = "bonded"`` the personal benefit is the personal
-        service times the customer's social ``bond`` with the firm (Gwinner, Gremler and
-        Bitner 1998).
-        """
-        w = self.weights
-        price = firm.price[category] / self.model.reference_price[category]
-        benefit = w[0] * expectation
-        benefit += w[1] * firm.service
-        personal = firm.personal_service
-        if self.model.scenario.behaviour.personal_benefit == "bonded":
-            personal = personal * bond
-        benefit += w[2] * personal
-        benefit += w[3] * firm.image
-        cost = w[4] * self.price_sensitivity * price
-        cost += w[5] * (1.0 - firm.convenience)
-        cost += w[6] * (1.0 - firm.convenience)
-        cost += w[7] * (1.0 - firm.trust)
-        return benefit - cost
-
-    def switching_cost(self, rel: Relationship) -> float:
-        """Weighted sum of the three ties: financial, relational and procedural switching costs
-        (Burnham, Frels and Mahajan 2003, JAMS 31(2)); weights are the segment's tie response."""
-        response = self.model.scenario.segments[self.segment].tie_response
-        cost = response.financial * rel.tie_financial
-        cost += response.social * rel.tie_social
-        cost += response.structural * rel.tie_structural
-        return cost
-
-    def offer_value(self, firm: FirmLevers) -> float:
-        """Perceived value of a firm's whole offer: the mean over the categories it sells,
-        weighted by this customer's purchase rates (plain mean if it buys none of them), plus
-        the customer's brand taste for the firm."""
-        expectation = self.relationships[firm.index].expectation
-        weighted = weight = plain = 0.0
-        for category in firm.price:
-            value = self.perceived_value(firm, category, expectation,
-                                         self.relationships[firm.index].tie_social)
-            rate = self.purchase_rate[category]
-            weighted += rate * value
-            weight += rate
-            plain += value
-        offer = weighted / weight if weight > 0.0 else plain / len(firm.price)
-        return offer + self.relationships[firm.index].taste
 
     # ------------------------------------------------------------------ 2. awareness
     def become_aware(self, period: PeriodContext) -> None:
@@ -143,18 +90,6 @@ class Customer(mesa.Agent):
                     self.relationships[praised].aware = True
 
     # ------------------------------------------------------------------ 3. purchase
-    def choice_utility(self, firm: FirmLevers, category: int) -> float:
-        """``U_if = beta (CPV_ifc + taste_if + b_tie switching_cost_if + b_habit [f = last firm
-        in c])``, the taste in value units (0 without brand tastes)."""
-        behaviour = self.model.scenario.behaviour
-        rel = self.relationships[firm.index]
-        value = self.perceived_value(firm, category, rel.expectation, rel.tie_social)
-        value += rel.taste
-        value += behaviour.tie_weight * self.switching_cost(rel)
-        if self.last_firm[category] == firm.index:
-            value += behaviour.habit_weight
-        return behaviour.choice_sensitivity * value
-
     def shop(self, period: PeriodContext) -> list[tuple[int, str]]:
         """Buy this period and move up the loyalty ladder (:mod:`marketsim.kernels.purchase`).
 
@@ -179,7 +114,7 @@ class Customer(mesa.Agent):
                           if self.relationships[firm.index].aware and firm.sells(c)]
             if not choice_set:
                 continue  # no firm the customer knows sells the category: a lost sale
-            utility = [self.choice_utility(firm, c) for firm in choice_set]
+            utility = [choice_utility(self, firm, c) for firm in choice_set]
             best = max(utility)
             cumulative = list(accumulate(math.exp(u - best) for u in utility))
             total = cumulative[-1]
@@ -342,7 +277,7 @@ class Customer(mesa.Agent):
         """
         if not any(rel.is_customer for rel in self.relationships):
             return []
-        value = {firm.index: self.offer_value(firm)
+        value = {firm.index: offer_value(self, firm)
                  for firm, rel in zip(period.firms, self.relationships) if rel.aware}
         lapse_periods = self.model.scenario.market.lapse_periods
         behaviour = self.model.scenario.behaviour
@@ -360,7 +295,7 @@ class Customer(mesa.Agent):
             if behaviour.delight_weight != 0.0 and held > behaviour.delight_threshold:
                 held = held + behaviour.delight_weight * (held - behaviour.delight_threshold)
             pressure = advantage - held
-            barrier = self.switching_threshold + self.switching_cost(rel)
+            barrier = self.switching_threshold + switching_cost(self, rel)
             lapsed = rel.recency > lapse_periods
             if behaviour.defection_noise > 0.0:  # the logistic hazard
                 odds = math.exp(min((barrier - pressure) / behaviour.defection_noise, 700.0))
