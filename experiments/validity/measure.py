@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import math
 import subprocess
@@ -112,16 +113,20 @@ def plain(value):
 
 
 def git_state() -> dict:
+    """The commit and the uncommitted changes to tracked files (their list and the SHA-1 of
+    ``git diff HEAD``), taken when the run starts: the code a run imports is the code then."""
     def git(*args):
         try:
             return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                                  check=True).stdout.strip()
+                                  check=True).stdout
         except (OSError, subprocess.CalledProcessError):
             return None
 
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": git("rev-parse", "HEAD"),
-            "modified_files": status.splitlines() if status else []}
+    status = git("status", "--porcelain", "--untracked-files=no") or ""
+    diff = git("diff", "HEAD")
+    return {"commit": (git("rev-parse", "HEAD") or "").strip() or None,
+            "modified_files": status.splitlines(),
+            "diff_sha1": hashlib.sha1(diff.encode()).hexdigest() if diff else None}
 
 
 def cell(text: str) -> str:
@@ -140,7 +145,8 @@ def markdown(rows: list[Row], meta: dict) -> str:
         "# marketsim validity table",
         "",
         (f"Measured {meta['generated']} on commit {meta['git']['commit']} "
-         f"({len(meta['git']['modified_files'])} tracked files modified) with "
+         f"({len(meta['git']['modified_files'])} tracked files modified at the start, diff "
+         f"sha1 {meta['git']['diff_sha1']}) with "
          f"`{meta['command']}`: {'quick' if cfg['quick'] else 'full'} settings, paired seeds "
          f"{cfg['seeds']}, {cfg['customers']:,} customers per run unless a row says otherwise; "
          f"{meta['runtime_s'] / 60:.1f} minutes. Values are means over seeds with 95% "
@@ -175,6 +181,7 @@ def main(argv=None) -> int:
     import marketsim
 
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    state = git_state()
     started = time.perf_counter()
     rows = []
     for k, number in enumerate(numbers, 1):
@@ -188,7 +195,7 @@ def main(argv=None) -> int:
     meta = {
         "generated": dt.datetime.now().isoformat(timespec="seconds"),
         "command": " ".join(["python", "experiments/validity/measure.py", *(argv or sys.argv[1:])]),
-        "git": git_state(),
+        "git": state,
         "marketsim_version": getattr(marketsim, "__version__", None),
         "config": {**cfg.settings(), "threads": numba.get_num_threads()},
         "runtime_s": time.perf_counter() - started,

@@ -25,7 +25,8 @@ PERSONAL_SERVICE = 8
 PERSONAL_SERVICE_COST = 9
 STRUCTURAL_INVESTMENT = 10
 STRUCTURAL_COST = 11
-N_FIRM_PARAMS = 12
+IMITATION_HAZARD = 12      # q A_f / N: chance per period word of mouth reaches an unaware customer
+N_FIRM_PARAMS = 13
 
 # Segment parameter columns (array shape (S, N_SEGMENT_PARAMS)).
 LOSS_AVERSION = 0
@@ -60,7 +61,8 @@ DELIGHT_THRESHOLD = 13     # satisfaction above which delight adds loyalty
 DELIGHT_WEIGHT = 14        # kappa_2: extra loyalty per unit of satisfaction above it
 AWARENESS_DECAY = 15       # delta: chance an unexposed non-customer forgets a firm per period
 PERSONAL_BONDED = 16       # 1: the personal benefit counts only through the social bond
-N_BEHAVIOUR = 17
+TRIAL_ON_AWARENESS = 17    # 1: becoming aware of a firm is buying from it once (a trial)
+N_BEHAVIOUR = 18
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3

@@ -42,6 +42,7 @@ from marketsim.kernels.layout import (
     SOCIAL_GROWTH,
     STRUCTURAL_DECAY,
     STRUCTURAL_GROWTH,
+    TRIAL_ON_AWARENESS,
     WINDOW_DECAY,
 )
 from marketsim.kernels.measures import N_MEASURES, measure_customer
@@ -101,6 +102,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     structural_decay = behaviour[STRUCTURAL_DECAY]
     decay = behaviour[WINDOW_DECAY]
     awareness_decay = behaviour[AWARENESS_DECAY]
+    trial = behaviour[TRIAL_ON_AWARENESS] != 0.0
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         heard_praise = np.empty(n_firms, np.uint8)
@@ -128,8 +130,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
             gather_reports(i, n_firms, keys[1], complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             # 2. awareness
-            become_aware(i, n_firms, keys[0], keys[8], awareness_decay, firm, heard_praise,
-                         heard_count, status, aware)
+            become_aware(i, n_firms, keys[0], keys[8], awareness_decay, trial, firm,
+                         heard_praise, heard_count, status, aware)
             if relationship_on:
                 enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
                                   tie_structural, tenure, relationship_totals)

@@ -53,6 +53,9 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
     in c])``, ``taste_if`` the customer's lasting brand taste in value units
     (:func:`marketsim.kernels.initial.draw_tastes`; 0 without one).
 
+    A pair marked ``aware = 2`` by the awareness step (``trial_on_awareness``) buys one unit of
+    the first category the firm sells, a trial, and is then simply aware.
+
     A pair that buys becomes first-time (from prospect; an acquisition), regular (from
     first-time), or regular again with tenure reset (from ex-customer; a reactivation).
     ``recency`` counts periods since the pair's last purchase (0 after buying, saturating at
@@ -123,6 +126,13 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
             units[i, c, pick] += 1
             last = pick
         last_firm[i, c] = last
+    for f in range(n_firms):
+        if aware[i, f] == 2:  # a trial on becoming aware (trial_on_awareness): one unit
+            for c in range(n_categories):
+                if sells[f, c] == 1:
+                    units[i, c, f] += 1
+                    break
+            aware[i, f] = 1
     for f in range(n_firms):
         bought = False
         for c in range(n_categories):

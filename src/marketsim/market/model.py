@@ -135,6 +135,12 @@ class MarketModel(mesa.Model):
             for lever, value in levers.items():
                 firm.set_lever(lever, value)
         firms = FirmArrays(self.firms, self.categories)
+        imitation = self.scenario.behaviour.imitation
+        if imitation > 0.0:  # global word of mouth: q times the firm's share of adopters
+            held = (self.population.status == layout.FIRST_TIME) | (
+                self.population.status == layout.REGULAR)
+            firms.params[:, layout.IMITATION_HAZARD] = (imitation * held.sum(axis=0)
+                                                        / held.shape[0])
         self._relationship_arrays(firms)
         self._target_customers()
         # 2.-11. Customers: awareness, purchase, experience, satisfaction, expectations, ties,
@@ -152,7 +158,7 @@ class MarketModel(mesa.Model):
         # 2. Awareness: advertising reach and positive word of mouth.
         update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING),
                          key(t, rng.STREAM_FORGETTING), self.behaviour[layout.AWARENESS_DECAY],
-                         firms.params, self.complaint_reach, net.indptr, net.neighbours,
+                         self.behaviour[layout.TRIAL_ON_AWARENESS] != 0.0, firms.params, self.complaint_reach, net.indptr, net.neighbours,
                          p.wom_firm, p.wom_performance, p.wom_propensity, p.status, p.aware)
         on, r, totals = firms.relationship_on, firms.relationship, self._relationship_totals
         if on:  # the firms' targeting: terminations, refused customers

@@ -60,4 +60,5 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.DELIGHT_WEIGHT] = b.delight_weight
     values[layout.AWARENESS_DECAY] = b.awareness_decay
     values[layout.PERSONAL_BONDED] = 1.0 if b.personal_benefit == "bonded" else 0.0
+    values[layout.TRIAL_ON_AWARENESS] = 1.0 if b.trial_on_awareness else 0.0
     return values

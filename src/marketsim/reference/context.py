@@ -35,12 +35,13 @@ class FirmLevers:
     structural_investment: float
     structural_cost: float
     acquisition_spend: float
+    imitation_hazard: float
     price: dict[int, float]
     quality: dict[int, float]
     unit_cost: dict[int, float]
 
     @classmethod
-    def of(cls, firm: Firm, categories: list[str]) -> FirmLevers:
+    def of(cls, firm: Firm, categories: list[str], imitation_hazard: float = 0.0) -> FirmLevers:
         programme = firm.retention
         sold = [c for c, name in enumerate(categories) if name in firm.price]
         return cls(
@@ -53,7 +54,7 @@ class FirmLevers:
             personal_service_cost=float(programme.personal_service_cost),
             structural_investment=float(programme.structural_investment),
             structural_cost=float(programme.structural_cost),
-            acquisition_spend=float(firm.acquisition_budget),
+            acquisition_spend=float(firm.acquisition_budget), imitation_hazard=imitation_hazard,
             price={c: float(firm.price[categories[c]]) for c in sold},
             quality={c: float(firm.quality[categories[c]]) for c in sold},
             unit_cost={c: float(firm.unit_cost[categories[c]]) for c in sold},
@@ -100,6 +101,7 @@ class Relationship:
     cumulative_margin: float = 0.0   # realised customer value so far
     window_spend: float = 0.0        # exponentially weighted spend (share of customer)
     taste: float = 0.0               # lasting brand taste, value units (0: none)
+    trial: bool = False              # became aware this period with trial_on_awareness
     promise_bias: float = 0.0        # learnt overstatement of the firm's promise
     units: list[int] = field(default_factory=list)  # bought this period, per category
     knowledge: int = 0               # the firm's knowledge of the customer's needs, 0-255

@@ -60,11 +60,14 @@ class Customer(mesa.Agent):
         a neighbour (last period's report) makes it aware too (Bass 1969, imitation).
         Complaints never create awareness. First, with ``awareness_decay`` ``delta``, an aware
         non-customer whom neither the firm's advertising nor any report about it reached this
-        period forgets the firm with probability ``delta`` (Nerlove and Arrow 1962).
+        period forgets the firm with probability ``delta`` (Nerlove and Arrow 1962). Global word
+        of mouth adds ``q A_f / N`` to the reach (the discrete Bass hazard); with
+        ``trial_on_awareness`` a firm the customer has just become aware of is bought once.
         """
         advertising = customer_key(period.advertising_key, self.number)
         hearing = customer_key(period.hearing_key, self.number)
         n_firms = len(self.relationships)
+        was_aware = [rel.aware for rel in self.relationships]
         decay = self.model.scenario.behaviour.awareness_decay
         if decay > 0.0:
             heard_about = {talker.report % (2 * n_firms) % n_firms
@@ -75,19 +78,24 @@ class Customer(mesa.Agent):
             for firm, rel in zip(period.firms, self.relationships):
                 if not rel.aware or rel.is_customer or firm.index in heard_about:
                     continue
-                if firm.reach > 0.0 and uniform(draw_bits(advertising, firm.index)) < firm.reach:
-                    continue  # met the firm's advertising
+                hazard = firm.reach + firm.imitation_hazard
+                if hazard > 0.0 and uniform(draw_bits(advertising, firm.index)) < hazard:
+                    continue  # met the firm's advertising (or its customers' word of mouth)
                 if uniform(draw_bits(forgetting, firm.index)) < decay:
                     rel.aware = False
         for firm, rel in zip(period.firms, self.relationships):
-            if not rel.aware and firm.reach > 0.0:
-                if uniform(draw_bits(advertising, firm.index)) < firm.reach:
+            hazard = firm.reach + firm.imitation_hazard
+            if not rel.aware and hazard > 0.0:
+                if uniform(draw_bits(advertising, firm.index)) < hazard:
                     rel.aware = True
         for slot, talker in enumerate(self.neighbours):
             praised = talker.report % (2 * n_firms) if talker.report >= 0 else -1
             if 0 <= praised < n_firms and not self.relationships[praised].aware:
                 if hears(hearing, slot, talker, n_firms, self.model.complaint_reach):
                     self.relationships[praised].aware = True
+        if self.model.scenario.behaviour.trial_on_awareness:
+            for rel, was in zip(self.relationships, was_aware):
+                rel.trial = rel.aware and not was
 
     # ------------------------------------------------------------------ 3. purchase
     def shop(self, period: PeriodContext) -> list[tuple[int, str]]:
@@ -110,8 +118,9 @@ class Customer(mesa.Agent):
             n_purchases = poisson(draw_bits(count_key, c), rate)
             if n_purchases == 0:
                 continue
-            choice_set = [firm for firm in period.firms
-                          if self.relationships[firm.index].aware and firm.sells(c)]
+            choice_set = [firm for firm in period.firms  # a trial is not a choice
+                          if self.relationships[firm.index].aware
+                          and not self.relationships[firm.index].trial and firm.sells(c)]
             if not choice_set:
                 continue  # no firm the customer knows sells the category: a lost sale
             utility = [choice_utility(self, firm, c) for firm in choice_set]
@@ -124,6 +133,10 @@ class Customer(mesa.Agent):
                             choice_set[-1])
                 self.relationships[pick.index].units[c] += 1
             self.last_firm[c] = pick.index
+        for firm, rel in zip(period.firms, self.relationships):
+            if rel.trial and rel.aware:  # a trial on becoming aware: one unit, first category
+                rel.units[min(firm.price)] += 1
+            rel.trial = False
         events = []
         for f, rel in enumerate(self.relationships):
             if rel.units_bought() == 0:

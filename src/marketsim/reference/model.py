@@ -134,6 +134,17 @@ class ReferenceMarket(mesa.Model):
     def _key(self, stream: int) -> int:
         return int(rng.stream_key(self.seed, self.period, stream))
 
+    def imitation_hazards(self) -> list[float]:
+        """Global word of mouth (``behaviour.imitation`` q): ``q A_f / N`` per firm, ``A_f`` its
+        customers at the start of the period (:mod:`marketsim.kernels.awareness`)."""
+        imitation = self.scenario.behaviour.imitation
+        if imitation <= 0.0:
+            return [0.0] * len(self.firms)
+        held = [sum(customer.relationships[f].is_customer for customer in self.customers)
+                for f in range(len(self.firms))]
+        return [float(np.float64(imitation) * np.float64(count) / len(self.customers))
+                for count in held]
+
     def firms_decide(self, decisions: dict[str, dict[str, Any]] | None) -> PeriodContext:
         """1. Firms decide: each firm's strategy sets its levers from last period's results
         (:mod:`marketsim.market.strategies`); outside ``decisions`` are applied after them. Returns the
@@ -146,7 +157,8 @@ class ReferenceMarket(mesa.Model):
                 firm.set_lever(lever, value)
         return PeriodContext(
             number=self.period,
-            firms=[FirmLevers.of(firm, self.categories) for firm in self.firms],
+            firms=[FirmLevers.of(firm, self.categories, hazard)
+                   for firm, hazard in zip(self.firms, self.imitation_hazards())],
             advertising_key=self._key(rng.STREAM_ADVERTISING),
             hearing_key=self._key(rng.STREAM_HEARING),
             purchase_count_key=self._key(rng.STREAM_PURCHASE_COUNT),

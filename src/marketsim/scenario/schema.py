@@ -110,6 +110,19 @@ class Behaviour(Strict):
                     "benefit tied to the provider that only its own customers enjoy and that "
                     "grows with the relationship (Gwinner, Gremler and Bitner 1998; Berry and "
                     "Parasuraman 1991: social bonds are hard to copy).")
+    imitation: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="The Bass model's coefficient of imitation q with global mixing: an unaware "
+                    "customer also becomes aware of a firm with probability q x (the firm's "
+                    "customers / all customers), beside advertising's reach p and beside word "
+                    "of mouth on the network (Bass 1969; the agent form of Rand and Rust "
+                    "2011). 0 = only the network carries word of mouth.")
+    trial_on_awareness: bool = Field(
+        False,
+        description="Becoming aware of a firm is buying from it once that period (a trial): "
+                    "with nothing else bought, adoption follows awareness exactly, as in the "
+                    "Bass model's classic null (scenarios/null/bass.toml). False = awareness "
+                    "only puts the firm in the consideration set.")
     awareness_decay: float = Field(
         0.0, ge=0.0, le=1.0,
         description="Chance per period that an aware non-customer who met no advertising and "
