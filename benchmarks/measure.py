@@ -64,7 +64,8 @@ def reference_speedup(periods=3):
 
 def second_process_start():
     code = ("import time; t=time.perf_counter(); from benchmarks.workloads import default_scenario;"
-            "from marketsim.market.model import MarketModel; m=MarketModel(default_scenario(1000, 2), seed=1);"
+            "from marketsim.market.model import MarketModel;"
+            "m=MarketModel(default_scenario(1000, 2), seed=1);"
             "m.run(); print(time.perf_counter()-t)")
     root = Path(__file__).resolve().parents[1]
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root, capture_output=True)

@@ -26,8 +26,8 @@ _LOW32 = np.uint64(0xFFFFFFFF)
 @njit(cache=True)
 def normal(bits):
     """Box-Muller from one 64-bit draw, as PERFORMANCE.md's simple model draws its normals (log,
-    sqrt and cos per normal). Kept here, apart from :func:`marketsim.kernels.rng.normal`, so that the
-    yardstick stays the model PERFORMANCE.md measured whatever marketsim's own draws become."""
+    sqrt and cos per normal). Kept here, apart from :func:`marketsim.kernels.rng.normal`, so that
+    the yardstick stays the model PERFORMANCE.md measured whatever marketsim's own draws become."""
     u1 = (float(bits >> _S32) + 0.5) * (1.0 / 4294967296.0)
     u2 = (float(bits & _LOW32) + 0.5) * (1.0 / 4294967296.0)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)

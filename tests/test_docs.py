@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_parameter_reference_is_current():
     text = (ROOT / "docs" / "parameters.md").read_text()
     assert text.strip() == field_docs.markdown().strip(), (
-        "docs/parameters.md is stale: run python -m marketsim.scenario.field_docs > docs/parameters.md")
+        "docs/parameters.md is stale: "
+        "run python -m marketsim.scenario.field_docs > docs/parameters.md")
 
 
 def test_state_size_estimate_matches_allocation():

@@ -163,10 +163,10 @@ def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, pri
 
 
 @parallel_kernel
-def decide_defection(defection_key, firm, price, sells, reference_price, segment_params,
-                     behaviour, segment, weights, price_sensitivity, purchase_rate,
-                     switching_threshold, lapse_periods, aware, status, expectation, taste, satisfaction, tie_financial, tie_social,
-                     tie_structural, tenure, recency, counts):
+def decide_defection(defection_key, firm, price, sells, reference_price, segment_params, behaviour,
+                     segment, weights, price_sensitivity, purchase_rate, switching_threshold,
+                     lapse_periods, aware, status, expectation, taste, satisfaction, tie_financial,
+                     tie_social, tie_structural, tenure, recency, counts):
     """Step 8 for every customer; ``counts`` (N_CHUNKS, F, 3) int64."""
     n_customers, n_firms = aware.shape
     n_categories = price.shape[1]

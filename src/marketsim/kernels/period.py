@@ -71,9 +71,9 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                     wom_propensity, purchase_rate, last_firm, wom_firm, wom_performance, aware,
                     status, expectation, promise_bias, taste, satisfaction, tie_financial,
                     tie_social, tie_structural, tenure, recency, performance, cumulative_margin,
-                    window_spend, units, purchase_counts, defection_counts, accounts, measures, centre_rule,
-                    role_params, business_ids, member_satisfaction, relationship_on, relationship,
-                    knowledge, targeting, relationship_totals):
+                    window_spend, units, purchase_counts, defection_counts, accounts, measures,
+                    centre_rule, role_params, business_ids, member_satisfaction, relationship_on,
+                    relationship, knowledge, targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``firm_slots`` and ``category_slots`` are tuples of F and C zeros
@@ -85,9 +85,10 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience, complaint, suggestion, defection, forgetting]. Outputs per
-    chunk as in the phase kernels. Business customers' buying centres
-    (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8; consumers pay one lookup of ``centre_rule``. With
+    purchase choice, experience, complaint, suggestion, defection, forgetting]. Outputs per chunk as
+    in the phase kernels. Business customers' buying centres
+    (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8; consumers
+    pay one lookup of ``centre_rule``. With
     ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
     follow the phases they extend (complaint recovery after the buying centre has judged).
     """

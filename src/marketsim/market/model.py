@@ -158,8 +158,9 @@ class MarketModel(mesa.Model):
         # 2. Awareness: advertising reach and positive word of mouth.
         update_awareness(key(t, rng.STREAM_ADVERTISING), key(t, rng.STREAM_HEARING),
                          key(t, rng.STREAM_FORGETTING), self.behaviour[layout.AWARENESS_DECAY],
-                         self.behaviour[layout.TRIAL_ON_AWARENESS] != 0.0, firms.params, self.complaint_reach, net.indptr, net.neighbours,
-                         p.wom_firm, p.wom_performance, p.wom_propensity, p.status, p.aware)
+                         self.behaviour[layout.TRIAL_ON_AWARENESS] != 0.0, firms.params,
+                         self.complaint_reach, net.indptr, net.neighbours, p.wom_firm,
+                         p.wom_performance, p.wom_propensity, p.status, p.aware)
         on, r, totals = firms.relationship_on, firms.relationship, self._relationship_totals
         if on:  # the firms' targeting: terminations, refused customers
             management.enforce_targeting_all(p.targeting, p.aware, p.status, p.tie_financial,
@@ -259,10 +260,11 @@ class MarketModel(mesa.Model):
                         p.status, p.expectation, p.promise_bias, p.taste, p.satisfaction,
                         p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
                         p.performance, p.cumulative_margin, p.window_spend, p.units,
-                        self._purchase_counts, self._defection_counts, self._accounts, self._measures, self.buying_centres.rule,
-                        self.buying_centres.role_params, self.buying_centres.business_ids,
-                        self.buying_centres.member_satisfaction, firms.relationship_on,
-                        firms.relationship, p.knowledge, p.targeting, self._relationship_totals)
+                        self._purchase_counts, self._defection_counts, self._accounts,
+                        self._measures, self.buying_centres.rule, self.buying_centres.role_params,
+                        self.buying_centres.business_ids, self.buying_centres.member_satisfaction,
+                        firms.relationship_on, firms.relationship, p.knowledge, p.targeting,
+                        self._relationship_totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 9. Word of mouth, after every customer has heard last period's reports.
@@ -272,7 +274,8 @@ class MarketModel(mesa.Model):
             rel.amplify_reports(firms.relationship, p.segment, p.wom_firm)
 
     def _relationship_arrays(self, firms: FirmArrays) -> None:
-        """This period's relationship levers (:mod:`marketsim.market.relationship`) as kernel arrays."""
+        """This period's relationship levers (:mod:`marketsim.market.relationship`) as kernel
+        arrays."""
         firms.relationship_on = uses_relationships(self.firms)
         firms.relationship = relationship_parameters(
             self.firms, [s.name for s in self.scenario.segments], self.reference_price,
@@ -343,7 +346,8 @@ class MarketModel(mesa.Model):
                 on_period(self.period)
 
     def metrics(self):
-        """The metrics table of the periods run so far (see :data:`marketsim.measures.metrics.COLUMNS`)."""
+        """The metrics table of the periods run so far (see
+        :data:`marketsim.measures.metrics.COLUMNS`)."""
         return metrics_frame(self.raw[: self.period], [f.name for f in self.firms],
                              self.population.n_customers)
 

@@ -94,7 +94,8 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
     per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
-    per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2  # aware, status, 10 float32, tenure, recency, knowledge, targeting
+    # aware, status, 10 float32, tenure, recency, knowledge, targeting
+    per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2
     per_category_pair = 2
     network = 4 * degree + 8
     return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network

@@ -1,9 +1,9 @@
 """Brand performance measures over a window of a run's transaction log (MODEL.md section 3).
 
 The measures are those of Ehrenberg's brand performance tables, the ones the NBD-Dirichlet
-(:mod:`marketsim.measures.dirichlet`) predicts: market share, penetration, purchase frequency, share of
-category requirements, sole buyers, repeat buying and the duplication of purchase between
-brands. A *brand* is a firm.
+(:mod:`marketsim.measures.dirichlet`) predicts: market share, penetration, purchase frequency, share
+of category requirements, sole buyers, repeat buying and the duplication of purchase between brands.
+A *brand* is a firm.
 
 Conventions
 -----------

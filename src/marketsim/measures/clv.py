@@ -152,8 +152,8 @@ def _discount(periods: np.ndarray, first: int, discount_rate: float) -> np.ndarr
 
 def net_cost_to_serve(metrics: pd.DataFrame) -> pd.Series:
     """Per row of the metrics: ``service_cost + relationship_cost - fees``, what serving the
-    firm's customers cost net of the fees they paid (firm strategies, :mod:`marketsim.market.relationship`;
-    tables without those columns: ``service_cost``)."""
+    firm's customers cost net of the fees they paid (firm strategies,
+    :mod:`marketsim.market.relationship`; tables without those columns: ``service_cost``)."""
     cost = metrics["service_cost"].astype(np.float64)
     if "relationship_cost" in metrics.columns:
         cost = cost + metrics["relationship_cost"]

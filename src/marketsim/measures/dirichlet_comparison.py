@@ -15,7 +15,8 @@ __all__ = ["dirichlet_comparison", "fit_from_transactions"]
 def fit_from_transactions(transactions: pd.DataFrame, n_customers, *, category=None,
                           periods=None, s_method: str = "penetration",
                           **fit_options) -> DirichletFit:
-    """Fit the Dirichlet to a run's window with :func:`marketsim.measures.brand_performance` numbers.
+    """Fit the Dirichlet to a run's window with :func:`marketsim.measures.brand_performance`
+    numbers.
 
     Purchases are purchase occasions (rows of the log): the inputs are the category
     penetration B and purchase frequency W, the brands' shares of purchases, and the brands'

@@ -1,9 +1,9 @@
 """The distributions behind the NBD-Dirichlet (Goodhardt, Ehrenberg and Chatfield 1984):
 the NBD of category purchases and the beta-binomial of a brand's share of them.
 
-Plain functions of the model's parameters, used by :class:`marketsim.measures.dirichlet.DirichletFit`
-(whose docstring states the model), and the checks of its inputs. Probabilities are
-exponentials of log-gamma sums.
+Plain functions of the model's parameters, used by
+:class:`marketsim.measures.dirichlet.DirichletFit` (whose docstring states the model), and the
+checks of its inputs. Probabilities are exponentials of log-gamma sums.
 """
 
 from __future__ import annotations

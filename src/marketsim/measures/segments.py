@@ -83,9 +83,10 @@ def segment_metrics(result) -> pd.DataFrame:
     churn (defections / customers at the start), customers held at the end, buyers, units,
     revenue and share of customer.
 
-    ``result``: a :class:`marketsim.outputs.run_result.RunResult` from ``run(..., transactions=True)``.
-    Share of customer is the mean over the firm's buyers in the segment of the firm's part of
-    each buyer's spending in the period (Peppers and Rogers 1993; MODEL.md section 3).
+    ``result``: a :class:`marketsim.outputs.run_result.RunResult` from ``run(...,
+    transactions=True)``. Share of customer is the mean over the firm's buyers in the segment of the
+    firm's part of each buyer's spending in the period (Peppers and Rogers 1993; MODEL.md section
+    3).
     """
     from marketsim.errors import RunOptionError
 

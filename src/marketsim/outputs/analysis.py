@@ -104,20 +104,23 @@ class RunAnalysis:
                                      last=last, horizon=horizon)
 
     def whale_curve(self, periods=None) -> pd.DataFrame:
-        """Customer-profitability curve per firm from realised CLV (:func:`marketsim.measures.clv.whale_curve`)."""
+        """Customer-profitability curve per firm from realised CLV
+        (:func:`marketsim.measures.clv.whale_curve`)."""
         from marketsim.measures.clv import whale_curve
 
         return whale_curve(self.clv(periods))
 
     def rfm(self, firm: str | None = None, periods=None) -> pd.DataFrame:
-        """The RFM summary ``lifetimes`` / PyMC-Marketing take (:func:`marketsim.measures.clv.rfm`)."""
+        """The RFM summary ``lifetimes`` / PyMC-Marketing take
+        (:func:`marketsim.measures.clv.rfm`)."""
         from marketsim.measures.clv import rfm
 
         return rfm(self._log(), firm=firm, periods=periods)
 
     # ------------------------------------------------------------------ relationships
     def customer_pairs(self, current_only: bool = True) -> pd.DataFrame:
-        """Customer-firm pairs at the end of the run (:func:`marketsim.measures.relationship_measures.customer_pairs`)."""
+        """Customer-firm pairs at the end of the run
+        (:func:`marketsim.measures.relationship_measures.customer_pairs`)."""
         from marketsim.measures.relationship_measures import customer_pairs
 
         return customer_pairs(self._state(), self.firm_names, self.segment_names,
@@ -125,7 +128,8 @@ class RunAnalysis:
 
     def net_promoters(self) -> pd.DataFrame:
         """Promoters, passives, detractors and their difference per firm, with the model's
-        word-of-mouth thresholds (:func:`marketsim.measures.relationship_measures.net_promoters`)."""
+        word-of-mouth thresholds
+        (:func:`marketsim.measures.relationship_measures.net_promoters`)."""
         from marketsim.measures.relationship_measures import net_promoters
 
         b = self.scenario.behaviour
@@ -161,10 +165,10 @@ class RunAnalysis:
         return programme_costs(self.metrics, self._levers())
 
     def cost_to_serve(self) -> pd.DataFrame:
-        """Cost to serve per firm and relationship type (:func:`marketsim.measures.relationship_measures.
-        cost_to_serve`): the segments' customers come from the per-period segment counts when
-        the run kept them (``transactions=True``), else from the final state (an estimate),
-        else one row per firm (type ``"all"``)."""
+        """Cost to serve per firm and relationship type
+        (:func:`marketsim.measures.costs.cost_to_serve`): the segments' customers come from the
+        per-period segment counts when the run kept them (``transactions=True``), else from the
+        final state (an estimate), else one row per firm (type ``"all"``)."""
         from marketsim.market.relationship import relationship_type_table
         from marketsim.measures.costs import cost_to_serve
 
@@ -245,7 +249,8 @@ class RunAnalysis:
 
     def member_satisfaction(self) -> pd.DataFrame | None:
         """Business customers: mean satisfaction of each buying-centre role with the firm that
-        holds them, per firm and segment (:func:`marketsim.market.buying_centre.member_satisfaction`);
+        holds them, per firm and segment
+        (:func:`marketsim.market.buying_centre.member_satisfaction`);
         ``None`` when the scenario has no buying centres."""
         from marketsim.market.buying_centre import member_satisfaction
 
@@ -293,7 +298,8 @@ class RunAnalysis:
 
     @property
     def plot(self):
-        """Figures of this run: ``result.plot.whale_curve()`` etc. (:class:`marketsim.outputs.plots.RunPlots`)."""
+        """Figures of this run: ``result.plot.whale_curve()`` etc.
+        (:class:`marketsim.outputs.plots.RunPlots`)."""
         from marketsim.outputs.plots import RunPlots
 
         return RunPlots(self)

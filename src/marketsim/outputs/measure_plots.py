@@ -28,8 +28,8 @@ def plot_satisfaction_loyalty(curve: pd.DataFrame, firms: list[str],
                               ax: Axes | None = None) -> Axes:
     """Share of customer by satisfaction bin: one line per firm, the pooled curve dashed.
 
-    ``curve`` is :func:`marketsim.measures.relationship_measures.satisfaction_loyalty` (bins of equal counts of
-    customer-firm pairs; x is each bin's mean satisfaction).
+    ``curve`` is :func:`marketsim.measures.relationship_measures.satisfaction_loyalty` (bins of
+    equal counts of customer-firm pairs; x is each bin's mean satisfaction).
     """
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else new_axes()
@@ -82,7 +82,8 @@ def plot_whale_curve(whale: pd.DataFrame, firms: list[str], ax: Axes | None = No
 
 def plot_tie_decomposition(ties: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean switching cost per firm split into its financial, social and structural terms
-    (stacked bars); ``ties`` is :func:`marketsim.measures.relationship_measures.tie_decomposition`."""
+    (stacked bars); ``ties`` is
+    :func:`marketsim.measures.relationship_measures.tie_decomposition`."""
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else new_axes()
         names = [str(n) for n in ties.index]
@@ -121,9 +122,9 @@ _DIRICHLET_ROWS = (("market_share", "Market\nshare", True), ("penetration", "Pen
 def plot_dirichlet_table(comparison: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """The observed brand performance table beside the NBD-Dirichlet's, as a figure.
 
-    ``comparison`` is :func:`marketsim.measures.dirichlet_comparison.dirichlet_comparison` (brands in rows). Each
-    cell shows observed / Dirichlet; brands are ordered by market share, so Double Jeopardy
-    reads as penetration and frequency falling down the table.
+    ``comparison`` is :func:`marketsim.measures.dirichlet_comparison.dirichlet_comparison`
+    (brands in rows). Each cell shows observed / Dirichlet; brands are ordered by market share,
+    so Double Jeopardy reads as penetration and frequency falling down the table.
     """
     with mpl.rc_context(SLIDE_STYLE):
         if ax is None:  # as tall as the table needs

@@ -42,14 +42,16 @@ class RunResult(RunAnalysis):
         ``customer_periods_per_s`` (customers times periods over ``periods_s``).
     threads : Numba threads the kernels ran on.
     state_bytes : bytes of model state (population and network arrays).
-    state : the final population state (:func:`marketsim.measures.relationship_measures.snapshot`) behind the
+    state : the final population state
+        (:func:`marketsim.measures.relationship_measures.snapshot`) behind the
         relationship measures, or ``None``; ``levers`` : the firms' retention levers at the
         end (:func:`marketsim.outputs.analysis.levers_frame`). Lifetime value, relationship measures
         and figures are methods (:class:`marketsim.outputs.analysis.RunAnalysis`).
     customer_segments, segment_retention : with the log, each customer's segment index and the
         per-period customers held (start, end) and lost per firm and segment
         (:class:`marketsim.measures.segments.SegmentTracker`); ``segment_table`` : the
-        ``segments.parquet`` of a run folder read back by :func:`marketsim.outputs.run_folder.load_run`.
+        ``segments.parquet`` of a run folder read back by
+        :func:`marketsim.outputs.run_folder.load_run`.
     """
 
     scenario: Scenario
@@ -141,8 +143,8 @@ class RunResult(RunAnalysis):
         ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
         numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
         ``state.npz`` (the final population snapshot, when kept) and ``levers.parquet`` (the
-        firms' retention levers at the end), which ``marketsim report`` reads back;
-        and, unless ``figures=False``, the PNG figures of :func:`marketsim.outputs.plots.save_figures`.
+        firms' retention levers at the end), which ``marketsim report`` reads back; and, unless
+        ``figures=False``, the PNG figures of :func:`marketsim.outputs.plots.save_figures`.
         """
         out = Path(out_dir)
         try:

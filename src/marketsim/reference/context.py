@@ -1,13 +1,17 @@
 """What a customer of the reference twin sees and holds: the firms' levers and the period's
-random streams (:class:`PeriodContext`), and its state with each firm (:class:`Relationship`,
-one row of the engine's customer-firm arrays)."""
+random streams (:class:`PeriodContext`), its state with each firm (:class:`Relationship`,
+one row of the engine's customer-firm arrays), and the period's per-firm totals it adds to
+(:class:`Tally`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from marketsim.kernels.layout import FIRST_TIME, PROSPECT, REGULAR
+from marketsim.measures.metrics import RAW, RAW_INDEX
 
 if TYPE_CHECKING:
     from marketsim.market.firms import Firm
@@ -114,3 +118,17 @@ class Relationship:
 
     def units_bought(self) -> int:
         return sum(self.units)
+
+
+class Tally:
+    """This period's raw per-firm totals (the names of :data:`marketsim.measures.metrics.RAW`),
+    added up one customer at a time in Python floats."""
+
+    def __init__(self, n_firms: int):
+        self.rows = [[0.0] * len(RAW) for _ in range(n_firms)]
+
+    def add(self, firm: int, name: str, amount: float = 1.0) -> None:
+        self.rows[firm][RAW_INDEX[name]] += amount
+
+    def as_array(self) -> np.ndarray:
+        return np.array(self.rows)

@@ -2,11 +2,11 @@
 
 This is the readable twin of the engine's struct-of-arrays population
 (:mod:`marketsim.market.population`) and of the period kernels (:mod:`marketsim.kernels`). Each
-method of :class:`Customer` is one kernel's loop body for one customer, written with domain names and
-plain Python numbers, drawing the same counter-based random numbers (same stream, same customer
+method of :class:`Customer` is one kernel's loop body for one customer, written with domain names
+and plain Python numbers, drawing the same counter-based random numbers (same stream, same customer
 number, same draw index). Values the engine stores in float32 arrays are rounded with
-:func:`~marketsim.reference.precision.f32` each time they are stored here. What the customer
-sees and holds is in :mod:`~marketsim.reference.context`, its creation in
+:func:`~marketsim.reference.precision.f32` each time they are stored here. What the customer sees
+and holds is in :mod:`~marketsim.reference.context`, its creation in
 :mod:`~marketsim.reference.initial`.
 """
 

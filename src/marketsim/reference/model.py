@@ -30,27 +30,13 @@ from marketsim.kernels.targeting import clv_factor
 from marketsim.market.firms import Firm
 from marketsim.market.population import allocate, base_shares
 from marketsim.market.relationship import uses_relationships
-from marketsim.measures.metrics import RAW, RAW_INDEX, firm_results, metrics_frame
+from marketsim.measures.metrics import RAW, firm_results, metrics_frame
 from marketsim.reference import relationship as rm
 from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
-from marketsim.reference.context import FirmLevers, PeriodContext
+from marketsim.reference.context import FirmLevers, PeriodContext, Tally
 from marketsim.reference.customer import Customer
 from marketsim.reference.network import build_neighbour_lists
 from marketsim.scenario.schema import Scenario
-
-
-class Tally:
-    """This period's raw per-firm totals (the names of :data:`marketsim.measures.metrics.RAW`), added up
-    one customer at a time in Python floats."""
-
-    def __init__(self, n_firms: int):
-        self.rows = [[0.0] * len(RAW) for _ in range(n_firms)]
-
-    def add(self, firm: int, name: str, amount: float = 1.0) -> None:
-        self.rows[firm][RAW_INDEX[name]] += amount
-
-    def as_array(self) -> np.ndarray:
-        return np.array(self.rows)
 
 
 class ReferenceMarket(mesa.Model):
@@ -147,8 +133,8 @@ class ReferenceMarket(mesa.Model):
 
     def firms_decide(self, decisions: dict[str, dict[str, Any]] | None) -> PeriodContext:
         """1. Firms decide: each firm's strategy sets its levers from last period's results
-        (:mod:`marketsim.market.strategies`); outside ``decisions`` are applied after them. Returns the
-        period's levers and random-stream keys."""
+        (:mod:`marketsim.market.strategies`); outside ``decisions`` are applied after them. Returns
+        the period's levers and random-stream keys."""
         for firm in self.firms if self.period >= 1 else ():  # no strategies during warm-up
             firm.step()
         for name, levers in (decisions or {}).items():
@@ -347,7 +333,8 @@ class ReferenceMarket(mesa.Model):
             self.step()
 
     def metrics(self):
-        """The metrics table of the periods run so far (see :data:`marketsim.measures.metrics.COLUMNS`)."""
+        """The metrics table of the periods run so far (see
+        :data:`marketsim.measures.metrics.COLUMNS`)."""
         return metrics_frame(self.raw[: self.period], [f.name for f in self.firms],
                              len(self.customers))
 

@@ -1,10 +1,10 @@
 """The social network in plain Python: one list of neighbours per customer, and who hears
 whom on it (:func:`hears`).
 
-The same two constructions as :mod:`marketsim.market.network`, drawing the same random numbers from the
-network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
-engine's ``neighbours[indptr[i]:indptr[i + 1]]``. The order matters: a listener's chance of
-hearing the neighbour in position ``slot`` is drawn with index ``slot``.
+The same two constructions as :mod:`marketsim.market.network`, drawing the same random numbers from
+the network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
+engine's ``neighbours[indptr[i]:indptr[i + 1]]``. The order matters: a listener's chance of hearing
+the neighbour in position ``slot`` is drawn with index ``slot``.
 
 * small world: a ring on which every customer listens to its ``degree`` nearest customers, each
   tie replaced with probability ``rewiring`` by a tie to a random customer (Watts and Strogatz

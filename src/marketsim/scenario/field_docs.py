@@ -1,8 +1,8 @@
 """Markdown reference of every scenario field, generated from the pydantic schema.
 
 ``python -m marketsim.scenario.field_docs > docs/parameters.md`` writes the field tables;
-``python -m marketsim.scenario.field_docs --scenarios docs/scenarios.md`` rewrites the generated part of
-the scenario guide (bases and every field). Tests check both are current.
+``python -m marketsim.scenario.field_docs --scenarios docs/scenarios.md`` rewrites the generated
+part of the scenario guide (bases and every field). Tests check both are current.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def _nested(annotation):
 
 def markdown() -> str:
     lines = ["# Scenario fields", "",
-             "Generated from `marketsim.scenario.schema` by `python -m marketsim.scenario.field_docs`; do not "
-             "edit by hand. Mechanisms are explained in [model.md](model.md).", ""]
+             "Generated from `marketsim.scenario.schema` by "
+             "`python -m marketsim.scenario.field_docs`; do not edit by hand. Mechanisms are "
+             "explained in [model.md](model.md).", ""]
     seen: set[type] = set()
 
     def table(model: type[BaseModel], path: str):
@@ -112,8 +113,8 @@ def scenarios_reference() -> str:
     fields = markdown().split("\n")
     body = [("#" + line) if line.startswith("#") else line for line in fields[3:]]
     return "\n".join([BEGIN, "", bases_markdown(), "", "## Every field", "",
-                      "Generated from the pydantic schema in `marketsim.scenario.schema`: the defaults and "
-                      "ranges are the ones the code enforces.", "", *body, END])
+                      "Generated from the pydantic schema in `marketsim.scenario.schema`: the "
+                      "defaults and ranges are the ones the code enforces.", "", *body, END])
 
 
 def update_scenarios_doc(path) -> None:

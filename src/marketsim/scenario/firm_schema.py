@@ -65,8 +65,9 @@ class Firm(Strict):
     strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class' (docs/strategies.md).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
     preset: str | None = Field(
-        None, description="Name of a preset (marketsim.scenario.presets: mass_marketer, customer_centric, "
-                          "basic_marketing ... partnership_marketing) filled in under the fields given.")
+        None, description="Name of a preset (marketsim.scenario.presets: mass_marketer, "
+                          "customer_centric, basic_marketing ... partnership_marketing) filled in "
+                          "under the fields given.")
     relationship_level: RelationshipLevel = Field(
         "basic", description="Kotler's level of relationship marketing (costs and effects in docs/model.md).")
     relationship_type: RelationshipType = Field(

@@ -193,14 +193,16 @@ class Scenario(Strict):
             for cat in segment.purchase_rate:
                 if cat not in category_names:
                     problems.append(f"segments[{s_index}].purchase_rate.{cat}: no such category"
-                                    f"{did_you_mean(cat, category_names)} (categories: {', '.join(category_names)})")
+                                    f"{did_you_mean(cat, category_names)} "
+                                    f"(categories: {', '.join(category_names)})")
         for f_index, firm in enumerate(self.firms):
             if not firm.offers:
                 problems.append(f"firms[{f_index}].offers: a firm must sell at least one category")
             for cat in firm.offers:
                 if cat not in category_names:
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
-                                    f"{did_you_mean(cat, category_names)} (categories: {', '.join(category_names)})")
+                                    f"{did_you_mean(cat, category_names)} "
+                                    f"(categories: {', '.join(category_names)})")
         from marketsim.scenario.strategy_registry import available_strategies, make_strategy
 
         strategies = available_strategies()

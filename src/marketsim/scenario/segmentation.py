@@ -2,8 +2,8 @@
 
 A segment names its *basis* and its *variables* (``basis = "demographic"``, ``variables =
 { age_band = "25-34", income = "high" }``). The basis and variables describe the segment: they
-are carried into results (segment breakdowns, :mod:`marketsim.measures.segments`) and checked against the
-vocabulary below, so that a typo is an error rather than a silently wrong label. What the engine
+are carried into results (segment breakdowns, :mod:`marketsim.measures.segments`) and checked
+against the vocabulary below, so that a typo is an error rather than a silently wrong label. What the engine
 simulates is fixed by the segment's parameters (importance weights, price sensitivity, purchase
 rates, thresholds, word of mouth, tie response): the scenario author maps the variables to
 parameters, and says in a comment why.
