@@ -190,3 +190,12 @@ def test_the_registry_names_every_built_in_strategy():
     registered = {name for name, cls in strategy_registry._REGISTRY.items()
                   if cls.__module__ == strategies.__name__}
     assert registered == set(strategy_registry.BUILTIN)
+
+
+def test_the_kernels_know_the_schema_s_limit_on_firms():
+    """Draw indices reserve room for MAX_FIRMS firms (marketsim.kernels.layout); the schema
+    enforces the same limit, which the kernels may not import."""
+    from marketsim.kernels import layout
+    from marketsim.scenario import schema
+
+    assert layout.MAX_FIRMS == schema.MAX_FIRMS

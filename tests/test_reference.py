@@ -119,7 +119,8 @@ def default_market() -> dict:
 def revised_mechanisms() -> dict:
     """Every mechanism of the revised model switched on (brand tastes, performance in
     satisfaction, the logistic defection hazard with delight, forgetting, credibility, personal
-    service as a bond, global word of mouth with trials on awareness), two categories, firms of
+    service as a bond, global word of mouth with trials on awareness, spend varying within and
+    across customers), two categories, firms of
     unequal base preference, a scheduled price cut."""
     data = with_programmes(market_dict(customers=800, periods=12, n_firms=4, categories=2))
     data["network"] = {"kind": "small_world", "degree": 6, "rewiring": 0.2}
@@ -127,7 +128,8 @@ def revised_mechanisms() -> dict:
                          "defection_noise": 0.1, "delight_threshold": 0.1,
                          "delight_weight": 2.0, "awareness_decay": 0.1,
                          "personal_benefit": "bonded", "imitation": 0.3,
-                         "trial_on_awareness": True}
+                         "trial_on_awareness": True,
+                         "spend": {"shape": 6.25, "heterogeneity": 3.74}}
     data["segments"][0].update(performance_weight=1.0, reference_performance=0.9)
     data["segments"][1].update(performance_weight=0.5)
     for segment in data["segments"]:

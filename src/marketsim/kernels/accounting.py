@@ -67,8 +67,8 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_mar
 
 
 @parallel_kernel
-def book(firm, price, unit_cost, quality, reference_price, behaviour, units, status,
-         cumulative_margin, window_spend, totals):
+def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape, basket_size,
+         behaviour, units, status, cumulative_margin, window_spend, totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, n_categories, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
@@ -80,6 +80,6 @@ def book(firm, price, unit_cost, quality, reference_price, behaviour, units, sta
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin,
                           window_spend, totals)

@@ -10,7 +10,12 @@ categories in the same order as before, so the results are bit-identical.
 
 from __future__ import annotations
 
-from marketsim.kernels.jit import inline_helper
+import numpy as np
+from numba import prange
+
+from marketsim.kernels.jit import inline_helper, parallel_kernel
+from marketsim.kernels.layout import MAX_FIRMS, TASTE_DRAWS
+from marketsim.kernels.rng import customer_key, gamma
 
 # Columns of a basket, a (F, N_BASKET) float64 scratch array.
 B_UNITS = 0            # units bought from the firm, over every category (an integer count)
@@ -22,9 +27,30 @@ N_BASKET = 5
 
 
 @inline_helper
-def tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price, units,
-                 basket):
-    """Fill ``basket[f]`` with customer ``i``'s purchases from each firm ``f`` this period."""
+def spend_factor(spend_key, spend_shape, basket_size, i, c, f, n):
+    """What ``n`` purchase occasions of customer ``i`` in category ``c`` at firm ``f`` buy, in
+    units of the price: ``basket_i X``, ``X ~ Gamma(n p, 1 / p)`` (mean ``n``).
+
+    Spend per occasion is ``price basket_i Y``, ``Y ~ Gamma(p, 1/p)`` of mean one, so a
+    customer's mean spend per occasion is ``price basket_i`` and its occasions vary around it
+    with shape ``p``: with ``basket_i`` inversely Gamma distributed across customers
+    (:func:`marketsim.kernels.initial.draw_basket_sizes`) this is the Gamma-Gamma model of
+    spend (Colombo and Jiang 1999; Fader, Hardie and Lee 2005, JMR 42(4)). The sum of ``n``
+    occasions is one Gamma draw, keyed on (period, customer, category, firm).
+    """
+    x, _ = gamma(customer_key(spend_key, i), (c * MAX_FIRMS + f) * TASTE_DRAWS, n * spend_shape,
+                 1.0 / spend_shape)
+    return np.float64(basket_size[i]) * x
+
+
+@inline_helper
+def tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price, spend_key,
+                 spend_shape, basket_size, units, basket):
+    """Fill ``basket[f]`` with customer ``i``'s purchases from each firm ``f`` this period.
+
+    Without spend heterogeneity (``spend_shape == 0``) each occasion buys one unit at the
+    price; with it, the occasions of a category buy :func:`spend_factor` units' worth, at the
+    price and the unit cost (a bigger basket costs the firm more goods too)."""
     for f in range(n_firms):
         bought = 0
         spend = 0.0
@@ -34,12 +60,25 @@ def tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_
         for c in range(n_categories):
             n = units[i, c, f]
             bought += n
-            spend += n * price[f, c]
-            goods += n * unit_cost[f, c]
+            amount = np.float64(n)
+            if spend_shape > 0.0 and n > 0:
+                amount = spend_factor(spend_key, spend_shape, basket_size, i, c, f, n)
+            spend += amount * price[f, c]
+            goods += amount * unit_cost[f, c]
             weighted_quality += n * quality[f, c]
-            relative_spend += n * (price[f, c] / reference_price[c])
+            relative_spend += amount * (price[f, c] / reference_price[c])
         basket[f, B_UNITS] = bought
         basket[f, B_SPEND] = spend
         basket[f, B_GOODS] = goods
         basket[f, B_QUALITY] = weighted_quality
         basket[f, B_RELATIVE_SPEND] = relative_spend
+
+
+@parallel_kernel
+def spend_amounts(spend_key, spend_shape, basket_size, customer, category, firm, units):
+    """:func:`spend_factor` for each row of the transaction log (arrays of equal length)."""
+    out = np.empty(customer.shape[0])
+    for k in prange(customer.shape[0]):
+        out[k] = spend_factor(spend_key, spend_shape, basket_size, customer[k], category[k],
+                              firm[k], units[k])
+    return out

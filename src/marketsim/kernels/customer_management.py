@@ -181,14 +181,14 @@ def directed_purchases_all(suggestion_key, relationship, sells, segment, purchas
 
 
 @parallel_kernel
-def customise_all(price, unit_cost, quality, reference_price, relationship, segment, weights,
-                  knowledge, targeting, tenure, units, performance):
+def customise_all(price, unit_cost, quality, reference_price, spend_key, spend_shape, basket_size,
+                  relationship, segment, weights, knowledge, targeting, tenure, units, performance):
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                       performance)

@@ -72,10 +72,10 @@ def expectation_customer(i, n_firms, firm, segment_params, segment, basket, awar
 
 
 @parallel_kernel
-def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_price,
-                        segment_params, complaint_reach, indptr, neighbours, wom_firm,
-                        wom_performance, wom_propensity, segment, units, aware, performance,
-                        expectation, promise_bias):
+def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_price, spend_key,
+                        spend_shape, basket_size, segment_params, complaint_reach, indptr,
+                        neighbours, wom_firm, wom_performance, wom_propensity, segment, units,
+                        aware, performance, expectation, promise_bias):
     """Step 6 for every customer (hearing last period's reports of its neighbours)."""
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
@@ -88,6 +88,6 @@ def update_expectations(hearing_key, firm, price, unit_cost, quality, reference_
             gather_reports(i, n_firms, hearing_key, complaint_reach, indptr, neighbours, wom_firm,
                            wom_performance, wom_propensity, heard_praise, heard_sum, heard_count)
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             expectation_customer(i, n_firms, firm, segment_params, segment, basket, aware,
                                  performance, expectation, promise_bias, heard_sum, heard_count)

@@ -33,8 +33,8 @@ def deliver_customer(i, n_firms, experience_key, firm, noise, basket, performanc
 
 
 @parallel_kernel
-def deliver(experience_key, firm, price, unit_cost, quality, reference_price, behaviour, units,
-            performance):
+def deliver(experience_key, firm, price, unit_cost, quality, reference_price, spend_key,
+            spend_shape, basket_size, behaviour, units, performance):
     """Step 4 for every customer."""
     noise = behaviour[PERFORMANCE_NOISE]
     n_customers, n_categories, n_firms = units.shape
@@ -43,5 +43,5 @@ def deliver(experience_key, firm, price, unit_cost, quality, reference_price, be
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             deliver_customer(i, n_firms, experience_key, firm, noise, basket, performance)

@@ -129,3 +129,21 @@ def draw_tastes(key, concentration, base_share, choice_sensitivity, taste):
             for f in range(n_firms):
                 g, _ = gamma(ckey, f * TASTE_DRAWS, concentration * base_share[f], 1.0)
                 taste[i, f] = math.log(max(g, TASTE_FLOOR)) / choice_sensitivity
+
+
+@parallel_kernel
+def draw_basket_sizes(key, heterogeneity, basket_size):
+    """Each customer's basket size, its mean spend per occasion in prices: ``(q - 1) / nu_i``,
+    ``nu_i ~ Gamma(q, 1)``, which has mean 1 (``q`` the ``heterogeneity``, above 1).
+
+    The Gamma-Gamma model's spend per transaction is ``Gamma(p, nu_i)`` with ``nu_i ~ Gamma(q,
+    gamma)`` across customers, so a customer's mean spend is ``p / nu_i`` (Colombo and Jiang
+    1999; Fader, Hardie and Lee 2005, JMR 42(4)); here it is scaled so that the market's mean
+    spend per occasion is the price. Its own stream, one Gamma per customer.
+    """
+    n_customers = basket_size.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            nu, _ = gamma(customer_key(key, i), 0, heterogeneity, 1.0)
+            basket_size[i] = (heterogeneity - 1.0) / max(nu, TASTE_FLOOR)

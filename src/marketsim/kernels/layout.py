@@ -62,7 +62,8 @@ DELIGHT_WEIGHT = 14        # kappa_2: extra loyalty per unit of satisfaction abo
 AWARENESS_DECAY = 15       # delta: chance an unexposed non-customer forgets a firm per period
 PERSONAL_BONDED = 16       # 1: the personal benefit counts only through the social bond
 TRIAL_ON_AWARENESS = 17    # 1: becoming aware of a firm is buying from it once (a trial)
-N_BEHAVIOUR = 18
+SPEND_SHAPE = 18           # p: Gamma shape of spend per occasion (0: one price per occasion)
+N_BEHAVIOUR = 19
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3
@@ -77,6 +78,9 @@ INIT_FIRM = 11
 INIT_AWARENESS = 12       # one per firm (at most 20)
 INIT_RECENCY = 32
 INIT_RATES = 64           # Gamma draws, a variable number, one category after the other
+
+# The most firms a scenario may have (marketsim.scenario.schema.MAX_FIRMS), for draw indices.
+MAX_FIRMS = 20
 
 # Draws of customer i's taste for firm f in the taste stream start at index f * TASTE_DRAWS (a
 # Gamma deviate takes a variable number of draws, about 2.1 on average).

@@ -40,6 +40,7 @@ from marketsim.kernels.layout import (
     PERFORMANCE_NOISE,
     SOCIAL_DECAY,
     SOCIAL_GROWTH,
+    SPEND_SHAPE,
     STRUCTURAL_DECAY,
     STRUCTURAL_GROWTH,
     TRIAL_ON_AWARENESS,
@@ -66,14 +67,14 @@ def slots(count):
 
 @parallel_kernel
 def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit_cost, sells,
-                    reference_price, segment_params, behaviour, complaint_reach, lapse_periods,
-                    indptr, neighbours, segment, weights, price_sensitivity, switching_threshold,
-                    wom_propensity, purchase_rate, last_firm, wom_firm, wom_performance, aware,
-                    status, expectation, promise_bias, taste, satisfaction, tie_financial,
-                    tie_social, tie_structural, tenure, recency, performance, cumulative_margin,
-                    window_spend, units, purchase_counts, defection_counts, accounts, measures,
-                    centre_rule, role_params, business_ids, member_satisfaction, relationship_on,
-                    relationship, knowledge, targeting, relationship_totals):
+                    reference_price, basket_size, segment_params, behaviour, complaint_reach,
+                    lapse_periods, indptr, neighbours, segment, weights, price_sensitivity,
+                    switching_threshold, wom_propensity, purchase_rate, last_firm, wom_firm,
+                    wom_performance, aware, status, expectation, promise_bias, taste, satisfaction,
+                    tie_financial, tie_social, tie_structural, tenure, recency, performance,
+                    cumulative_margin, window_spend, units, purchase_counts, defection_counts,
+                    accounts, measures, centre_rule, role_params, business_ids, member_satisfaction,
+                    relationship_on, relationship, knowledge, targeting, relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``firm_slots`` and ``category_slots`` are tuples of F and C zeros
@@ -85,10 +86,10 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience, complaint, suggestion, defection, forgetting]. Outputs per chunk as
-    in the phase kernels. Business customers' buying centres
-    (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8; consumers
-    pay one lookup of ``centre_rule``. With
+    purchase choice, experience, complaint, suggestion, defection, forgetting, spend]. Outputs
+    per chunk as in the phase kernels. Business customers' buying centres
+    (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8;
+    consumers pay one lookup of ``centre_rule``. With
     ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
     follow the phases they extend (complaint recovery after the buying centre has judged).
     """
@@ -104,6 +105,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     decay = behaviour[WINDOW_DECAY]
     awareness_decay = behaviour[AWARENESS_DECAY]
     trial = behaviour[TRIAL_ON_AWARENESS] != 0.0
+    spend_shape = behaviour[SPEND_SHAPE]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         heard_praise = np.empty(n_firms, np.uint8)
@@ -147,7 +149,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                                    purchase_rate, last_firm, status, recency, units,
                                    relationship_totals)
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         keys[9], spend_shape, basket_size, units, basket)
             # 4. experience
             deliver_customer(i, n_firms, keys[4], firm, noise, basket, performance)
             if relationship_on:

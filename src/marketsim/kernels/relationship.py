@@ -229,43 +229,44 @@ def amplify_reports(relationship, segment, wom_firm):
 
 # --------------------------------------------------------------------------- phased path
 @parallel_kernel
-def recover_complaints_all(complaint_key, price, unit_cost, quality, reference_price,
-                           relationship, segment_params, segment, units, performance,
-                           expectation, satisfaction, totals):
+def recover_complaints_all(complaint_key, price, unit_cost, quality, reference_price, spend_key,
+                           spend_shape, basket_size, relationship, segment_params, segment, units,
+                           performance, expectation, satisfaction, totals):
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             recover_complaints(i, chunk, complaint_key, relationship, segment_params, segment,
                                basket, performance, expectation, satisfaction, totals)
 
 
 @parallel_kernel
-def follow_up_all(price, unit_cost, quality, reference_price, relationship, segment, units,
-                  performance, expectation):
+def follow_up_all(price, unit_cost, quality, reference_price, spend_key, spend_shape, basket_size,
+                  relationship, segment, units, performance, expectation):
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             follow_up(i, relationship, segment, basket, performance, expectation)
 
 
 @parallel_kernel
-def relationship_ties_all(firm, price, unit_cost, quality, reference_price, relationship,
-                          social_growth, segment, units, status, tie_social, knowledge):
+def relationship_ties_all(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape,
+                          basket_size, relationship, social_growth, segment, units, status,
+                          tie_social, knowledge):
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             relationship_ties(i, firm, relationship, social_growth, segment, basket, status,
                               tie_social, knowledge)
 

@@ -50,6 +50,8 @@ STREAM_EXPERIENCE = 7
 STREAM_TASTE = 8          # brand tastes, drawn once (marketsim.kernels.initial.draw_tastes)
 STREAM_DEFECTION = 9      # the logistic defection hazard (marketsim.kernels.defection)
 STREAM_FORGETTING = 10    # forgetting of firms (marketsim.kernels.awareness)
+STREAM_SPEND = 11         # spend per purchase occasion (marketsim.kernels.basket)
+STREAM_BASKET = 12        # customers' basket sizes, drawn once (marketsim.kernels.initial)
 STREAM_COMPLAINT = 21     # complaint capture (marketsim.kernels.relationship)
 STREAM_SUGGESTION = 22    # purchases from suggestions, cross-selling and up-selling
 

@@ -49,8 +49,9 @@ def satisfaction_customer(i, n_firms, segment_params, segment, basket, performan
 
 
 @parallel_kernel
-def update_satisfaction(price, unit_cost, quality, reference_price, segment_params, segment, units,
-                        performance, expectation, satisfaction):
+def update_satisfaction(price, unit_cost, quality, reference_price, spend_key, spend_shape,
+                        basket_size, segment_params, segment, units, performance, expectation,
+                        satisfaction):
     """Step 5 for every customer."""
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
@@ -58,6 +59,6 @@ def update_satisfaction(price, unit_cost, quality, reference_price, segment_para
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             satisfaction_customer(i, n_firms, segment_params, segment, basket, performance,
                                   expectation, satisfaction)

@@ -63,8 +63,9 @@ def ties_customer(i, n_firms, firm, social_growth, social_decay, structural_grow
 
 
 @parallel_kernel
-def update_ties(firm, price, unit_cost, quality, reference_price, behaviour, units, status,
-                tie_financial, tie_social, tie_structural, tenure):
+def update_ties(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape,
+                basket_size, behaviour, units, status, tie_financial, tie_social, tie_structural,
+                tenure):
     """Step 7 for every customer."""
     social_growth = behaviour[SOCIAL_GROWTH]
     social_decay = behaviour[SOCIAL_DECAY]
@@ -76,7 +77,7 @@ def update_ties(firm, price, unit_cost, quality, reference_price, behaviour, uni
         basket = np.empty((n_firms, N_BASKET))
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
-                         units, basket)
+                         spend_key, spend_shape, basket_size, units, basket)
             ties_customer(i, n_firms, firm, social_growth, social_decay, structural_growth,
                           structural_decay, basket, status, tie_financial, tie_social,
                           tie_structural, tenure)

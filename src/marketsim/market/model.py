@@ -16,6 +16,7 @@ from marketsim.kernels import layout, rng
 from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
+from marketsim.kernels.basket import spend_amounts
 from marketsim.kernels.buying_centre import update_buying_centres, veto_defections
 from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
@@ -181,7 +182,9 @@ class MarketModel(mesa.Model):
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 4. Experience: delivered performance (each kernel sums the basket from these).
-        basket_prices = (firms.price, firms.unit_cost, firms.quality, self.reference_price)
+        basket_prices = (firms.price, firms.unit_cost, firms.quality, self.reference_price,
+                         key(t, rng.STREAM_SPEND), self.behaviour[layout.SPEND_SHAPE],
+                         p.basket_size)
         deliver(key(t, rng.STREAM_EXPERIENCE), firms.params, *basket_prices, self.behaviour,
                 p.units, p.performance)
         if on:  # customisation, co-improvement, value tiers
@@ -248,11 +251,13 @@ class MarketModel(mesa.Model):
         keys = np.array([self._key(t, stream) for stream in (
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
             rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
-            rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION, rng.STREAM_FORGETTING)],
+            rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION, rng.STREAM_FORGETTING,
+            rng.STREAM_SPEND)],
             dtype=np.uint64)
         _, n_categories, n_firms = p.units.shape
         customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
                         firms.quality, firms.unit_cost, firms.sells, self.reference_price,
+                        p.basket_size,
                         self.segment_params, self.behaviour, self.complaint_reach,
                         self.lapse_periods, net.indptr, net.neighbours, p.segment, p.weights,
                         p.price_sensitivity, p.switching_threshold, p.wom_propensity,
@@ -324,7 +329,12 @@ class MarketModel(mesa.Model):
     def _record_transactions(self, firms: FirmArrays) -> None:
         customer, category, firm = np.nonzero(self.population.units)
         units = self.population.units[customer, category, firm]
-        revenue = units * firms.price[firm, category]
+        amount = units.astype(np.float64)
+        shape = self.behaviour[layout.SPEND_SHAPE]
+        if shape > 0.0:  # what the occasions bought (marketsim.kernels.basket.spend_factor)
+            amount = spend_amounts(self._key(self.period, rng.STREAM_SPEND), shape,
+                                   self.population.basket_size, customer, category, firm, units)
+        revenue = amount * firms.price[firm, category]
         self._transactions.append((np.full(customer.shape, self.period, np.int32),
                                    customer.astype(np.int64), firm.astype(np.int16),
                                    category.astype(np.int16), units.astype(np.int32), revenue))

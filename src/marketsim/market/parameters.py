@@ -61,4 +61,5 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.AWARENESS_DECAY] = b.awareness_decay
     values[layout.PERSONAL_BONDED] = 1.0 if b.personal_benefit == "bonded" else 0.0
     values[layout.TRIAL_ON_AWARENESS] = 1.0 if b.trial_on_awareness else 0.0
+    values[layout.SPEND_SHAPE] = b.spend.shape if b.spend is not None else 0.0
     return values

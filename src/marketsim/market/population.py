@@ -17,8 +17,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from marketsim.kernels.initial import draw_tastes, initialise_customers
-from marketsim.kernels.rng import STREAM_INIT, STREAM_TASTE, stream_key
+from marketsim.kernels.initial import draw_basket_sizes, draw_tastes, initialise_customers
+from marketsim.kernels.rng import STREAM_BASKET, STREAM_INIT, STREAM_TASTE, stream_key
 from marketsim.scenario.schema import Scenario
 
 
@@ -36,6 +36,7 @@ class Population:
     last_firm: np.ndarray            # (N, C) int8, -1 = none
     wom_firm: np.ndarray             # (N,) int8: f = praise of f, F + f = complaint about f, -1 = silent; + 2 F b in reach band b
     wom_performance: np.ndarray      # (N,) float32: performance the report is about
+    basket_size: np.ndarray          # (N,) float32: mean spend per occasion in prices (1 = none)
     # per customer-firm pair
     aware: np.ndarray                # (N, F) uint8
     status: np.ndarray               # (N, F) int8 (see marketsim.kernels.layout)
@@ -77,7 +78,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         price_sensitivity=z(n, np.float32), switching_threshold=z(n, np.float32),
         wom_propensity=z(n, np.float32), purchase_rate=z((n, c), np.float32),
         last_firm=np.full((n, c), -1, np.int8), wom_firm=np.full(n, -1, np.int8),
-        wom_performance=z(n, np.float32),
+        wom_performance=z(n, np.float32), basket_size=np.ones(n, np.float32),
         aware=z((n, f), np.uint8), status=z((n, f), np.int8),
         expectation=z((n, f), np.float32), satisfaction=z((n, f), np.float32),
         tie_financial=z((n, f), np.float32), tie_social=z((n, f), np.float32),
@@ -93,7 +94,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
-    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4
+    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4 + 4
     # aware, status, 10 float32, tenure, recency, knowledge, targeting
     per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2
     per_category_pair = 2
@@ -163,6 +164,10 @@ def create_population(scenario: Scenario, seed: int) -> Population:
     if concentration is not None:
         draw_tastes(stream_key(seed, -1, STREAM_TASTE), concentration, base_shares(scenario),
                     scenario.behaviour.choice_sensitivity, p.taste)
+    spend = scenario.behaviour.spend
+    if spend is not None:
+        draw_basket_sizes(stream_key(seed, -1, STREAM_BASKET), spend.heterogeneity,
+                          p.basket_size)
     return population
 
 

@@ -20,16 +20,18 @@ import mesa
 from marketsim.kernels.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
+    MAX_FIRMS,
     MAX_PURCHASES,
     PROSPECT,
     REGULAR,
+    TASTE_DRAWS,
 )
 from marketsim.market.parameters import reference_performance
 from marketsim.reference.context import PeriodContext
 from marketsim.reference.initial import draw_initial_state
 from marketsim.reference.network import hears
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
-from marketsim.reference.rng import customer_key, draw_bits, normal, poisson, uniform
+from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
 from marketsim.reference.value import choice_utility, offer_value, switching_cost
 
 
@@ -49,6 +51,18 @@ class Customer(mesa.Agent):
         self.report = -1                  # f: praise of f, F + f: complaint about f, -1: silent
         self.report_performance = 0.0     # the performance the report is about
         draw_initial_state(self, customer_key(init_key, number))
+
+    def bought(self, period: PeriodContext, f: int, c: int) -> float:
+        """What this period's occasions in category ``c`` at firm ``f`` bought, in units of the
+        price: the occasions, or with spend heterogeneity ``basket_size X``, ``X ~ Gamma(n p,
+        1/p)`` (:func:`marketsim.kernels.basket.spend_factor`)."""
+        n = self.relationships[f].units[c]
+        if period.spend_shape > 0.0 and n > 0:
+            x, _ = gamma(customer_key(period.spend_key, self.number),
+                         (c * MAX_FIRMS + f) * TASTE_DRAWS, n * period.spend_shape,
+                         1.0 / period.spend_shape)
+            return self.basket_size * x
+        return float(n)
 
     # ------------------------------------------------------------------ 2. awareness
     def become_aware(self, period: PeriodContext) -> None:
@@ -259,7 +273,7 @@ class Customer(mesa.Agent):
                 continue
             spend = 0.0  # in reference-price units
             for c, price in firm.price.items():
-                spend += rel.units[c] * (price / reference_price[c])
+                spend += self.bought(period, firm.index, c) * (price / reference_price[c])
             rel.tie_financial = f32((1.0 - firm.points_expiry) * rel.tie_financial
                                     + firm.reward_rate * spend)
             touch, bond = firm.personal_service, rel.tie_social
@@ -368,8 +382,9 @@ class Customer(mesa.Agent):
             bought, spend, goods = 0, 0.0, 0.0
             for c, price in firm.price.items():
                 bought += rel.units[c]
-                spend += rel.units[c] * price
-                goods += rel.units[c] * firm.unit_cost[c]
+                amount = self.bought(period, firm.index, c)
+                spend += amount * price
+                goods += amount * firm.unit_cost[c]
             reward = firm.reward_rate * spend
             serve = 0.0
             if rel.is_customer:

@@ -105,6 +105,11 @@ def draw_initial_state(customer: mesa.Agent, ckey: int) -> None:
                                     if customer.is_business else None)
     if market.taste_key is not None:
         draw_tastes(customer, customer_key(market.taste_key, customer.number))
+    customer.basket_size = 1.0   # mean spend per occasion, in prices
+    if market.basket_key is not None:  # marketsim.kernels.initial.draw_basket_sizes
+        heterogeneity = scenario.behaviour.spend.heterogeneity
+        nu, _ = gamma(customer_key(market.basket_key, customer.number), 0, heterogeneity, 1.0)
+        customer.basket_size = f32((heterogeneity - 1.0) / max(nu, TASTE_FLOOR))
 
 
 def draw_tastes(customer: mesa.Agent, ckey: int) -> None:

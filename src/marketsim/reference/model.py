@@ -65,6 +65,8 @@ class ReferenceMarket(mesa.Model):
         self.base_shares = [float(x) for x in base_shares(scenario)]
         self.taste_key = (int(rng.stream_key(self.seed, -1, rng.STREAM_TASTE))
                           if scenario.behaviour.preference_concentration is not None else None)
+        self.basket_key = (int(rng.stream_key(self.seed, -1, rng.STREAM_BASKET))
+                           if scenario.behaviour.spend is not None else None)
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
@@ -154,6 +156,9 @@ class ReferenceMarket(mesa.Model):
             suggestion_key=self._key(rng.STREAM_SUGGESTION),
             defection_key=self._key(rng.STREAM_DEFECTION),
             forgetting_key=self._key(rng.STREAM_FORGETTING),
+            spend_key=self._key(rng.STREAM_SPEND),
+            spend_shape=(self.scenario.behaviour.spend.shape
+                         if self.scenario.behaviour.spend is not None else 0.0),
             relationship_on=uses_relationships(self.firms),
             relationship=[[rm.RelationshipLevers.of(firm, segment.name, self.reference_price,
                                                     self.categories)
@@ -353,6 +358,7 @@ class ReferenceMarket(mesa.Model):
             arrays["last_firm"][i] = customer.last_firm
             arrays["wom_firm"][i] = customer.report
             arrays["wom_performance"][i] = customer.report_performance
+            arrays["basket_size"][i] = customer.basket_size
             for f, rel in enumerate(customer.relationships):
                 arrays["aware"][i, f] = rel.aware
                 arrays["status"][i, f] = rel.status

@@ -83,6 +83,23 @@ class Network(Strict):
         return self
 
 
+class Spend(Strict):
+    """Spend per purchase occasion varying within and across customers: the Gamma-Gamma model
+    (Colombo and Jiang 1999; Fader, Hardie and Lee 2005, JMR 42(4)). Each customer's mean spend
+    per occasion is the price times a basket size, inversely Gamma across customers (mean 1);
+    each occasion varies around it. The shapes of the CDNOW data: p = 6.25, q = 3.74 (Fader and
+    Hardie 2013, "The Gamma-Gamma model of monetary value")."""
+
+    shape: float = Field(
+        gt=0.0, le=1000.0,
+        description="Gamma shape p of spend per occasion around the customer's mean (large = "
+                    "every occasion alike).")
+    heterogeneity: float = Field(
+        gt=1.0, le=1000.0,
+        description="Gamma shape q of the customers' basket rates (basket size = (q - 1) / nu, "
+                    "nu ~ Gamma(q)); large = customers alike. Must exceed 1 for a finite mean.")
+
+
 class Behaviour(Strict):
     """Constants of customer behaviour shared by all segments."""
 
@@ -148,6 +165,11 @@ class Behaviour(Strict):
                     "- delight_threshold), so only the most satisfied are truly loyal where "
                     "rivals are close (Jones and Sasser 1995; Mittal and Kamakura 2001's "
                     "increasing returns). 0 = linear.")
+    spend: Spend | None = Field(
+        None,
+        description="Spend per purchase occasion varying within and across customers "
+                    "(Gamma-Gamma; a table with shape and heterogeneity). None = every "
+                    "occasion buys one unit at the price.")
     preference_concentration: float | None = Field(
         None, gt=0.0, le=1e6,
         description="Brand taste: each customer's lasting liking of each firm, log G with G ~ "
