@@ -120,7 +120,7 @@ def revised_mechanisms() -> dict:
     """Every mechanism of the revised model switched on (brand tastes, performance in
     satisfaction, the logistic defection hazard with delight, forgetting, credibility, personal
     service as a bond, global word of mouth with trials on awareness, spend varying within and
-    across customers), two categories, firms of
+    across customers, dropping out after repeat purchases), two categories, firms of
     unequal base preference, a scheduled price cut."""
     data = with_programmes(market_dict(customers=800, periods=12, n_firms=4, categories=2))
     data["network"] = {"kind": "small_world", "degree": 6, "rewiring": 0.2}
@@ -131,7 +131,7 @@ def revised_mechanisms() -> dict:
                          "trial_on_awareness": True,
                          "spend": {"shape": 6.25, "heterogeneity": 3.74}}
     data["segments"][0].update(performance_weight=1.0, reference_performance=0.9)
-    data["segments"][1].update(performance_weight=0.5)
+    data["segments"][1].update(performance_weight=0.5, dropout={"a": 0.8, "b": 2.4})
     for segment in data["segments"]:
         segment["expectation"] = {"experience": 0.3, "word_of_mouth": 0.1, "promise": 0.1,
                                   "credibility": 0.3, "credibility_word_of_mouth": 0.1}
@@ -218,6 +218,7 @@ def test_engine_equals_reference(build, seed, fused):
         assert (state.taste < -5.0).any() and (state.taste > 0.0).any()  # wide tastes drawn
         assert (state.satisfaction > 0.1).any()    # some customers delighted
         assert (state.promise_bias[:, 2] > 0.3).any()  # the over-promiser found out
+        assert ((state.dropout > 0) & (state.purchase_rate.sum(axis=1) == 0)).any()  # dropped
 
 
 def test_reference_firms_follow_their_strategies():

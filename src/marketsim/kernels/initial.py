@@ -147,3 +147,23 @@ def draw_basket_sizes(key, heterogeneity, basket_size):
         for i in range(start, stop):
             nu, _ = gamma(customer_key(key, i), 0, heterogeneity, 1.0)
             basket_size[i] = (heterogeneity - 1.0) / max(nu, TASTE_FLOOR)
+
+
+@parallel_kernel
+def draw_dropout(key, segment, shapes, dropout):
+    """Each customer's chance of dropping out after a repeat purchase, ``p ~ Beta(a, b)`` with
+    the segment's shapes (``shapes[s] = (a, b)``; ``a = 0``: never), as ``G_a / (G_a + G_b)``
+    from two Gamma deviates of its own stream: the BG/NBD's heterogeneous dropout (Fader,
+    Hardie and Lee 2005, Marketing Science 24(2))."""
+    n_customers = dropout.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            a = shapes[segment[i], 0]
+            if a <= 0.0:
+                dropout[i] = 0.0
+                continue
+            ckey = customer_key(key, i)
+            g_a, index = gamma(ckey, 0, a, 1.0)
+            g_b, _ = gamma(ckey, index, shapes[segment[i], 1], 1.0)
+            dropout[i] = g_a / max(g_a + g_b, TASTE_FLOOR)

@@ -67,14 +67,15 @@ def slots(count):
 
 @parallel_kernel
 def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit_cost, sells,
-                    reference_price, basket_size, segment_params, behaviour, complaint_reach,
-                    lapse_periods, indptr, neighbours, segment, weights, price_sensitivity,
-                    switching_threshold, wom_propensity, purchase_rate, last_firm, wom_firm,
-                    wom_performance, aware, status, expectation, promise_bias, taste, satisfaction,
-                    tie_financial, tie_social, tie_structural, tenure, recency, performance,
-                    cumulative_margin, window_spend, units, purchase_counts, defection_counts,
-                    accounts, measures, centre_rule, role_params, business_ids, member_satisfaction,
-                    relationship_on, relationship, knowledge, targeting, relationship_totals):
+                    reference_price, basket_size, dropout, segment_params, behaviour,
+                    complaint_reach, lapse_periods, indptr, neighbours, segment, weights,
+                    price_sensitivity, switching_threshold, wom_propensity, purchase_rate,
+                    last_firm, wom_firm, wom_performance, aware, status, expectation, promise_bias,
+                    taste, satisfaction, tie_financial, tie_social, tie_structural, tenure, recency,
+                    performance, cumulative_margin, window_spend, units, purchase_counts,
+                    defection_counts, accounts, measures, centre_rule, role_params, business_ids,
+                    member_satisfaction, relationship_on, relationship, knowledge, targeting,
+                    relationship_totals):
     """Steps 2-8, 10 and 11 for every customer.
 
     ``firm_slots`` and ``category_slots`` are tuples of F and C zeros
@@ -86,12 +87,12 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     cached on disk like every kernel.
 
     ``keys``: uint64 stream keys of this period, [advertising, hearing, purchase count,
-    purchase choice, experience, complaint, suggestion, defection, forgetting, spend]. Outputs
-    per chunk as in the phase kernels. Business customers' buying centres
+    purchase choice, experience, complaint, suggestion, defection, forgetting, spend, dropout].
+    Outputs per chunk as in the phase kernels. Business customers' buying centres
     (:mod:`marketsim.kernels.buying_centre`) judge after step 5 and may veto after step 8;
-    consumers pay one lookup of ``centre_rule``. With
-    ``relationship_on`` the firms' relationship strategies (:mod:`marketsim.kernels.relationship`)
-    follow the phases they extend (complaint recovery after the buying centre has judged).
+    consumers pay one lookup of ``centre_rule``. With ``relationship_on`` the firms'
+    relationship strategies (:mod:`marketsim.kernels.relationship`) follow the phases they
+    extend (complaint recovery after the buying centre has judged).
     """
     # Compile-time constants: a tuple's length is part of its Numba type (see the docstring).
     n_firms = len(firm_slots)
@@ -139,10 +140,10 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                 enforce_targeting(i, chunk, targeting, aware, status, tie_financial, tie_social,
                                   tie_structural, tenure, relationship_totals)
             # 3. purchase
-            purchase_customer(i, n_firms, n_categories, chunk, keys[2], keys[3], firm, price, sells,
-                              reference_price, segment_params, behaviour, segment, weights,
-                              price_sensitivity, purchase_rate, last_firm, aware, status,
-                              expectation, taste, tie_financial, tie_social, tie_structural,
+            purchase_customer(i, n_firms, n_categories, chunk, keys[2], keys[3], keys[10], dropout,
+                              firm, price, sells, reference_price, segment_params, behaviour,
+                              segment, weights, price_sensitivity, purchase_rate, last_firm, aware,
+                              status, expectation, taste, tie_financial, tie_social, tie_structural,
                               tenure, recency, units, purchase_counts, utility, cumulative)
             if relationship_on:
                 directed_purchases(i, chunk, keys[6], relationship, sells, segment,

@@ -38,11 +38,11 @@ from marketsim.kernels.rng import customer_key, draw_bits, poisson, uniform
 
 
 @inline_helper
-def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price, sells,
-                      reference_price, segment_params, behaviour, segment, weights,
-                      price_sensitivity, purchase_rate, last_firm, aware, status, expectation,
-                      taste, tie_financial, tie_social, tie_structural, tenure, recency, units,
-                      counts, utility, cumulative):
+def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, dropout_key, dropout,
+                      firm, price, sells, reference_price, segment_params, behaviour, segment,
+                      weights, price_sensitivity, purchase_rate, last_firm, aware, status,
+                      expectation, taste, tie_financial, tie_social, tie_structural, tenure,
+                      recency, units, counts, utility, cumulative):
     """Draw customer ``i``'s purchases this period and move its statuses on.
 
     Per category ``c``: ``n ~ Poisson(rate_ic)``; with Gamma rates across customers this is NBD
@@ -52,6 +52,12 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
     ``U_if = beta * (CPV_ifc + taste_if + b_tie * switching_cost_if + b_habit * [f = last firm
     in c])``, ``taste_if`` the customer's lasting brand taste in value units
     (:func:`marketsim.kernels.initial.draw_tastes`; 0 without one).
+
+    Dropping out (``dropout_i > 0``): after each repeat purchase occasion (any occasion but the
+    customer's first ever) the customer stops buying for good with probability ``dropout_i``;
+    its purchase rates become 0 and the period's remaining occasions are not made. With
+    Gamma rates this is the BG/NBD's process of repeat buying (Fader, Hardie and Lee 2005,
+    Marketing Science 24(2)); one draw per occasion, its own stream.
 
     A pair marked ``aware = 2`` by the awareness step (``trial_on_awareness``) buys one unit of
     the first category the firm sells, a trial, and is then simply aware.
@@ -76,9 +82,20 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
     response_structural = segment_params[s, TIE_STRUCTURAL]
     count_key_i = customer_key(count_key, i)
     choice_key_i = customer_key(choice_key, i)
+    may_drop = dropout[i] > 0.0
+    bought_before = False
+    if may_drop:
+        dropout_key_i = customer_key(dropout_key, i)
+        for f in range(n_firms):
+            if status[i, f] != PROSPECT:
+                bought_before = True
+    occasion = 0
+    dropped = False
     for c in range(n_categories):
         for f in range(n_firms):
             units[i, c, f] = 0
+        if dropped:
+            continue
         rate = np.float64(purchase_rate[i, c])
         if rate <= 0.0:
             continue
@@ -125,7 +142,16 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
                     break
             units[i, c, pick] += 1
             last = pick
+            if may_drop:  # BG/NBD: after a repeat purchase the customer may drop out
+                if bought_before and uniform(draw_bits(dropout_key_i, occasion)) < dropout[i]:
+                    dropped = True
+                    break
+                bought_before = True
+                occasion += 1
         last_firm[i, c] = last
+    if dropped:
+        for c in range(n_categories):
+            purchase_rate[i, c] = 0.0
     for f in range(n_firms):
         if aware[i, f] == 2:  # a trial on becoming aware (trial_on_awareness): one unit
             for c in range(n_categories):
@@ -156,10 +182,10 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, fi
 
 
 @parallel_kernel
-def purchase(count_key, choice_key, firm, price, sells, reference_price, segment_params,
-             behaviour, segment, weights, price_sensitivity, purchase_rate, last_firm,
-             aware, status, expectation, taste, tie_financial, tie_social, tie_structural, tenure,
-             recency, units, counts):
+def purchase(count_key, choice_key, dropout_key, dropout, firm, price, sells, reference_price,
+             segment_params, behaviour, segment, weights, price_sensitivity, purchase_rate,
+             last_firm, aware, status, expectation, taste, tie_financial, tie_social,
+             tie_structural, tenure, recency, units, counts):
     """Step 3 for every customer. ``units`` (N, C, F) uint16 is overwritten, ``counts``
     (N_CHUNKS, F, 3) int64 receives per-chunk [customers at start, acquisitions, reactivations]."""
     n_customers, n_firms = aware.shape
@@ -172,8 +198,9 @@ def purchase(count_key, choice_key, firm, price, sells, reference_price, segment
             for q in range(3):
                 counts[chunk, f, q] = 0
         for i in range(start, stop):
-            purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, firm, price,
-                              sells, reference_price, segment_params, behaviour, segment, weights,
-                              price_sensitivity, purchase_rate, last_firm, aware, status,
-                              expectation, taste, tie_financial, tie_social, tie_structural,
-                              tenure, recency, units, counts, utility, cumulative)
+            purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, dropout_key,
+                              dropout, firm, price, sells, reference_price, segment_params,
+                              behaviour, segment, weights, price_sensitivity, purchase_rate,
+                              last_firm, aware, status, expectation, taste, tie_financial,
+                              tie_social, tie_structural, tenure, recency, units, counts, utility,
+                              cumulative)

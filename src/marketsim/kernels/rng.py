@@ -52,6 +52,8 @@ STREAM_DEFECTION = 9      # the logistic defection hazard (marketsim.kernels.def
 STREAM_FORGETTING = 10    # forgetting of firms (marketsim.kernels.awareness)
 STREAM_SPEND = 11         # spend per purchase occasion (marketsim.kernels.basket)
 STREAM_BASKET = 12        # customers' basket sizes, drawn once (marketsim.kernels.initial)
+STREAM_DROPOUT_INIT = 13  # customers' dropout probabilities, drawn once
+STREAM_DROPOUT = 14       # dropping out after a repeat purchase (marketsim.kernels.purchase)
 STREAM_COMPLAINT = 21     # complaint capture (marketsim.kernels.relationship)
 STREAM_SUGGESTION = 22    # purchases from suggestions, cross-selling and up-selling
 

@@ -170,11 +170,11 @@ class MarketModel(mesa.Model):
             totals[:] = 0.0
         # 3. Purchase: Poisson counts per category, logit choice of firm.
         purchase(key(t, rng.STREAM_PURCHASE_COUNT), key(t, rng.STREAM_PURCHASE_CHOICE),
-                 firms.params, firms.price, firms.sells, self.reference_price, self.segment_params,
-                 self.behaviour, p.segment, p.weights, p.price_sensitivity, p.purchase_rate,
-                 p.last_firm, p.aware, p.status, p.expectation, p.taste, p.tie_financial,
-                 p.tie_social, p.tie_structural, p.tenure, p.recency, p.units,
-                 self._purchase_counts)
+                 key(t, rng.STREAM_DROPOUT), p.dropout, firms.params, firms.price, firms.sells,
+                 self.reference_price, self.segment_params, self.behaviour, p.segment, p.weights,
+                 p.price_sensitivity, p.purchase_rate, p.last_firm, p.aware, p.status,
+                 p.expectation, p.taste, p.tie_financial, p.tie_social, p.tie_structural, p.tenure,
+                 p.recency, p.units, self._purchase_counts)
         if on:  # suggestions, cross-selling, up-selling
             management.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells,
                                               p.segment, p.purchase_rate, p.last_firm, p.status,
@@ -252,20 +252,19 @@ class MarketModel(mesa.Model):
             rng.STREAM_ADVERTISING, rng.STREAM_HEARING, rng.STREAM_PURCHASE_COUNT,
             rng.STREAM_PURCHASE_CHOICE, rng.STREAM_EXPERIENCE, rng.STREAM_COMPLAINT,
             rng.STREAM_SUGGESTION, rng.STREAM_DEFECTION, rng.STREAM_FORGETTING,
-            rng.STREAM_SPEND)],
+            rng.STREAM_SPEND, rng.STREAM_DROPOUT)],
             dtype=np.uint64)
         _, n_categories, n_firms = p.units.shape
         customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
                         firms.quality, firms.unit_cost, firms.sells, self.reference_price,
-                        p.basket_size,
-                        self.segment_params, self.behaviour, self.complaint_reach,
-                        self.lapse_periods, net.indptr, net.neighbours, p.segment, p.weights,
-                        p.price_sensitivity, p.switching_threshold, p.wom_propensity,
-                        p.purchase_rate, p.last_firm, p.wom_firm, p.wom_performance, p.aware,
-                        p.status, p.expectation, p.promise_bias, p.taste, p.satisfaction,
-                        p.tie_financial, p.tie_social, p.tie_structural, p.tenure, p.recency,
-                        p.performance, p.cumulative_margin, p.window_spend, p.units,
-                        self._purchase_counts, self._defection_counts, self._accounts,
+                        p.basket_size, p.dropout, self.segment_params, self.behaviour,
+                        self.complaint_reach, self.lapse_periods, net.indptr, net.neighbours,
+                        p.segment, p.weights, p.price_sensitivity, p.switching_threshold,
+                        p.wom_propensity, p.purchase_rate, p.last_firm, p.wom_firm,
+                        p.wom_performance, p.aware, p.status, p.expectation, p.promise_bias,
+                        p.taste, p.satisfaction, p.tie_financial, p.tie_social, p.tie_structural,
+                        p.tenure, p.recency, p.performance, p.cumulative_margin, p.window_spend,
+                        p.units, self._purchase_counts, self._defection_counts, self._accounts,
                         self._measures, self.buying_centres.rule, self.buying_centres.role_params,
                         self.buying_centres.business_ids, self.buying_centres.member_satisfaction,
                         firms.relationship_on, firms.relationship, p.knowledge, p.targeting,

@@ -85,6 +85,7 @@ class PeriodContext:
     defection_key: int = 0
     forgetting_key: int = 0
     spend_key: int = 0
+    dropout_key: int = 0
     spend_shape: float = 0.0         # p of spend per occasion (0: one price per occasion)
     relationship_on: bool = False    # any firm uses a relationship strategy (reference.relationship)
     relationship: list = field(default_factory=list)  # [firm][segment] RelationshipLevers

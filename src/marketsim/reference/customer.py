@@ -124,10 +124,14 @@ class Customer(mesa.Agent):
         """
         count_key = customer_key(period.purchase_count_key, self.number)
         choice_key = customer_key(period.purchase_choice_key, self.number)
+        dropout_key = customer_key(period.dropout_key, self.number)
+        bought_before = any(rel.status != PROSPECT for rel in self.relationships)
+        occasion = 0
+        dropped = False
         for c, rate in enumerate(self.purchase_rate):
             for rel in self.relationships:
                 rel.units[c] = 0
-            if rate <= 0.0:
+            if dropped or rate <= 0.0:
                 continue
             n_purchases = poisson(draw_bits(count_key, c), rate)
             if n_purchases == 0:
@@ -146,7 +150,15 @@ class Customer(mesa.Agent):
                 pick = next((firm for firm, upto in zip(choice_set, cumulative) if x < upto),
                             choice_set[-1])
                 self.relationships[pick.index].units[c] += 1
+                if self.dropout > 0.0:  # BG/NBD: after a repeat purchase, drop out for good
+                    if bought_before and uniform(draw_bits(dropout_key, occasion)) < self.dropout:
+                        dropped = True
+                        break
+                    bought_before = True
+                    occasion += 1
             self.last_firm[c] = pick.index
+        if dropped:
+            self.purchase_rate = [0.0] * len(self.purchase_rate)
         for firm, rel in zip(period.firms, self.relationships):
             if rel.trial and rel.aware:  # a trial on becoming aware: one unit, first category
                 rel.units[min(firm.price)] += 1

@@ -105,6 +105,12 @@ def draw_initial_state(customer: mesa.Agent, ckey: int) -> None:
                                     if customer.is_business else None)
     if market.taste_key is not None:
         draw_tastes(customer, customer_key(market.taste_key, customer.number))
+    customer.dropout = 0.0       # chance of dropping out after a repeat purchase (BG/NBD)
+    if segment.dropout is not None:  # marketsim.kernels.initial.draw_dropout
+        dkey = customer_key(market.dropout_key, customer.number)
+        g_a, index = gamma(dkey, 0, segment.dropout.a, 1.0)
+        g_b, _ = gamma(dkey, index, segment.dropout.b, 1.0)
+        customer.dropout = f32(g_a / max(g_a + g_b, TASTE_FLOOR))
     customer.basket_size = 1.0   # mean spend per occasion, in prices
     if market.basket_key is not None:  # marketsim.kernels.initial.draw_basket_sizes
         heterogeneity = scenario.behaviour.spend.heterogeneity

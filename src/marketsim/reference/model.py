@@ -67,6 +67,7 @@ class ReferenceMarket(mesa.Model):
                           if scenario.behaviour.preference_concentration is not None else None)
         self.basket_key = (int(rng.stream_key(self.seed, -1, rng.STREAM_BASKET))
                            if scenario.behaviour.spend is not None else None)
+        self.dropout_key = int(rng.stream_key(self.seed, -1, rng.STREAM_DROPOUT_INIT))
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
@@ -157,6 +158,7 @@ class ReferenceMarket(mesa.Model):
             defection_key=self._key(rng.STREAM_DEFECTION),
             forgetting_key=self._key(rng.STREAM_FORGETTING),
             spend_key=self._key(rng.STREAM_SPEND),
+            dropout_key=self._key(rng.STREAM_DROPOUT),
             spend_shape=(self.scenario.behaviour.spend.shape
                          if self.scenario.behaviour.spend is not None else 0.0),
             relationship_on=uses_relationships(self.firms),
@@ -359,6 +361,7 @@ class ReferenceMarket(mesa.Model):
             arrays["wom_firm"][i] = customer.report
             arrays["wom_performance"][i] = customer.report_performance
             arrays["basket_size"][i] = customer.basket_size
+            arrays["dropout"][i] = customer.dropout
             for f, rel in enumerate(customer.relationships):
                 arrays["aware"][i, f] = rel.aware
                 arrays["status"][i, f] = rel.status

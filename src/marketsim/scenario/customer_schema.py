@@ -81,6 +81,15 @@ class ExpectationWeights(Strict):
         return self
 
 
+class Dropout(Strict):
+    """A customer's chance of dropping out after each repeat purchase, Beta(a, b) across the
+    segment's customers: the BG/NBD's dropout (Fader, Hardie and Lee 2005, "Counting your
+    customers the easy way", Marketing Science 24(2); CDNOW: a = 0.793, b = 2.426)."""
+
+    a: float = Field(gt=0.0, le=1000.0, description="Beta shape a of the dropout probability.")
+    b: float = Field(gt=0.0, le=1000.0, description="Beta shape b of the dropout probability.")
+
+
 class TieResponse(Strict):
     """How much each tie weighs in the segment's switching cost (Burnham et al. 2003)."""
 
@@ -185,6 +194,11 @@ class Segment(Strict):
                     "typical performance, Cadotte, Woodruff and Jenkins 1987); none = the "
                     "segment's initial_expectation.")
     tie_response: TieResponse = Field(default_factory=TieResponse)
+    dropout: Dropout | None = Field(
+        None,
+        description="Customers who stop buying for good: after each repeat purchase occasion a "
+                    "customer drops out with its own probability, Beta(a, b) across the segment "
+                    "(the BG/NBD, Fader, Hardie and Lee 2005). None = nobody drops out.")
     kind: Literal["consumer", "business"] = Field(
         "consumer", description="consumer: one person decides; business: an organisation whose "
                                 "buying centre is described in buying_centre.")
