@@ -350,33 +350,6 @@ class Customer(mesa.Agent):
                 rel.tenure = 0
         return departures
 
-    # ------------------------------------------------------------------ 9. word of mouth
-    def form_report(self, period: PeriodContext) -> None:
-        """Decide what to tell neighbours next period (:mod:`marketsim.kernels.word_of_mouth`).
-
-        The customer talks about the firm it spent most with this period (lowest index on
-        ties): praise at satisfaction >= ``praise_threshold``, a complaint at <=
-        ``-complaint_threshold``, silence otherwise or if it bought nothing (Anderson 1998;
-        Brown, Barry, Dacin and Gunst 2005). The report carries the performance experienced.
-        """
-        behaviour = self.model.scenario.behaviour
-        favourite, top_spend = -1, 0.0
-        for firm, rel in zip(period.firms, self.relationships):
-            spend = 0.0
-            for c, price in firm.price.items():
-                spend += rel.units[c] * price
-            if spend > top_spend:
-                favourite, top_spend = firm.index, spend
-        self.report = -1
-        if favourite >= 0:
-            feeling = self.relationships[favourite].satisfaction
-            if feeling >= behaviour.praise_threshold:
-                self.report = favourite
-            elif feeling <= -behaviour.complaint_threshold:
-                self.report = len(self.relationships) + favourite
-        if self.report >= 0:
-            self.report_performance = self.relationships[favourite].performance
-
     # ------------------------------------------------------------------ 10. accounting
     def settle(self, period: PeriodContext) -> list[dict[str, float]]:
         """This period's sales and costs with each firm (:mod:`marketsim.kernels.accounting`).

@@ -35,7 +35,7 @@ from marketsim.reference import relationship as rm
 from marketsim.reference.buying_centre import decider_veto, judge_as_buying_centre
 from marketsim.reference.context import FirmLevers, PeriodContext, Tally
 from marketsim.reference.customer import Customer
-from marketsim.reference.network import build_neighbour_lists
+from marketsim.reference.network import build_neighbour_lists, form_report
 from marketsim.scenario.schema import Scenario
 
 
@@ -272,7 +272,7 @@ class ReferenceMarket(mesa.Model):
         """9. Word of mouth: satisfied customers praise, dissatisfied ones complain; neighbours
         hear it next period (Anderson 1998)."""
         for customer in self.customers:
-            customer.form_report(period)
+            form_report(customer, period)
 
     def book_accounts(self, period: PeriodContext, tally: Tally) -> None:
         """10. Accounting: units, revenue, cost of goods, buyers, reward cost, cost to serve and

@@ -1,5 +1,5 @@
-"""The social network in plain Python: one list of neighbours per customer, and who hears
-whom on it (:func:`hears`).
+"""The social network in plain Python: one list of neighbours per customer, who hears whom on
+it (:func:`hears`) and what each customer tells (:func:`form_report`, step 9).
 
 The same two constructions as :mod:`marketsim.market.network`, drawing the same random numbers from
 the network stream, so that ``neighbours[i]`` lists exactly the customers (in the same order) as the
@@ -16,8 +16,11 @@ the neighbour in position ``slot`` is drawn with index ``slot``.
 
 from __future__ import annotations
 
+import mesa
+
 from marketsim.kernels.relationship import WOM_REACH_BANDS
 from marketsim.kernels.rng import STREAM_NETWORK, stream_key
+from marketsim.reference.context import PeriodContext
 from marketsim.reference.rng import customer_key, draw_bits, uniform
 from marketsim.scenario.schema import Network
 
@@ -106,3 +109,30 @@ def hears(hear_key: int, slot: int, talker, n_firms: int, complaint_reach: float
     if chance <= 0.0:
         return False
     return uniform(draw_bits(hear_key, slot)) < chance
+
+
+def form_report(customer: mesa.Agent, period: PeriodContext) -> None:
+    """Decide what to tell neighbours next period (:mod:`marketsim.kernels.word_of_mouth`).
+
+    The customer talks about the firm it spent most with this period (lowest index on
+    ties): praise at satisfaction >= ``praise_threshold``, a complaint at <=
+    ``-complaint_threshold``, silence otherwise or if it bought nothing (Anderson 1998;
+    Brown, Barry, Dacin and Gunst 2005). The report carries the performance experienced.
+    """
+    behaviour = customer.model.scenario.behaviour
+    favourite, top_spend = -1, 0.0
+    for firm, rel in zip(period.firms, customer.relationships):
+        spend = 0.0
+        for c, price in firm.price.items():
+            spend += rel.units[c] * price
+        if spend > top_spend:
+            favourite, top_spend = firm.index, spend
+    customer.report = -1
+    if favourite >= 0:
+        feeling = customer.relationships[favourite].satisfaction
+        if feeling >= behaviour.praise_threshold:
+            customer.report = favourite
+        elif feeling <= -behaviour.complaint_threshold:
+            customer.report = len(customer.relationships) + favourite
+    if customer.report >= 0:
+        customer.report_performance = customer.relationships[favourite].performance
