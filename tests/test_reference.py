@@ -95,6 +95,7 @@ def relationship_strategies() -> dict:
         "one_to_one": {"customisation": 0.6, "top_tier_clv": 150.0, "top_tier_service": 0.2,
                        "top_tier_cost": 0.1},
         "customer_management": {"cross_sell": 0.4, "up_sell": 0.2, "terminate_negative_clv": True,
+                                "contact_cost": 0.3, "irritation": 0.001,
                                 "assessment_periods": 3, "termination_periods": 3,
                                 "low_tier_clv": 40.0, "low_tier_fee": 0.3,
                                 "low_tier_service_cut": 0.05, "low_tier_saving": 0.1}})

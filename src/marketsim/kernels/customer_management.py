@@ -28,6 +28,7 @@ from marketsim.kernels.relationship import (
     CO_IMPROVEMENT_HALF_TENURE,
     CROSS_SELL,
     CUSTOMISATION,
+    IRRITATION,
     KNOWLEDGE_SCALE,
     LOW_PENALTY,
     N_RELATIONSHIP_TOTALS,
@@ -119,7 +120,7 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, b
 
     ``gain = customisation_f * (k_if / 255) * w_product_i
     + co_improvement_fs * tenure / (tenure + 26) + top_service [top tier]
-    - low_penalty [low tier]``.
+    - low_penalty [low tier] - irritation_fs``.
 
     Customisation: the firm tailors its offer to what it has learnt of the customer's needs
     (knowledge ``k``), worth more to customers who weigh product performance more (Peppers and
@@ -128,7 +129,9 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, b
     to perform better (Kotler, seed 001) and co-creation creates value with them (Osterwalder
     and Pigneur, seed 002); both grow with tenure. Tiers: customers are differentiated by
     predicted value (Peppers and Rogers, "differentiate"); low-tier customers get fewer services
-    and pay a fee. Only pairs that bought are changed.
+    and pay a fee. Irritation: the firm's cross- and up-selling contacts beyond what customers
+    tolerate lower what they experience, ``irritation (contacts - tolerated)^2`` (Godfrey,
+    Seiders and Voss 2011: an inverted U). Only pairs that bought are changed.
     """
     n_firms = basket.shape[0]
     s = segment[i]
@@ -149,6 +152,7 @@ def customise(i, relationship, segment, weights, knowledge, targeting, tenure, b
             gain += relationship[f, s, TOP_SERVICE]
         if mask & TARGET_LOW != 0:
             gain -= relationship[f, s, LOW_PENALTY]
+        gain -= relationship[f, s, IRRITATION]
         if gain != 0.0:
             performance[i, f] = np.float64(performance[i, f]) + gain
 

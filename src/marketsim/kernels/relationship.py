@@ -53,7 +53,8 @@ LOW_PENALTY = 14     # performance lost by low-tier customers (service cut + fee
 LOW_FEE = 15         # fee per low-tier customer per period
 LOW_SAVING = 16      # cost to serve saved per low-tier customer per period
 WOM_BAND = 17        # word-of-mouth reach band of the relationship type (index of WOM_REACH_BANDS)
-N_RELATIONSHIP_PARAMS = 18
+IRRITATION = 18      # performance lost by a contacted buyer (contacts beyond tolerance)
+N_RELATIONSHIP_PARAMS = 19
 
 #: Word-of-mouth reach multipliers: band 0 plain, 1 community, 2 co-creation. A report in band
 #: ``b`` is stored as ``code + 2 F b`` in ``wom_firm`` (int8: at most 6 F - 1 = 119 for F = 20).

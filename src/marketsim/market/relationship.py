@@ -146,7 +146,7 @@ def relationship_parameters(firms, segment_names: list[str], reference_price: np
         for s, name in enumerate(segment_names):
             kind = TYPE_EFFECTS[firm.relationship_types.get(name, firm.relationship_type)]
             row = out[f, s]
-            row[col.LEVEL_COST] = level["cost"]
+            row[col.LEVEL_COST] = level["cost"] + manage.contact_cost * manage.contacts
             row[col.CAPTURE] = level["capture"]
             row[col.RECOVERY] = level["recovery"]
             row[col.FOLLOW_UP] = level["follow_up"]
@@ -164,4 +164,5 @@ def relationship_parameters(firms, segment_names: list[str], reference_price: np
             row[col.LOW_FEE] = manage.low_tier_fee
             row[col.LOW_SAVING] = manage.low_tier_saving
             row[col.WOM_BAND] = col.WOM_REACH_BANDS.index(kind["wom_reach"])
+            row[col.IRRITATION] = manage.irritation_penalty
     return out

@@ -50,6 +50,7 @@ class RelationshipLevers:
     low_fee: float
     low_saving: float
     wom_reach: float        # multiple of the chance a neighbour hears a member's report
+    irritation: float       # performance lost by a contacted buyer
 
     @classmethod
     def of(cls, firm: Firm, segment: str, reference_price: list[float],
@@ -60,7 +61,8 @@ class RelationshipLevers:
         sold = [reference_price[c] for c, name in enumerate(categories) if name in firm.price]
         fee_scale = sum(sold) / len(sold) if sold else 1.0
         return cls(
-            level_cost=level["cost"], capture=level["capture"], recovery=level["recovery"],
+            level_cost=level["cost"] + manage.contact_cost * manage.contacts,
+            capture=level["capture"], recovery=level["recovery"],
             follow_up=level["follow_up"], suggestion=level["suggestion"],
             co_improvement=level["co_improvement"] + kind["co_creation"],
             type_cost=kind["cost"], touch=kind["touch"],
@@ -70,7 +72,7 @@ class RelationshipLevers:
             top_cost=one.top_tier_cost,
             low_penalty=manage.low_tier_service_cut + manage.low_tier_fee / fee_scale,
             low_fee=manage.low_tier_fee, low_saving=manage.low_tier_saving,
-            wom_reach=kind["wom_reach"])
+            wom_reach=kind["wom_reach"], irritation=manage.irritation_penalty)
 
 
 def _levers(customer: Customer, period: PeriodContext, f: int) -> RelationshipLevers:
@@ -148,6 +150,7 @@ def customise(customer: Customer, period: PeriodContext) -> None:
             gain += levers.top_service
         if rel.targeting & LOW:
             gain -= levers.low_penalty
+        gain -= levers.irritation
         if gain != 0.0:
             rel.performance = f32(rel.performance + gain)
 
