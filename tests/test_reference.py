@@ -89,6 +89,7 @@ def relationship_strategies() -> dict:
     data["network"] = {"kind": "small_world", "degree": 4, "rewiring": 0.2}
     data["behaviour"] = {"performance_noise": 0.3}
     data["market"]["warmup_periods"] = 2
+    data["segments"][1]["service_intensity"] = {"mean": 1.5, "spread": 0.8}
     data["firms"][0].update({
         "preset": "customer_centric", "relationship_level": "partnership",
         "relationship_types": {"quality driven": "dedicated_personal_assistance"},
@@ -96,6 +97,7 @@ def relationship_strategies() -> dict:
                        "top_tier_cost": 0.1},
         "customer_management": {"cross_sell": 0.4, "up_sell": 0.2, "terminate_negative_clv": True,
                                 "contact_cost": 0.3, "irritation": 0.001,
+                                "shrinkage_periods": 6.0,
                                 "assessment_periods": 3, "termination_periods": 3,
                                 "low_tier_clv": 40.0, "low_tier_fee": 0.3,
                                 "low_tier_service_cut": 0.05, "low_tier_saving": 0.1}})

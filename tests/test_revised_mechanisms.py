@@ -118,3 +118,34 @@ def test_cross_selling_has_an_interior_optimum_once_contacts_cost_and_irritate(s
     assert costly[0.1] < 0.5 * costly[0.025]
     free = [cross_selling_profit(e, 0.0, 0.0, seed) for e in (0.0, 0.025, 0.1)]
     assert free[0] < free[1] < free[2]
+
+
+# -------------------------------------------------------------------------- termination
+def termination_profit(terminate: bool, spread: float, shrinkage: float, seed: int):
+    """firm0's profit over a year with personal assistance (cost to serve 0.9 a period times
+    each customer's service intensity, log-normal with ``spread``) and termination of
+    customers whose predicted lifetime value is negative."""
+    data = market_dict(customers=10_000, periods=52, n_firms=3)
+    data["market"]["warmup_periods"] = 8
+    for segment in data["segments"]:
+        segment["service_intensity"] = {"mean": 1.0, "spread": spread}
+    data["firms"][0].update(relationship_type="personal_assistance", customer_management={
+        "terminate_negative_clv": terminate, "shrinkage_periods": shrinkage,
+        "assessment_periods": 8})
+    metrics = marketsim.run(data, seed=seed).metrics
+    return metrics.loc[metrics["firm"] == "firm0", "profit"].sum()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_terminating_customers_that_cost_more_than_they_bring_raises_profit(seed):
+    """Where customers differ in cost to serve (service intensity log-normal, sigma 1: Niraj,
+    Gupta and Narasimhan 2001; Shah et al. 2012), terminating those whose predicted value is
+    negative raises the firm's profit by well over 5% (measured +17% and +20%), and predicting
+    from margins shrunk toward the firm's mean (8 periods' weight) does better than from each
+    customer's own short average, which mistakes Poisson luck for value (Malthouse and
+    Blattberg 2005). Paired seeds."""
+    keep = termination_profit(False, 1.0, 8.0, seed)
+    shrunk = termination_profit(True, 1.0, 8.0, seed)
+    raw = termination_profit(True, 1.0, 0.0, seed)
+    assert shrunk > 1.05 * keep
+    assert shrunk > raw

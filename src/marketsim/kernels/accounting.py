@@ -29,20 +29,22 @@ N_ACCOUNTS = 7
 
 
 @inline_helper
-def book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin, window_spend,
-                  totals):
+def book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
+                  cumulative_margin, window_spend, totals):
     """Book this period's sales and programme costs.
 
     Per pair: ``spend = sum_c units * price``; ``margin = spend - units * unit_cost -
     reward_rate * spend - cost_to_serve``, where ``cost_to_serve = personal_service *
     personal_service_cost + structural_investment * structural_cost`` is charged on the
-    customers a firm holds at the end of the period. ``cumulative_margin`` accumulates the
+    customers a firm holds at the end of the period, times the customer's service intensity
+    (1 unless customers differ in cost to serve). ``cumulative_margin`` accumulates the
     margin (the realised customer value, Gupta and Lehmann 2003); ``window_spend`` is the
     exponentially weighted spend behind share of customer (``W <- decay W + spend``).
 
     ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
     """
+    intensity = np.float64(service_intensity[i])
     for f in range(n_firms):
         # Branch-free (see marketsim.kernels.common.mask): a pair that bought nothing has units,
         # spend and cost of goods exactly 0.0 in its basket, so they are added unconditionally.
@@ -53,6 +55,7 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_mar
         current = mask(is_current(status[i, f]))
         serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
                  + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST]) * current
+        serve = serve * intensity
         totals[chunk, f, ACC_CUSTOMERS] += current
         totals[chunk, f, ACC_UNITS] += bought
         totals[chunk, f, ACC_REVENUE] += spend
@@ -68,7 +71,7 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_mar
 
 @parallel_kernel
 def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape, basket_size,
-         behaviour, units, status, cumulative_margin, window_spend, totals):
+         behaviour, units, status, service_intensity, cumulative_margin, window_spend, totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, n_categories, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
@@ -81,5 +84,5 @@ def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shap
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
                          spend_key, spend_shape, basket_size, units, basket)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin,
-                          window_spend, totals)
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
+                          cumulative_margin, window_spend, totals)

@@ -167,3 +167,23 @@ def draw_dropout(key, segment, shapes, dropout):
             g_a, index = gamma(ckey, 0, a, 1.0)
             g_b, _ = gamma(ckey, index, shapes[segment[i], 1], 1.0)
             dropout[i] = g_a / max(g_a + g_b, TASTE_FLOOR)
+
+
+@parallel_kernel
+def draw_service_intensity(key, segment, means, spreads, service_intensity):
+    """Each customer's cost to serve relative to the standard: the segment mean times a
+    mean-one log-normal factor ``exp(sigma z - sigma^2 / 2)`` (exactly the mean where the
+    spread is 0). Customers' cost to serve varies widely, which is what makes some of them
+    unprofitable (Niraj, Gupta and Narasimhan 2001; Shah, Kumar, Qu and Chen 2012). Own
+    stream, one draw per customer."""
+    n_customers = service_intensity.shape[0]
+    for chunk in prange(N_CHUNKS):
+        start, stop = chunk_range(n_customers, chunk)
+        for i in range(start, stop):
+            s = segment[i]
+            sigma = spreads[s]
+            if sigma == 0.0:
+                service_intensity[i] = means[s]
+                continue
+            z = normal(draw_bits(customer_key(key, i), 0))
+            service_intensity[i] = means[s] * math.exp(sigma * z - 0.5 * sigma * sigma)

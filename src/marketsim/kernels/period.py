@@ -67,8 +67,8 @@ def slots(count):
 
 @parallel_kernel
 def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit_cost, sells,
-                    reference_price, basket_size, dropout, segment_params, behaviour,
-                    complaint_reach, lapse_periods, indptr, neighbours, segment, weights,
+                    reference_price, basket_size, dropout, service_intensity, segment_params,
+                    behaviour, complaint_reach, lapse_periods, indptr, neighbours, segment, weights,
                     price_sensitivity, switching_threshold, wom_propensity, purchase_rate,
                     last_firm, wom_firm, wom_performance, aware, status, expectation, promise_bias,
                     taste, satisfaction, tie_financial, tie_social, tie_structural, tenure, recency,
@@ -194,12 +194,12 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                             status, tie_financial, tie_social, tie_structural, tenure,
                             defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, cumulative_margin,
-                          window_spend, accounts)
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
+                          cumulative_margin, window_spend, accounts)
             if relationship_on or n_categories > 1:
                 book_relationship(i, chunk, relationship_on, relationship, segment, units,
-                                  status, targeting, knowledge, cumulative_margin,
-                                  relationship_totals)
+                                  status, targeting, knowledge, service_intensity,
+                                  cumulative_margin, relationship_totals)
             # 11. metrics
             measure_customer(i, n_firms, chunk, status, aware, satisfaction, expectation,
                              tie_financial, tie_social, tie_structural, tenure, window_spend,

@@ -164,11 +164,12 @@ def relationship_ties(i, firm, relationship, social_growth, segment, basket, sta
 
 @inline_helper
 def book_relationship(i, chunk, relationship_on, relationship, segment, units, status, targeting,
-                      knowledge, cumulative_margin, totals):
+                      knowledge, service_intensity, cumulative_margin, totals):
     """Costs and fees of the relationship per current customer, and the metrics' sums.
 
     ``cost = level_cost_f + type_cost_fs + top_cost [top tier] - low_saving [low tier]``,
-    ``fee = low_fee [low tier]``; the customer's margin gains ``fee - cost``. Per firm: the
+    ``fee = low_fee [low tier]``, the costs times the customer's service intensity; the
+    customer's margin gains ``fee - cost``. Per firm: the
     three costs (cost to serve by relationship type among them), fees, the knowledge of its
     customers and the number of categories each buyer bought from it (counted whether or not
     ``relationship_on``, but only with more than one category: with one, it is the number of
@@ -197,6 +198,10 @@ def book_relationship(i, chunk, relationship_on, relationship, segment, units, s
         if mask & TARGET_LOW != 0:
             tier_cost -= relationship[f, s, LOW_SAVING]
             fee = relationship[f, s, LOW_FEE]
+        intensity = np.float64(service_intensity[i])
+        level_cost = level_cost * intensity
+        type_cost = type_cost * intensity
+        tier_cost = tier_cost * intensity
         totals[chunk, f, RT_LEVEL_COST] += level_cost
         totals[chunk, f, RT_TYPE_COST] += type_cost
         totals[chunk, f, RT_TIER_COST] += tier_cost
@@ -274,9 +279,9 @@ def relationship_ties_all(firm, price, unit_cost, quality, reference_price, spen
 
 @parallel_kernel
 def book_relationship_all(relationship_on, relationship, segment, units, status, targeting,
-                          knowledge, cumulative_margin, totals):
+                          knowledge, service_intensity, cumulative_margin, totals):
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(units.shape[0], chunk)
         for i in range(start, stop):
             book_relationship(i, chunk, relationship_on, relationship, segment, units, status,
-                              targeting, knowledge, cumulative_margin, totals)
+                              targeting, knowledge, service_intensity, cumulative_margin, totals)

@@ -54,6 +54,7 @@ STREAM_SPEND = 11         # spend per purchase occasion (marketsim.kernels.baske
 STREAM_BASKET = 12        # customers' basket sizes, drawn once (marketsim.kernels.initial)
 STREAM_DROPOUT_INIT = 13  # customers' dropout probabilities, drawn once
 STREAM_DROPOUT = 14       # dropping out after a repeat purchase (marketsim.kernels.purchase)
+STREAM_SERVICE = 15       # customers' service intensity, drawn once (marketsim.kernels.initial)
 STREAM_COMPLAINT = 21     # complaint capture (marketsim.kernels.relationship)
 STREAM_SUGGESTION = 22    # purchases from suggestions, cross-selling and up-selling
 

@@ -26,7 +26,7 @@ from marketsim.kernels.measures import N_MEASURES, measure
 from marketsim.kernels.period import customer_period, slots
 from marketsim.kernels.purchase import purchase
 from marketsim.kernels.satisfaction import update_satisfaction
-from marketsim.kernels.targeting import clv_factor, score_customers
+from marketsim.kernels.targeting import clv_factor, mean_margin, score_customers
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.market.buying_centre import BuyingCentres, create_buying_centres
@@ -237,10 +237,10 @@ class MarketModel(mesa.Model):
             rel.amplify_reports(r, p.segment, p.wom_firm)
         # 10. Accounting.
         book(firms.params, *basket_prices, self.behaviour, p.units, p.status,
-             p.cumulative_margin, p.window_spend, self._accounts)
+             p.service_intensity, p.cumulative_margin, p.window_spend, self._accounts)
         # relationship costs, fees, knowledge (if on); categories per buyer
         rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,
-                                  p.cumulative_margin, totals)
+                                  p.service_intensity, p.cumulative_margin, totals)
         # 11. Metrics.
         measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
                 p.tie_structural, p.tenure, p.window_spend, self._measures)
@@ -257,18 +257,18 @@ class MarketModel(mesa.Model):
         _, n_categories, n_firms = p.units.shape
         customer_period(slots(n_firms), slots(n_categories), keys, firms.params, firms.price,
                         firms.quality, firms.unit_cost, firms.sells, self.reference_price,
-                        p.basket_size, p.dropout, self.segment_params, self.behaviour,
-                        self.complaint_reach, self.lapse_periods, net.indptr, net.neighbours,
-                        p.segment, p.weights, p.price_sensitivity, p.switching_threshold,
-                        p.wom_propensity, p.purchase_rate, p.last_firm, p.wom_firm,
-                        p.wom_performance, p.aware, p.status, p.expectation, p.promise_bias,
-                        p.taste, p.satisfaction, p.tie_financial, p.tie_social, p.tie_structural,
-                        p.tenure, p.recency, p.performance, p.cumulative_margin, p.window_spend,
-                        p.units, self._purchase_counts, self._defection_counts, self._accounts,
-                        self._measures, self.buying_centres.rule, self.buying_centres.role_params,
-                        self.buying_centres.business_ids, self.buying_centres.member_satisfaction,
-                        firms.relationship_on, firms.relationship, p.knowledge, p.targeting,
-                        self._relationship_totals)
+                        p.basket_size, p.dropout, p.service_intensity, self.segment_params,
+                        self.behaviour, self.complaint_reach, self.lapse_periods, net.indptr,
+                        net.neighbours, p.segment, p.weights, p.price_sensitivity,
+                        p.switching_threshold, p.wom_propensity, p.purchase_rate, p.last_firm,
+                        p.wom_firm, p.wom_performance, p.aware, p.status, p.expectation,
+                        p.promise_bias, p.taste, p.satisfaction, p.tie_financial, p.tie_social,
+                        p.tie_structural, p.tenure, p.recency, p.performance, p.cumulative_margin,
+                        p.window_spend, p.units, self._purchase_counts, self._defection_counts,
+                        self._accounts, self._measures, self.buying_centres.rule,
+                        self.buying_centres.role_params, self.buying_centres.business_ids,
+                        self.buying_centres.member_satisfaction, firms.relationship_on,
+                        firms.relationship, p.knowledge, p.targeting, self._relationship_totals)
         if self.record_transactions and self.period >= 1:
             self._record_transactions(firms)
         # 9. Word of mouth, after every customer has heard last period's reports.
@@ -301,7 +301,8 @@ class MarketModel(mesa.Model):
             retention = firm.last_results.get("retention", float("nan"))
             factor = clv_factor(0.9 if np.isnan(retention) else retention,
                                 self.scenario.market.discount_rate)
-            score_customers(f, factor, manage.assessment_periods, manage.terminate_negative_clv,
+            score_customers(f, factor, mean_margin(firm.last_results), manage.shrinkage_periods,
+                            manage.assessment_periods, manage.terminate_negative_clv,
                             one.top_tier_clv is not None, one.top_tier_clv or 0.0,
                             manage.low_tier_clv is not None, manage.low_tier_clv or 0.0,
                             manage.termination_periods, p.status, p.tenure, p.recency,

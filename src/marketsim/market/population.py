@@ -20,6 +20,7 @@ import numpy as np
 from marketsim.kernels.initial import (
     draw_basket_sizes,
     draw_dropout,
+    draw_service_intensity,
     draw_tastes,
     initialise_customers,
 )
@@ -27,6 +28,7 @@ from marketsim.kernels.rng import (
     STREAM_BASKET,
     STREAM_DROPOUT_INIT,
     STREAM_INIT,
+    STREAM_SERVICE,
     STREAM_TASTE,
     stream_key,
 )
@@ -49,6 +51,7 @@ class Population:
     wom_performance: np.ndarray      # (N,) float32: performance the report is about
     basket_size: np.ndarray          # (N,) float32: mean spend per occasion in prices (1 = none)
     dropout: np.ndarray              # (N,) float32: chance of dropping out after a repeat purchase
+    service_intensity: np.ndarray    # (N,) float32: cost to serve relative to the standard
     # per customer-firm pair
     aware: np.ndarray                # (N, F) uint8
     status: np.ndarray               # (N, F) int8 (see marketsim.kernels.layout)
@@ -91,7 +94,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         wom_propensity=z(n, np.float32), purchase_rate=z((n, c), np.float32),
         last_firm=np.full((n, c), -1, np.int8), wom_firm=np.full(n, -1, np.int8),
         wom_performance=z(n, np.float32), basket_size=np.ones(n, np.float32),
-        dropout=z(n, np.float32),
+        dropout=z(n, np.float32), service_intensity=np.ones(n, np.float32),
         aware=z((n, f), np.uint8), status=z((n, f), np.int8),
         expectation=z((n, f), np.float32), satisfaction=z((n, f), np.float32),
         tie_financial=z((n, f), np.float32), tie_social=z((n, f), np.float32),
@@ -107,7 +110,7 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
 
 def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
     """Model-state bytes per customer, network included (estimate before allocating)."""
-    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4 + 4 + 4
+    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4 + 4 + 4 + 4
     # aware, status, 10 float32, tenure, recency, knowledge, targeting
     per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2
     per_category_pair = 2
@@ -181,6 +184,11 @@ def create_population(scenario: Scenario, seed: int) -> Population:
     if spend is not None:
         draw_basket_sizes(stream_key(seed, -1, STREAM_BASKET), spend.heterogeneity,
                           p.basket_size)
+    means = np.array([s.service_intensity.mean for s in scenario.segments])
+    spreads = np.array([s.service_intensity.spread for s in scenario.segments])
+    if (means != 1.0).any() or (spreads != 0.0).any():
+        draw_service_intensity(stream_key(seed, -1, STREAM_SERVICE), p.segment, means, spreads,
+                               p.service_intensity)
     shapes = dropout_shapes(scenario)
     if shapes.any():
         draw_dropout(stream_key(seed, -1, STREAM_DROPOUT_INIT), p.segment, shapes, p.dropout)

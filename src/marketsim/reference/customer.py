@@ -372,9 +372,10 @@ class Customer(mesa.Agent):
                 goods += amount * firm.unit_cost[c]
             reward = firm.reward_rate * spend
             serve = 0.0
-            if rel.is_customer:
+            if rel.is_customer:  # times the customer's service intensity
                 serve = (firm.personal_service * firm.personal_service_cost
                          + firm.structural_investment * firm.structural_cost)
+                serve = serve * self.service_intensity
             margin = spend - goods - reward - serve
             if margin != 0.0:
                 rel.cumulative_margin = f32(rel.cumulative_margin + margin)

@@ -111,6 +111,12 @@ def draw_initial_state(customer: mesa.Agent, ckey: int) -> None:
         g_a, index = gamma(dkey, 0, segment.dropout.a, 1.0)
         g_b, _ = gamma(dkey, index, segment.dropout.b, 1.0)
         customer.dropout = f32(g_a / max(g_a + g_b, TASTE_FLOOR))
+    intensity = segment.service_intensity  # marketsim.kernels.initial.draw_service_intensity
+    customer.service_intensity = f32(intensity.mean)
+    if intensity.spread != 0.0:
+        z = normal(draw_bits(customer_key(market.service_key, customer.number), 0))
+        sigma = intensity.spread
+        customer.service_intensity = f32(intensity.mean * math.exp(sigma * z - 0.5 * sigma * sigma))
     customer.basket_size = 1.0   # mean spend per occasion, in prices
     if market.basket_key is not None:  # marketsim.kernels.initial.draw_basket_sizes
         heterogeneity = scenario.behaviour.spend.heterogeneity

@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from marketsim.kernels import rng
-from marketsim.kernels.targeting import clv_factor
+from marketsim.kernels.targeting import clv_factor, mean_margin
 from marketsim.market.firms import Firm
 from marketsim.market.population import allocate, base_shares
 from marketsim.market.relationship import uses_relationships
@@ -68,6 +68,7 @@ class ReferenceMarket(mesa.Model):
         self.basket_key = (int(rng.stream_key(self.seed, -1, rng.STREAM_BASKET))
                            if scenario.behaviour.spend is not None else None)
         self.dropout_key = int(rng.stream_key(self.seed, -1, rng.STREAM_DROPOUT_INIT))
+        self.service_key = int(rng.stream_key(self.seed, -1, rng.STREAM_SERVICE))
         self.customers = self.create_customers()
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
@@ -183,7 +184,7 @@ class ReferenceMarket(mesa.Model):
             retention = firm.last_results.get("retention", float("nan"))
             factor = clv_factor(0.9 if math.isnan(retention) else retention,
                                 self.scenario.market.discount_rate)
-            rm.score_customers(self.customers, firm, factor)
+            rm.score_customers(self.customers, firm, factor, mean_margin(firm.last_results))
 
     def count_categories(self, tally: Tally) -> None:
         """Categories each buyer bought from each firm this period (categories per buyer)."""
@@ -362,6 +363,7 @@ class ReferenceMarket(mesa.Model):
             arrays["wom_performance"][i] = customer.report_performance
             arrays["basket_size"][i] = customer.basket_size
             arrays["dropout"][i] = customer.dropout
+            arrays["service_intensity"][i] = customer.service_intensity
             for f, rel in enumerate(customer.relationships):
                 arrays["aware"][i, f] = rel.aware
                 arrays["status"][i, f] = rel.status

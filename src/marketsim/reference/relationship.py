@@ -221,10 +221,14 @@ def book_relationship(customer: Customer, period: PeriodContext) -> list[dict[st
         if rel.targeting & LOW:
             tier_cost -= levers.low_saving
             fee = levers.low_fee
+        intensity = customer.service_intensity  # cost to serve relative to the standard
+        level_cost = levers.level_cost * intensity
+        type_cost = levers.type_cost * intensity
+        tier_cost = tier_cost * intensity
         account.update(knowledge_sum=rel.knowledge / KNOWLEDGE_SCALE,
-                       level_cost=levers.level_cost, type_cost=levers.type_cost,
+                       level_cost=level_cost, type_cost=type_cost,
                        tier_cost=tier_cost, fees=fee)
-        change = fee - levers.level_cost - levers.type_cost - tier_cost
+        change = fee - level_cost - type_cost - tier_cost
         if change != 0.0:
             rel.cumulative_margin = f32(rel.cumulative_margin + change)
     return accounts
@@ -242,10 +246,12 @@ def amplify_report(customer: Customer, period: PeriodContext) -> None:
         customer.report += band * 2 * n_firms
 
 
-def score_customers(customers: list[Customer], firm: Firm, factor: float) -> None:
+def score_customers(customers: list[Customer], firm: Firm, factor: float,
+                    mean_margin: float) -> None:
     """One firm marks its customers (:mod:`marketsim.kernels.targeting`): terminated ones stay
     marked until ``termination_periods`` after their last purchase; a current customer with
-    enough tenure gets ``clv = factor * cumulative_margin / tenure`` and is marked terminated
+    enough tenure gets ``clv = factor * (cumulative_margin + k mean_margin) / (tenure + k)``
+    (``k`` the firm's ``shrinkage_periods``) and is marked terminated
     (negative, if the firm terminates), top tier or low tier."""
     one, manage = firm.one_to_one, firm.customer_management
     for customer in customers:
@@ -255,7 +261,8 @@ def score_customers(customers: list[Customer], firm: Firm, factor: float) -> Non
             if rel.recency < manage.termination_periods:
                 mark = TERMINATED
         elif rel.is_customer and rel.tenure >= manage.assessment_periods:
-            clv = factor * (rel.cumulative_margin / rel.tenure)
+            k = manage.shrinkage_periods
+            clv = factor * ((rel.cumulative_margin + k * mean_margin) / (rel.tenure + k))
             if manage.terminate_negative_clv and clv < 0.0:
                 mark = TERMINATED
             elif one.top_tier_clv is not None and clv >= one.top_tier_clv:

@@ -194,6 +194,14 @@ class Segment(Strict):
                     "typical performance, Cadotte, Woodruff and Jenkins 1987); none = the "
                     "segment's initial_expectation.")
     tie_response: TieResponse = Field(default_factory=TieResponse)
+    service_intensity: Spread = Field(
+        default_factory=lambda: Spread(mean=1.0, spread=0.0),
+        description="How much a customer costs to serve relative to the firm's standard cost "
+                    "(service requests, returns, advice): a multiplier on every cost to serve "
+                    "and relationship cost, the segment mean times a log-normal spread. Customers "
+                    "differ widely in cost to serve, which is what makes some unprofitable "
+                    "(Niraj, Gupta and Narasimhan 2001; Shah, Kumar, Qu and Chen 2012). Mean 1, "
+                    "spread 0 = every customer costs the same.")
     dropout: Dropout | None = Field(
         None,
         description="Customers who stop buying for good: after each repeat purchase occasion a "

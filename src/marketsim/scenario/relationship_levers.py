@@ -52,6 +52,14 @@ class CustomerManagement(Strict):
     terminate_negative_clv: bool = Field(
         False, description="End the relationship with customers whose predicted lifetime value is "
                            "negative (after assessment_periods of tenure).")
+    shrinkage_periods: float = Field(
+        0.0, ge=0.0, le=10_000.0,
+        description="Weight, in periods of a customer's own history, of the firm's mean margin "
+                    "per customer-period in the predicted margin: (cumulative margin + k x mean) "
+                    "/ (tenure + k), the credibility (empirical Bayes) shrinkage that keeps a few "
+                    "periods of Poisson luck from passing for a customer's value (Buhlmann 1967; "
+                    "Malthouse and Blattberg 2005 on how noisy realised value is). 0 = the "
+                    "customer's own average alone.")
     assessment_periods: int = Field(
         8, ge=1, le=1000, description="Tenure before a customer's value is predicted from its margin history.")
     termination_periods: int = Field(
