@@ -145,9 +145,9 @@ class Behaviour(Strict):
         description="Chance per period that an aware non-customer who met no advertising and "
                     "heard nothing about a firm forgets it (drops it from the consideration "
                     "set): advertising goodwill decays geometrically (Nerlove and Arrow 1962; "
-                    "recall fades without repetition, Zielske 1959). 0.02 a week is a half-life "
-                    "of about 35 weeks, inside the 3-15 months in which 90% of an advertising "
-                    "effect is spent (Clarke 1976). 0 = awareness never fades.")
+                    "recall fades without repetition, Zielske 1959). 90% of an advertising "
+                    "effect is spent within 3-15 months (Clarke 1976): 0.035-0.16 a week, "
+                    "0.057 for 9 months. 0 = awareness never fades.")
     defection_noise: float = Field(
         0.0, ge=0.0, le=10.0,
         description="Scale tau of the defection hazard: a customer defects with probability "
