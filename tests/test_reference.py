@@ -134,7 +134,8 @@ def revised_mechanisms() -> dict:
                          "trial_on_awareness": True,
                          "spend": {"shape": 6.25, "heterogeneity": 3.74}}
     data["segments"][0].update(performance_weight=1.0, reference_performance=0.9)
-    data["segments"][1].update(performance_weight=0.5, dropout={"a": 0.8, "b": 2.4})
+    data["segments"][1].update(performance_weight=0.5, dropout={"a": 0.8, "b": 2.4},
+                               value_weight=0.7)
     for segment in data["segments"]:
         segment["expectation"] = {"experience": 0.3, "word_of_mouth": 0.1, "promise": 0.1,
                                   "credibility": 0.3, "credibility_word_of_mouth": 0.1}

@@ -149,3 +149,32 @@ def test_terminating_customers_that_cost_more_than_they_bring_raises_profit(seed
     raw = termination_profit(True, 1.0, 0.0, seed)
     assert shrunk > 1.05 * keep
     assert shrunk > raw
+
+
+def value_market(performance_weight: float, value_weight: float) -> dict:
+    """A dear, better firm (quality 0.8, price 10) and a cheap, plainer one (quality 0.5,
+    price 7), each the better value for one of the two segments (price sensitivity 1.5 and
+    0.7), honest promises."""
+    data = quality_market(performance_weight)
+    data["firms"][1]["offers"]["cat0"]["price"] = 7.0
+    for segment in data["segments"]:
+        segment["value_weight"] = value_weight
+    return data
+
+
+def test_a_cheap_brand_chosen_for_its_price_can_satisfy():
+    """With satisfaction on performance against a fixed norm, the plainer brand's customers
+    are dissatisfied whatever price they chose it for; with value for money against the brands
+    they know (the ACSI's perceived value), its customers are satisfied too. The gap between
+    the two settings is far beyond the sampling SD of a firm's mean satisfaction (about
+    0.002 here)."""
+    def long_run(performance_weight, value_weight):
+        metrics = marketsim.run(value_market(performance_weight, value_weight), seed=5).metrics
+        late = metrics[metrics["period"] > 40]
+        return late.groupby("firm", observed=True)["mean_satisfaction"].mean().to_dict()
+
+    by_quality = long_run(1.0, 0.0)
+    by_value = long_run(0.0, 1.0)
+    assert by_quality["firm1"] < -0.05
+    assert by_value["firm1"] > 0.0
+    assert by_value["firm1"] - by_quality["firm1"] > 0.1

@@ -12,7 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, serial_kernel
-from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
+from marketsim.kernels.layout import (
+    CONVENIENCE,
+    EX_CUSTOMER,
+    FIRST_TIME,
+    IMAGE,
+    REGULAR,
+    SERVICE,
+    TRUST,
+)
 
 
 @inline_helper
@@ -123,3 +131,28 @@ def switching_cost(response_financial, response_social, response_structural, tie
     cost += response_social * tie_social
     cost += response_structural * tie_structural
     return cost
+
+
+@inline_helper
+def offer_value(i, f, n_categories, w0, w1, w2, w3, w4, w5, w6, w7, sensitivity, quality,
+                personal, firm, price, sells, reference_price, purchase_rate):
+    """Customer ``i``'s perceived value of firm ``f``'s whole offer, for a product benefit of
+    ``quality`` (its expectation, or what was delivered) and a personal benefit of
+    ``personal``: :func:`perceived_value` over the categories ``f`` sells, weighted by the
+    customer's purchase rates (equal weights if it buys none of them)."""
+    total = 0.0
+    weight = 0.0
+    plain = 0.0
+    n_sold = 0
+    for c in range(n_categories):
+        if sells[f, c] == 0:
+            continue
+        value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity, quality,
+                                firm[f, SERVICE], personal, firm[f, IMAGE], firm[f, CONVENIENCE],
+                                firm[f, TRUST], price[f, c], reference_price[c])
+        rate = np.float64(purchase_rate[i, c])
+        total += rate * value
+        weight += rate
+        plain += value
+        n_sold += 1
+    return total / weight if weight > 0.0 else plain / n_sold

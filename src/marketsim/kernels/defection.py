@@ -12,25 +12,21 @@ from marketsim.kernels.common import (
     chunk_range,
     customer_weights,
     leave_firm,
-    perceived_value,
+    offer_value,
     switching_cost,
 )
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.layout import (
-    CONVENIENCE,
     DEFECTION_NOISE,
     DELIGHT_THRESHOLD,
     DELIGHT_WEIGHT,
     FIRST_TIME,
-    IMAGE,
     PERSONAL_BONDED,
     PERSONAL_SERVICE,
     REGULAR,
-    SERVICE,
     TIE_FINANCIAL,
     TIE_SOCIAL,
     TIE_STRUCTURAL,
-    TRUST,
 )
 from marketsim.kernels.rng import customer_key, draw_bits, uniform
 
@@ -89,29 +85,12 @@ def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, pri
         if aware[i, f] == 0:
             offer_values[f] = -np.inf
             continue
-        # value of f over the categories it sells, weighted by the customer's purchase rates
-        # (equal weights if the customer buys none of them)
-        total = 0.0
-        weight = 0.0
-        plain = 0.0
-        n_sold = 0
         personal = firm[f, PERSONAL_SERVICE]
         if bonded:  # a relational benefit: through the customer's social bond
             personal = personal * np.float64(tie_social[i, f])
-        for c in range(n_categories):
-            if sells[f, c] == 0:
-                continue
-            value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
-                                    np.float64(expectation[i, f]), firm[f, SERVICE],
-                                    personal, firm[f, IMAGE],
-                                    firm[f, CONVENIENCE], firm[f, TRUST], price[f, c],
-                                    reference_price[c])
-            rate = np.float64(purchase_rate[i, c])
-            total += rate * value
-            weight += rate
-            plain += value
-            n_sold += 1
-        offer = total / weight if weight > 0.0 else plain / n_sold
+        offer = offer_value(i, f, n_categories, w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
+                            np.float64(expectation[i, f]), personal, firm, price, sells,
+                            reference_price, purchase_rate)
         offer_values[f] = offer + np.float64(taste[i, f])  # the customer's brand taste
     # best and second-best value in the consideration set: the best rival of f is the best
     # firm unless that is f itself (same result as comparing every pair, in O(F))

@@ -41,7 +41,8 @@ PERFORMANCE_WEIGHT = 8     # alpha_P: weight of performance against the norm in 
 REFERENCE_PERFORMANCE = 9  # N: the segment's comparison norm of performance
 CREDIBILITY = 10           # eta: learning rate of a firm's promise bias from experience
 CREDIBILITY_WORD_OF_MOUTH = 11  # eta_W: the same from neighbours' reports
-N_SEGMENT_PARAMS = 12
+VALUE_WEIGHT = 12          # alpha_V: weight of delivered value against the brands known
+N_SEGMENT_PARAMS = 13
 
 # Behaviour constants (array shape (N_BEHAVIOUR,)).
 CHOICE_SENSITIVITY = 0

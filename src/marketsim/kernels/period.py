@@ -157,7 +157,9 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                 customise(i, relationship, segment, weights, knowledge, targeting, tenure, basket,
                           performance)
             # 5. satisfaction
-            satisfaction_customer(i, n_firms, segment_params, segment, basket, performance,
+            satisfaction_customer(i, n_firms, n_categories, segment_params, behaviour, segment,
+                                  weights, price_sensitivity, purchase_rate, firm, price, sells,
+                                  reference_price, aware, tie_social, basket, performance,
                                   expectation, satisfaction)
             rule = centre_rule[segment[i]]
             row = 0

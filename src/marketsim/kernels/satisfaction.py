@@ -6,19 +6,23 @@ import numpy as np
 from numba import prange
 
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range
+from marketsim.kernels.common import chunk_range, customer_weights, offer_value
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.layout import (
     LOSS_AVERSION,
     PERFORMANCE_WEIGHT,
+    PERSONAL_BONDED,
+    PERSONAL_SERVICE,
     REFERENCE_PERFORMANCE,
     SATISFACTION_MEMORY,
+    VALUE_WEIGHT,
 )
 
 
 @inline_helper
-def satisfaction_customer(i, n_firms, segment_params, segment, basket, performance, expectation,
-                          satisfaction):
+def satisfaction_customer(i, n_firms, n_categories, segment_params, behaviour, segment, weights,
+                          price_sensitivity, purchase_rate, firm, price, sells, reference_price,
+                          aware, tie_social, basket, performance, expectation, satisfaction):
     """``s = alpha_P (P - N) + phi(P - E)``, ``phi(d) = d`` if ``d >= 0`` else ``lambda d``;
     ``S <- rho S + (1 - rho) s``.
 
@@ -30,13 +34,41 @@ def satisfaction_customer(i, n_firms, segment_params, segment, basket, performan
     well as with disconfirmation (Churchill and Surprenant 1982, JMR 19(4); Anderson and
     Sullivan 1993; Fornell et al. 1996, the ACSI), so a better firm keeps a lasting
     satisfaction advantage even once expectations have caught up with it. ``alpha_P = 0``
-    gives disconfirmation alone. Only pairs that bought this period are updated.
+    gives disconfirmation alone.
+
+    With ``alpha_V`` (``value_weight``) the value delivered counts too: ``s += alpha_V (V_f(P) -
+    mean_g V_g(E))``, the perceived value of ``f``'s offer with what it delivered (price
+    included) against the mean value the customer expects from the firms it knows. Value for
+    money drives satisfaction beside quality (the ACSI's perceived value, Fornell et al. 1996,
+    JM 60(4); value-percept disparity, Westbrook and Reilly 1983; the brands known as the norm,
+    Cadotte, Woodruff and Jenkins 1987, JMR 24(3)), so a cheap brand a customer chose for its
+    price can satisfy it. Only pairs that bought this period are updated.
     """
     s = segment[i]
     memory = segment_params[s, SATISFACTION_MEMORY]
     loss_aversion = segment_params[s, LOSS_AVERSION]
     performance_weight = segment_params[s, PERFORMANCE_WEIGHT]
     norm = segment_params[s, REFERENCE_PERFORMANCE]
+    value_weight = segment_params[s, VALUE_WEIGHT]
+    w0 = w1 = w2 = w3 = w4 = w5 = w6 = w7 = sensitivity = expected_value = 0.0
+    bonded = False
+    if value_weight != 0.0:
+        w0, w1, w2, w3, w4, w5, w6, w7 = customer_weights(weights, i)
+        sensitivity = np.float64(price_sensitivity[i])
+        bonded = behaviour[PERSONAL_BONDED] != 0.0
+        expected_value = 0.0  # mean value expected from the firms the customer knows
+        known = 0
+        for g in range(n_firms):
+            if aware[i, g] != 0:
+                personal = firm[g, PERSONAL_SERVICE]
+                if bonded:
+                    personal = personal * np.float64(tie_social[i, g])
+                expected_value += offer_value(i, g, n_categories, w0, w1, w2, w3, w4, w5, w6,
+                                              w7, sensitivity, np.float64(expectation[i, g]),
+                                              personal, firm, price, sells, reference_price,
+                                              purchase_rate)
+                known += 1
+        expected_value = expected_value / max(known, 1)
     for f in range(n_firms):
         if basket[f, B_UNITS] == 0.0:
             continue
@@ -45,13 +77,22 @@ def satisfaction_customer(i, n_firms, segment_params, segment, basket, performan
         felt = gap if gap >= 0.0 else loss_aversion * gap
         if performance_weight != 0.0:
             felt = performance_weight * (delivered - norm) + felt
+        if value_weight != 0.0:
+            personal = firm[f, PERSONAL_SERVICE]
+            if bonded:
+                personal = personal * np.float64(tie_social[i, f])
+            value = offer_value(i, f, n_categories, w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
+                                delivered, personal, firm, price, sells, reference_price,
+                                purchase_rate)
+            felt = value_weight * (value - expected_value) + felt
         satisfaction[i, f] = memory * satisfaction[i, f] + (1.0 - memory) * felt
 
 
 @parallel_kernel
-def update_satisfaction(price, unit_cost, quality, reference_price, spend_key, spend_shape,
-                        basket_size, segment_params, segment, units, performance, expectation,
-                        satisfaction):
+def update_satisfaction(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape,
+                        basket_size, sells, segment_params, behaviour, segment, weights,
+                        price_sensitivity, purchase_rate, aware, tie_social, units, performance,
+                        expectation, satisfaction):
     """Step 5 for every customer."""
     n_customers, n_categories, n_firms = units.shape
     for chunk in prange(N_CHUNKS):
@@ -60,5 +101,7 @@ def update_satisfaction(price, unit_cost, quality, reference_price, spend_key, s
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
                          spend_key, spend_shape, basket_size, units, basket)
-            satisfaction_customer(i, n_firms, segment_params, segment, basket, performance,
+            satisfaction_customer(i, n_firms, n_categories, segment_params, behaviour, segment,
+                                  weights, price_sensitivity, purchase_rate, firm, price, sells,
+                                  reference_price, aware, tie_social, basket, performance,
                                   expectation, satisfaction)

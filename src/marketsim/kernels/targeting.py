@@ -47,15 +47,14 @@ def score_customers(f, factor, mean_margin, shrinkage, assessment_periods, termi
                     cumulative_margin, targeting):
     """Write firm ``f``'s column of ``targeting`` (N, F) uint8.
 
-    A customer stays marked as terminated until ``termination_periods`` periods have passed
-    since its last purchase. A current customer with at least ``assessment_periods`` of tenure
-    gets a predicted lifetime value ``clv = factor * (cumulative_margin + k * mean_margin) /
-    (tenure + k)``: its margin per period so far, shrunk toward the firm's mean margin per
-    customer-period with the weight of ``k = shrinkage`` periods (credibility, or empirical
-    Bayes, shrinkage: a few periods of Poisson luck do not pass for a customer's value; with
-    ``k = 0`` the customer's own average), times :func:`clv_factor`: marked terminated if ``clv < 0`` and the firm
-    terminates, else top tier if ``clv >= top_clv``, low tier if ``clv < low_clv``. Everyone else
-    is unmarked.
+    A customer stays marked as terminated until ``termination_periods`` periods have passed since
+    its last purchase. A current customer with at least ``assessment_periods`` of tenure gets a
+    predicted lifetime value ``clv = factor * (cumulative_margin + k * mean_margin) / (tenure +
+    k)``: its margin per period so far, shrunk toward the firm's mean margin per customer-period
+    with the weight of ``k = shrinkage`` periods (credibility, or empirical Bayes, shrinkage: a few
+    periods of Poisson luck do not pass for a customer's value; with ``k = 0`` the customer's own
+    average), times :func:`clv_factor`: marked terminated if ``clv < 0`` and the firm terminates,
+    else top tier if ``clv >= top_clv``, low tier if ``clv < low_clv``. Everyone else is unmarked.
     """
     n_customers = status.shape[0]
     for chunk in prange(N_CHUNKS):

@@ -191,8 +191,10 @@ class MarketModel(mesa.Model):
             management.customise_all(*basket_prices, r, p.segment, p.weights, p.knowledge,
                                      p.targeting, p.tenure, p.units, p.performance)
         # 5. Satisfaction: expectation-disconfirmation.
-        update_satisfaction(*basket_prices, self.segment_params, p.segment, p.units,
-                            p.performance, p.expectation, p.satisfaction)
+        update_satisfaction(firms.params, *basket_prices, firms.sells, self.segment_params,
+                            self.behaviour, p.segment, p.weights, p.price_sensitivity,
+                            p.purchase_rate, p.aware, p.tie_social, p.units, p.performance,
+                            p.expectation, p.satisfaction)
         bc = self.buying_centres
         if bc.n_business:  # business customers: each buying-centre member judges
             update_buying_centres(firms.price, self.reference_price, self.segment_params,

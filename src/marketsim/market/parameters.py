@@ -29,6 +29,7 @@ def segment_parameters(scenario: Scenario) -> np.ndarray:
         rows[s, layout.REFERENCE_PERFORMANCE] = reference_performance(segment)
         rows[s, layout.CREDIBILITY] = segment.expectation.credibility
         rows[s, layout.CREDIBILITY_WORD_OF_MOUTH] = segment.expectation.credibility_word_of_mouth
+        rows[s, layout.VALUE_WEIGHT] = segment.value_weight
     return rows
 
 

@@ -32,7 +32,7 @@ from marketsim.reference.initial import draw_initial_state
 from marketsim.reference.network import hears
 from marketsim.reference.precision import UINT8_MAX, UINT16_MAX, f32, increment_saturating
 from marketsim.reference.rng import customer_key, draw_bits, gamma, normal, poisson, uniform
-from marketsim.reference.value import choice_utility, offer_value, switching_cost
+from marketsim.reference.value import choice_utility, offer_value, offer_worth, switching_cost
 
 
 class Customer(mesa.Agent):
@@ -199,22 +199,34 @@ class Customer(mesa.Agent):
             rel.performance = f32(delivered)
 
     # ------------------------------------------------------------------ 5. satisfaction
-    def judge(self) -> None:
+    def judge(self, period: PeriodContext) -> None:
         """Performance and expectation-disconfirmation (Oliver 1980, JMR 17(4)) with loss
         aversion (Kahneman and Tversky 1979; Anderson and Sullivan 1993): ``d = P - E``,
         ``s = alpha_P (P - N) + phi(d)``, ``phi(d) = d`` if ``d >= 0`` else ``lambda d``,
         ``S <- rho S + (1 - rho) s``, for firms bought from this period
-        (:mod:`marketsim.kernels.satisfaction`)."""
+        (:mod:`marketsim.kernels.satisfaction`); with ``value_weight`` ``alpha_V`` also
+        ``alpha_V (V(P) - mean V(E))``, the value delivered against the mean value expected from
+        the firms the customer knows (the ACSI's perceived value)."""
         segment = self.model.scenario.segments[self.segment]
         memory, loss_aversion = segment.satisfaction_memory, segment.loss_aversion
         norm = reference_performance(segment)
-        for rel in self.relationships:
+        expected_value = 0.0  # the mean value expected from the firms the customer knows
+        if segment.value_weight != 0.0:
+            known = [offer_worth(self, firm, rel.expectation)
+                     for firm, rel in zip(period.firms, self.relationships) if rel.aware]
+            for value in known:
+                expected_value += value
+            expected_value = expected_value / max(len(known), 1)
+        for firm, rel in zip(period.firms, self.relationships):
             if rel.units_bought() == 0:
                 continue
             gap = rel.performance - rel.expectation
             felt = gap if gap >= 0.0 else loss_aversion * gap
             if segment.performance_weight != 0.0:
                 felt = segment.performance_weight * (rel.performance - norm) + felt
+            if segment.value_weight != 0.0:  # value for money against the brands known
+                value = offer_worth(self, firm, rel.performance)
+                felt = segment.value_weight * (value - expected_value) + felt
             rel.satisfaction = f32(memory * rel.satisfaction + (1.0 - memory) * felt)
 
     # ------------------------------------------------------------------ 6. expectations

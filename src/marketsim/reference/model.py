@@ -239,7 +239,7 @@ class ReferenceMarket(mesa.Model):
         """5. Satisfaction by expectation-disconfirmation with loss aversion (Oliver 1980;
         Anderson and Sullivan 1993)."""
         for customer in self.customers:
-            customer.judge()
+            customer.judge(self.current_period)
             if customer.is_business:  # a buying centre: each member judges
                 judge_as_buying_centre(customer, self.current_period)
 

@@ -50,21 +50,26 @@ def switching_cost(customer: mesa.Agent, rel: Relationship) -> float:
     cost += response.structural * rel.tie_structural
     return cost
 
-def offer_value(customer: mesa.Agent, firm: FirmLevers) -> float:
-    """Perceived value of a firm's whole offer: the mean over the categories it sells,
-    weighted by this customer's purchase rates (plain mean if it buys none of them), plus
-    the customer's brand taste for the firm."""
-    expectation = customer.relationships[firm.index].expectation
+def offer_worth(customer: mesa.Agent, firm: FirmLevers, quality: float) -> float:
+    """Perceived value of a firm's whole offer for a product benefit of ``quality`` (the
+    expectation, or what was delivered): the mean over the categories it sells, weighted by
+    this customer's purchase rates (plain mean if it buys none of them)."""
     weighted = weight = plain = 0.0
     for category in firm.price:
-        value = perceived_value(customer, firm, category, expectation,
-                                     customer.relationships[firm.index].tie_social)
+        value = perceived_value(customer, firm, category, quality,
+                                customer.relationships[firm.index].tie_social)
         rate = customer.purchase_rate[category]
         weighted += rate * value
         weight += rate
         plain += value
-    offer = weighted / weight if weight > 0.0 else plain / len(firm.price)
-    return offer + customer.relationships[firm.index].taste
+    return weighted / weight if weight > 0.0 else plain / len(firm.price)
+
+
+def offer_value(customer: mesa.Agent, firm: FirmLevers) -> float:
+    """Perceived value of a firm's whole offer as the customer expects it, plus its brand
+    taste for the firm (the value defection compares)."""
+    rel = customer.relationships[firm.index]
+    return offer_worth(customer, firm, rel.expectation) + rel.taste
 
 def choice_utility(customer: mesa.Agent, firm: FirmLevers, category: int) -> float:
     """``U_if = beta (CPV_ifc + taste_if + b_tie switching_cost_if + b_habit [f = last firm

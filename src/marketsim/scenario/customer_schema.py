@@ -188,6 +188,15 @@ class Segment(Strict):
                     "satisfaction, beside disconfirmation: s = alpha_P (P - N) + "
                     "disconfirmation (Oliver 1980; Churchill and Surprenant 1982; Anderson and "
                     "Sullivan 1993 find both). 0 = disconfirmation alone.")
+    value_weight: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="Weight alpha_V of delivered value in satisfaction: the perceived value of "
+                    "what the firm delivered (price included) against the mean value the "
+                    "customer expects from the brands it knows, s += alpha_V (V(P) - mean V(E)). "
+                    "Value for money drives satisfaction beside quality (the ACSI's perceived "
+                    "value, Fornell et al. 1996; value-percept disparity, Westbrook and Reilly "
+                    "1983; the brands known as the norm, Cadotte, Woodruff and Jenkins 1987), so "
+                    "a cheap brand chosen for its price can satisfy. 0 = none.")
     reference_performance: float | None = Field(
         None, ge=0.0, le=5.0,
         description="The norm N performance is judged against (an ideal or the category's "
