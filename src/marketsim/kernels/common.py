@@ -17,6 +17,7 @@ from marketsim.kernels.layout import (
     EX_CUSTOMER,
     FIRST_TIME,
     IMAGE,
+    PERSONAL_SERVICE,
     REGULAR,
     SERVICE,
     TRUST,
@@ -131,6 +132,18 @@ def switching_cost(response_financial, response_social, response_structural, tie
     cost += response_social * tie_social
     cost += response_structural * tie_structural
     return cost
+
+
+@inline_helper
+def personal_benefit(i, f, bonded, firm, tie_social):
+    """The personal benefit firm ``f`` offers customer ``i`` in perceived value: its personal
+    service, or with ``bonded`` (``behaviour.personal_benefit = "bonded"``) its personal service
+    times the customer's social bond with it, a relational benefit tied to the provider
+    (Gwinner, Gremler and Bitner 1998)."""
+    personal = firm[f, PERSONAL_SERVICE]
+    if bonded:
+        personal = personal * np.float64(tie_social[i, f])
+    return personal
 
 
 @inline_helper

@@ -13,6 +13,7 @@ from marketsim.kernels.common import (
     customer_weights,
     leave_firm,
     offer_value,
+    personal_benefit,
     switching_cost,
 )
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
@@ -22,7 +23,6 @@ from marketsim.kernels.layout import (
     DELIGHT_WEIGHT,
     FIRST_TIME,
     PERSONAL_BONDED,
-    PERSONAL_SERVICE,
     REGULAR,
     TIE_FINANCIAL,
     TIE_SOCIAL,
@@ -85,9 +85,7 @@ def defection_customer(i, n_firms, n_categories, chunk, defection_key, firm, pri
         if aware[i, f] == 0:
             offer_values[f] = -np.inf
             continue
-        personal = firm[f, PERSONAL_SERVICE]
-        if bonded:  # a relational benefit: through the customer's social bond
-            personal = personal * np.float64(tie_social[i, f])
+        personal = personal_benefit(i, f, bonded, firm, tie_social)
         offer = offer_value(i, f, n_categories, w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
                             np.float64(expectation[i, f]), personal, firm, price, sells,
                             reference_price, purchase_rate)

@@ -12,6 +12,7 @@ from marketsim.kernels.common import (
     customer_weights,
     is_current,
     perceived_value,
+    personal_benefit,
     switching_cost,
 )
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
@@ -24,7 +25,6 @@ from marketsim.kernels.layout import (
     IMAGE,
     MAX_PURCHASES,
     PERSONAL_BONDED,
-    PERSONAL_SERVICE,
     PROSPECT,
     REGULAR,
     SERVICE,
@@ -105,9 +105,7 @@ def purchase_customer(i, n_firms, n_categories, chunk, count_key, choice_key, dr
         best = -np.inf
         for f in range(n_firms):
             if aware[i, f] == 1 and sells[f, c] == 1:
-                personal = firm[f, PERSONAL_SERVICE]
-                if bonded:  # a relational benefit: through the customer's social bond
-                    personal = personal * np.float64(tie_social[i, f])
+                personal = personal_benefit(i, f, bonded, firm, tie_social)
                 value = perceived_value(w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
                                         np.float64(expectation[i, f]), firm[f, SERVICE],
                                         personal, firm[f, IMAGE],

@@ -6,13 +6,17 @@ import numpy as np
 from numba import prange
 
 from marketsim.kernels.basket import B_UNITS, N_BASKET, tally_basket
-from marketsim.kernels.common import chunk_range, customer_weights, offer_value
+from marketsim.kernels.common import (
+    chunk_range,
+    customer_weights,
+    offer_value,
+    personal_benefit,
+)
 from marketsim.kernels.jit import N_CHUNKS, inline_helper, parallel_kernel
 from marketsim.kernels.layout import (
     LOSS_AVERSION,
     PERFORMANCE_WEIGHT,
     PERSONAL_BONDED,
-    PERSONAL_SERVICE,
     REFERENCE_PERFORMANCE,
     SATISFACTION_MEMORY,
     VALUE_WEIGHT,
@@ -60,9 +64,7 @@ def satisfaction_customer(i, n_firms, n_categories, segment_params, behaviour, s
         known = 0
         for g in range(n_firms):
             if aware[i, g] != 0:
-                personal = firm[g, PERSONAL_SERVICE]
-                if bonded:
-                    personal = personal * np.float64(tie_social[i, g])
+                personal = personal_benefit(i, g, bonded, firm, tie_social)
                 expected_value += offer_value(i, g, n_categories, w0, w1, w2, w3, w4, w5, w6,
                                               w7, sensitivity, np.float64(expectation[i, g]),
                                               personal, firm, price, sells, reference_price,
@@ -78,9 +80,7 @@ def satisfaction_customer(i, n_firms, n_categories, segment_params, behaviour, s
         if performance_weight != 0.0:
             felt = performance_weight * (delivered - norm) + felt
         if value_weight != 0.0:
-            personal = firm[f, PERSONAL_SERVICE]
-            if bonded:
-                personal = personal * np.float64(tie_social[i, f])
+            personal = personal_benefit(i, f, bonded, firm, tie_social)
             value = offer_value(i, f, n_categories, w0, w1, w2, w3, w4, w5, w6, w7, sensitivity,
                                 delivered, personal, firm, price, sells, reference_price,
                                 purchase_rate)
