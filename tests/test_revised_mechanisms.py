@@ -178,3 +178,35 @@ def test_a_cheap_brand_chosen_for_its_price_can_satisfy():
     assert by_quality["firm1"] < -0.05
     assert by_value["firm1"] > 0.0
     assert by_value["firm1"] - by_quality["firm1"] > 0.1
+
+
+# ------------------------------------------------------------------ Kotler's grid (corners)
+def level_profit(level: str, customers: int, rate: float, unit_cost: float, seed: int):
+    """firm0's profit over a year at a relationship level, among three firms alike, with the
+    category's total volume held fixed (purchase rate times customers) and the margin set by
+    the unit cost (price 10)."""
+    data = market_dict(customers=customers, periods=52, n_firms=3)
+    data["market"]["warmup_periods"] = 8
+    for segment in data["segments"]:
+        segment["purchase_rate"] = {"cat0": {"mean": rate, "shape": 1.5}}
+    for firm in data["firms"]:
+        firm["offers"]["cat0"]["unit_cost"] = unit_cost
+        firm["acquisition_budget"] = 1000.0 * customers / 5000   # the same reach
+    data["firms"][0]["relationship_level"] = level
+    metrics = marketsim.run(data, seed=seed).metrics
+    return metrics.loc[metrics["firm"] == "firm0", "profit"].sum()
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_which_relationship_level_pays_follows_kotlers_diagonal(seed):
+    """Kotler's grid (Marketing Management; seed 001): many customers at a thin margin call for
+    basic marketing, few customers at a fat margin for partnership. With the category's volume
+    held fixed (20,000 customers buying once a period at a margin of 1.5 against 2,000 buying
+    ten times at a margin of 6), the level costs per customer and period
+    (marketsim.market.relationship.LEVEL_EFFECTS) make partnership lose money in the first
+    corner and earn most in the second. The gaps are many times the seed-to-seed spread."""
+    levels = ("basic", "partnership")
+    many_thin = {level: level_profit(level, 20_000, 1.0, 8.5, seed) for level in levels}
+    few_fat = {level: level_profit(level, 2_000, 10.0, 4.0, seed) for level in levels}
+    assert many_thin["basic"] > many_thin["partnership"]
+    assert few_fat["partnership"] > 1.5 * few_fat["basic"]
