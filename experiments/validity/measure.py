@@ -69,7 +69,8 @@ def selected(only) -> list[int]:
     for item in only:
         number = int(item) if item.isdigit() else keys.get(item)
         if number not in ROWS:
-            sys.exit(f"unknown row {item!r}; rows: {', '.join(f'{n} {k}' for k, n in keys.items())}")
+            rows = ", ".join(f"{n} {k}" for k, n in keys.items())
+            sys.exit(f"unknown row {item!r}; rows: {rows}")
         chosen.append(number)
     return sorted(set(chosen))
 

@@ -13,7 +13,6 @@ from common import (
     fmt,
     last,
     load,
-    mean_price,
     periods_per_year,
     run,
 )
@@ -42,7 +41,7 @@ def pairs(data: dict) -> list[tuple[str, str, str]]:
              "largest advertiser vs most retention programmes")]
 
 
-def widths(result, n_customers: int, window: int) -> dict[str, dict[str, float]]:
+def widths(result, window: int) -> dict[str, dict[str, float]]:
     """Per firm, over the last ``window`` periods of a run's transaction log: the share of the
     window's buyers (the firm's buyers over the sum of all firms' buyers: Peppers and Rogers'
     horizontal bar, how many customers buy from the firm) and its penetration."""
@@ -52,11 +51,11 @@ def widths(result, n_customers: int, window: int) -> dict[str, dict[str, float]]
             "penetration": bp["penetration"].to_dict()}
 
 
-def compare(row: Row, tag: str, results: list, mass: str, centric: str, n_customers: int,
+def compare(row: Row, tag: str, results: list, mass: str, centric: str,
             window: int) -> tuple[bool, str]:
     """Record the pair's widths and heights over seeds; (holds, summary text)."""
     q = {}
-    spans = [widths(r, n_customers, window) for r in results]
+    spans = [widths(r, window) for r in results]
     for kind, values in (("buyer_share", [w["buyers"] for w in spans]),
                          ("penetration", [w["penetration"] for w in spans]),
                          ("market_share", [last(r.metrics, "market_share_units", 13)
@@ -116,7 +115,7 @@ def row_mass_vs_centric(cfg) -> Row:
         window = min(int(data["market"]["periods"]), periods_per_year(data))
         tag = name.removesuffix(".toml")
         (mass, centric, how), = pairs(data)
-        holds, text = compare(row, tag, results, mass, centric, customers, window)
+        holds, text = compare(row, tag, results, mass, centric, window)
         verdicts.append(holds)
         row.details[tag] = {"mass": mass, "centric": centric, "found_by": how,
                             "customers": customers, "window": window,
