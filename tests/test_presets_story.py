@@ -1,16 +1,17 @@
 """The story the relationship-strategies scenario exists to tell (issue #5, MODEL.md section 4).
 
-Peppers and Rogers' Exhibit 1.3 (seed 004): the customer-centric firm has the tall bar (most of
-its customers' business, more profit per customer than the mass marketer); relationship
-programmes cost real money, so the partnership bank earns the highest margin on few customers
-(Kotler's levels by number of customers and margin, seed 001).
+Peppers and Rogers' Exhibit 1.3 (seed 004): the mass marketer has the wide bar (the most
+customers, the largest share of the year's buyers, a small part of each customer's business),
+the customer-centric firm the tall bar (most of its customers' business, the highest profit
+per customer); relationship programmes cost real money, yet relationship banking earns far more
+per customer than mass or plain banking (Kotler's levels by number of customers and margin,
+seed 001).
 
-The wide bar is not asserted here: since the scenario was recalibrated with the revised
-mechanisms and settles after a six-year warm-up (issue #18), the customer-centric bank is as
-wide as the mass marketer (the share of the year's buyers, 0.32 against 0.32), wider by
-customers held and by units, because at 75% annual retention against 28% its customers
-accumulate. docs/validity.md, row 1, reports it as not holding, and why;
-tests/test_mass_vs_centric.py asserts the whole picture on default.toml, where it holds.
+Since issue #18 the scenario runs with the revised mechanisms, a six-year warm-up and the
+switching thresholds calibrated to the UK's 3% a year of current-account switching (CMA 2016,
+as retail_bank.toml), and settles. Settled, PartnerBank is no longer a bank of few customers:
+its customers stay (91% a year) and it holds nearly as many as MassBank, so only its margin is
+asserted here (docs/strategies.md, "Calibration"; docs/validity.md).
 
 ``scenarios/relationship_strategies.toml`` at reduced size (12,000 customers, its own 52 weeks),
 two seeds: a calibration change that breaks one of these orderings fails here. The calibration
@@ -33,8 +34,9 @@ MASS, CENTRIC, PARTNER, PLAIN = "MassBank", "OneToOneBank", "PartnerBank", "Plai
 def story(seed: int) -> pd.DataFrame:
     """Per firm over the summary window (the last 13 weeks): market share (units, buyers), share
     of customer (mean over customers, spend-weighted), customers held at the end, profit per
-    customer per period."""
-    result = run(SCENARIO, customers=12_000, seed=seed)
+    customer per period; and the share of the year's buyers (the last 52 weeks' log)."""
+    result = run(SCENARIO, customers=12_000, seed=seed, transactions=True)
+    year = result.brand_performance(periods=(result.periods - 51, result.periods))
     summary = result.summary()
     window = max(1, round(result.scenario.market.share_of_customer_window))
     recent = result.metrics[result.metrics["period"] > result.periods - window]
@@ -42,6 +44,7 @@ def story(seed: int) -> pd.DataFrame:
     return pd.DataFrame({
         "market_share": summary["market_share_units"],
         "buyer_share": by_firm["market_share_buyers"].mean(),
+        "year_buyer_share": year["market_share_buyers"],
         "share_of_customer": summary["share_of_customer"],
         "share_of_wallet": by_firm["share_of_customer_weighted"].last(),
         "customers": summary["customers"],
@@ -54,17 +57,21 @@ def table(request) -> pd.DataFrame:
     return story(request.param)
 
 
+def test_the_mass_marketer_has_the_wide_bar(table):
+    assert table["customers"].idxmax() == MASS                  # the most customers
+    assert table.loc[MASS, "year_buyer_share"] > table.loc[CENTRIC, "year_buyer_share"] + 0.005
+    assert table["market_share"].max() < 0.6                    # nobody takes the whole market
+
+
 def test_the_customer_centric_firm_has_the_tall_bar(table):
     assert table["share_of_customer"].idxmax() == CENTRIC
     assert table.loc[CENTRIC, "share_of_customer"] > table.loc[MASS, "share_of_customer"] + 0.05
     assert table.loc[CENTRIC, "share_of_wallet"] > table.loc[MASS, "share_of_wallet"] + 0.15
-    assert table.loc[CENTRIC, "profit_per_customer"] > 2 * table.loc[
-        [MASS, PLAIN], "profit_per_customer"].max()
+    assert table["profit_per_customer"].idxmax() == CENTRIC
+    assert table.loc[CENTRIC, "customers"] < table.loc[MASS, "customers"]
 
 
-def test_the_partnership_bank_earns_a_high_margin_on_few_customers(table):
-    partner = table.loc[PARTNER]
-    assert partner["customers"] < table.loc[[MASS, CENTRIC], "customers"].min()
-    assert table["profit_per_customer"].idxmax() == PARTNER
+def test_relationship_banking_earns_a_high_margin(table):
     others = table.loc[[MASS, PLAIN], "profit_per_customer"].max()
-    assert partner["profit_per_customer"] > 1.5 * others
+    assert table.loc[PARTNER, "profit_per_customer"] > 1.5 * others
+    assert table.loc[CENTRIC, "profit_per_customer"] > 1.5 * others
