@@ -20,6 +20,7 @@ from marketsim.errors import RunOptionError
 from marketsim.outputs.run_result import RunResult
 from marketsim.progress import ProgressBar
 from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
+from marketsim.scenario.strategy_registry import check_code_allowed
 
 #: A progress callback receives (periods done, periods in the run).
 ProgressCallback = Callable[[int, int], None]
@@ -100,7 +101,7 @@ class _NoProgress:
 def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         customers: int | None = None, periods: int | None = None, threads: int | None = None,
         transactions: bool = False, progress: bool | ProgressCallback = False,
-        state: bool | None = None) -> RunResult:
+        state: bool | None = None, allow_code: bool = False) -> RunResult:
     """Run a scenario and return its :class:`RunResult`.
 
     Parameters
@@ -117,6 +118,9 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         receiving (periods done, periods in the run) after each period.
     state : keep a snapshot of the final population state (satisfaction, ties, tenure, ...
         per customer and firm) for the relationship measures; default: when ``transactions``.
+    allow_code : run a strategy the scenario names as ``"file.py:Class"`` or
+        ``"module:Class"``, importing (executing) that code; without it such a scenario is
+        refused before anything runs (``docs/strategies.md``).
 
     Raises
     ------
@@ -132,6 +136,7 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         resolved = resolved.with_overrides(customers=customers, periods=periods)
     seed = _check_seed(seed)
     threads = _check_threads(threads)
+    check_code_allowed(resolved, allow_code)
 
     import numba
 
@@ -146,7 +151,8 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
             numba.set_num_threads(threads)
         used_threads = numba.get_num_threads()
         with reporter:
-            model = MarketModel(resolved, seed, record_transactions=transactions)
+            model = MarketModel(resolved, seed, record_transactions=transactions,
+                                allow_code=allow_code)
             tracker = SegmentTracker(model) if transactions else None
             setup_done = time.perf_counter()
             reporter.started()

@@ -11,8 +11,43 @@ def did_you_mean(word, choices, cutoff: float = 0.6) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+#: The longest message an error carries (characters) and the longest of one of its lines:
+#: a file with thousands of problems, or a 100,000-character value echoed back, still gives a
+#: message a person can read.
+MAX_MESSAGE_CHARS = 2000
+MAX_LINE_CHARS = 400
+
+
+def shorten(text: str, limit: int = MAX_LINE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with ``...`` where it was cut."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def cap_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``message`` with each line shortened and the lines cut after ``limit`` characters, the
+    rest counted: ``... and 12 more problems``."""
+    lines = [shorten(line) for line in str(message).split("\n")]
+    kept: list[str] = []
+    used = 0
+    for number, line in enumerate(lines):
+        if used + len(line) + 1 > limit and kept:
+            rest = len(lines) - number
+            kept.append(f"  ... and {rest} more problem{'s' if rest != 1 else ''}")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
 class MarketsimError(Exception):
-    """Base class of every error marketsim raises on purpose (shown without a traceback)."""
+    """Base class of every error marketsim raises on purpose (shown without a traceback).
+
+    Its message is capped (:func:`cap_message`): one line of at most
+    :data:`MAX_LINE_CHARS` characters per problem, :data:`MAX_MESSAGE_CHARS` in all."""
+
+    def __init__(self, message: object = "", *args: object):
+        super().__init__(cap_message(str(message)), *args)
 
 
 class ScenarioError(MarketsimError):
@@ -24,9 +59,13 @@ class ScenarioError(MarketsimError):
 
     def __init__(self, message: str, *, source: str | None = None, problems: list[str] | None = None):
         self.source = source
-        self.problems = problems or [message]
+        self.problems = [shorten(p) for p in (problems or [message])]
         super().__init__(message)
 
 
 class RunOptionError(MarketsimError):
     """An option of a run (seed, thread count, output folder) is invalid."""
+
+
+class RunFolderError(RunOptionError):
+    """A run folder cannot be read back (a file missing, damaged or from another version)."""

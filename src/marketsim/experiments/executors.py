@@ -37,6 +37,7 @@ class Task:
     key: str
     scenario: Scenario
     seed: int
+    allow_code: bool = False  # run a strategy named "file.py:Class" (user code)
 
 
 @dataclass
@@ -62,7 +63,7 @@ def simulate(task: Task, threads: int | None = 1) -> Outcome:
     started = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        result = run(task.scenario, seed=task.seed, threads=threads)
+        result = run(task.scenario, seed=task.seed, threads=threads, allow_code=task.allow_code)
     except Exception as exc:  # a failing run is recorded and the sweep goes on
         tail = traceback.format_exc(limit=-3)
         return Outcome(task.key, error=f"{type(exc).__name__}: {exc}", worker=worker,
@@ -87,7 +88,10 @@ def warm_worker(scenario: Scenario | None = None) -> str:
         from marketsim.api import run
 
         tiny = scenario.with_overrides(customers=min(scenario.population.customers, 200), periods=1)
-        run(tiny, seed=0, threads=1)
+        data = tiny.model_dump()
+        for firm in data["firms"]:  # compiling the kernels needs no strategy, nor user code
+            firm.update(strategy="static", strategy_params={})
+        run(data, seed=0, threads=1)
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

@@ -80,10 +80,12 @@ class MarketModel(mesa.Model):
         revenue) in memory; see :meth:`transactions`.
     fused : run the customer phases in one pass (:mod:`marketsim.kernels.period`, fast) or as
         one kernel per phase (identical results; easier to profile and to read).
+    allow_code : import and run a strategy the scenario names as ``"file.py:Class"`` or
+        ``"module:Class"`` (refused by default: a scenario file must not run code unasked).
     """
 
     def __init__(self, scenario: Scenario, seed: int = 0, *, record_transactions: bool = False,
-                 fused: bool = True):
+                 fused: bool = True, allow_code: bool = False):
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
@@ -94,7 +96,8 @@ class MarketModel(mesa.Model):
         self.behaviour = behaviour_parameters(scenario)
         self.complaint_reach = float(scenario.behaviour.complaint_reach)
         self.lapse_periods = int(scenario.market.lapse_periods)
-        self.firms: list[Firm] = [Firm(self, spec, f) for f, spec in enumerate(scenario.firms)]
+        self.firms: list[Firm] = [Firm(self, spec, f, allow_code=allow_code)
+                                  for f, spec in enumerate(scenario.firms)]
         self.network: SocialNetwork = build_network(scenario.network, scenario.population.customers,
                                                     self.seed)
         self.population: Population = create_population(scenario, self.seed)
