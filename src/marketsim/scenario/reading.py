@@ -103,8 +103,9 @@ def read_toml(path: str | Path, what: str, error: Callable[[str], MarketsimError
         reason = getattr(exc, "strerror", None) or str(exc)
         raise error(f"{path}: cannot read {what} file ({reason})") from None
     if not stat.S_ISREG(info.st_mode):
-        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise error(f"{path}: {kind}; a {what} file must be a TOML text file")
+        kind = "it is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise error(f"{path}: cannot read {what} file ({kind}: a {what} file must be a TOML "
+                    "text file)")
     if info.st_size > MAX_FILE_BYTES:
         raise error(f"{path}: {info.st_size:,} bytes; a {what} file may have at most "
                     f"{MAX_FILE_BYTES:,} bytes (1 MiB)")

@@ -53,8 +53,8 @@ def lever_names() -> list[str]:
 @cache
 def _adapter(model: type[Strict], field: str) -> TypeAdapter:
     info = model.model_fields[field]
-    return TypeAdapter(Annotated[info.annotation, *info.metadata],
-                       config=ConfigDict(allow_inf_nan=False))
+    kind = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(kind, config=ConfigDict(allow_inf_nan=False))
 
 
 def _value(model: type[Strict], field: str, value: Any, where: str) -> Any:
