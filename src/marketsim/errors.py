@@ -28,16 +28,18 @@ def cap_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """``message`` with each line shortened and the lines cut after ``limit`` characters, the
     rest counted: ``... and 12 more problems``."""
     lines = [shorten(line) for line in str(message).split("\n")]
-    kept: list[str] = []
-    used = 0
-    for number, line in enumerate(lines):
-        if used + len(line) + 1 > limit and kept:
-            rest = len(lines) - number
-            kept.append(f"  ... and {rest} more problem{'s' if rest != 1 else ''}")
+    if sum(len(line) + 1 for line in lines) - 1 <= limit:
+        return "\n".join(lines)
+    room = max(limit - len("\n  ... and 1000000000 more problems"), 40)
+    kept = [lines[0][:room]]
+    used = len(kept[0])
+    for line in lines[1:]:
+        if used + 1 + len(line) > room:
             break
         kept.append(line)
-        used += len(line) + 1
-    return "\n".join(kept)
+        used += 1 + len(line)
+    rest = len(lines) - len(kept)
+    return "\n".join([*kept, f"  ... and {rest} more problem{'s' if rest != 1 else ''}"])
 
 
 class MarketsimError(Exception):
