@@ -95,6 +95,7 @@ def read_toml(path: str | Path, what: str, error: Callable[[str], MarketsimError
     the file first in the message, for anything that stops it (``what``: "scenario" or
     "experiment", for the messages)."""
     path = Path(path)
+    a = f"an {what}" if what[:1] in "aeiou" else f"a {what}"
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -104,10 +105,10 @@ def read_toml(path: str | Path, what: str, error: Callable[[str], MarketsimError
         raise error(f"{path}: cannot read {what} file ({reason})") from None
     if not stat.S_ISREG(info.st_mode):
         kind = "it is a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-        raise error(f"{path}: cannot read {what} file ({kind}: a {what} file must be a TOML "
+        raise error(f"{path}: cannot read {what} file ({kind}: {a} file must be a TOML "
                     "text file)")
     if info.st_size > MAX_FILE_BYTES:
-        raise error(f"{path}: {info.st_size:,} bytes; a {what} file may have at most "
+        raise error(f"{path}: {info.st_size:,} bytes; {a} file may have at most "
                     f"{MAX_FILE_BYTES:,} bytes (1 MiB)")
     try:
         with path.open("rb") as handle:
@@ -115,7 +116,7 @@ def read_toml(path: str | Path, what: str, error: Callable[[str], MarketsimError
     except OSError as exc:
         raise error(f"{path}: cannot read {what} file ({exc.strerror or exc})") from None
     if len(raw) > MAX_FILE_BYTES:
-        raise error(f"{path}: more than {MAX_FILE_BYTES:,} bytes; a {what} file may have at "
+        raise error(f"{path}: more than {MAX_FILE_BYTES:,} bytes; {a} file may have at "
                     f"most {MAX_FILE_BYTES:,} bytes (1 MiB)")
     text = _decode(raw, path, what, error)
     problem = nesting_problem(text)
