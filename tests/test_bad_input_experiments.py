@@ -131,3 +131,13 @@ def test_load_experiment_raises_experiment_error(tmp_path):
         load_experiment(tmp_path / "missing.toml")
     with pytest.raises(ExperimentError, match="it is a folder"):
         load_experiment(tmp_path)
+
+
+def test_problems_name_their_line(tmp_path, capsys):
+    text = tomli_w.dumps(experiment(settings={"firm": "Nobody"}))
+    line = text.splitlines().index('firm = "Nobody"') + 1
+    err = refused(tmp_path, text.encode(), capsys, "experiment.firm: no firm 'Nobody'")
+    assert f"exp.toml: line {line}: experiment.firm" in err
+    bad = experiment(outputs=[{"metric": "profits"}])
+    err = refused(tmp_path, bad, capsys, "unknown metric 'profits' (did you mean 'profit'?)")
+    assert "  - line " in err

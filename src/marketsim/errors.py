@@ -15,7 +15,7 @@ def did_you_mean(word, choices, cutoff: float = 0.6) -> str:
 #: a file with thousands of problems, or a 100,000-character value echoed back, still gives a
 #: message a person can read.
 MAX_MESSAGE_CHARS = 2000
-MAX_LINE_CHARS = 400
+MAX_LINE_CHARS = 1000
 
 
 def shorten(text: str, limit: int = MAX_LINE_CHARS) -> str:

@@ -66,6 +66,7 @@ from marketsim.experiments.experiment_file import (
     Paired,
 )
 from marketsim.experiments.paths import PathError, canonical_path, get_path, set_path
+from marketsim.scenario.lines import with_line
 from marketsim.scenario.problems import describe_error
 from marketsim.scenario.reading import read_toml
 from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
@@ -171,7 +172,7 @@ class Experiment:
 
     # ---------------------------------------------------------------- construction
     def _error(self, message: str) -> ExperimentError:
-        return ExperimentError(f"{self.source}: {message}")
+        return ExperimentError(f"{self.source}: {with_line(message, self.text)}")
 
     def _set(self, data: dict, path: str, value: Any, where: str) -> None:
         try:
@@ -365,7 +366,8 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
-        lines = [describe_error(error, ExperimentFile) for error in exc.errors()]
+        lines = [with_line(describe_error(error, ExperimentFile), text)
+                 for error in exc.errors()]
         body = "\n".join(f"  - {line}" for line in lines)
         raise ExperimentError(f"{source}: invalid experiment\n{body}") from None
     scenario_path = Path(spec.experiment.scenario)

@@ -62,7 +62,7 @@ class Firm(Strict):
     initial_share: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of customers who start as its regular customers.")
     initial_awareness: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of other customers who start aware of it.")
     retention: Retention = Field(default_factory=Retention)
-    strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class' (docs/strategies.md).")
+    strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class', imported only by a run with --allow-code (docs/strategies.md).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
     preset: str | None = Field(
         None, description="Name of a preset (marketsim.scenario.presets: mass_marketer, "
