@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from marketsim.errors import RunOptionError
+from marketsim.market.memory import check_memory
 from marketsim.outputs.run_result import RunResult
 from marketsim.progress import ProgressBar
 from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
@@ -126,6 +127,10 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     ------
     ScenarioError : the scenario or an override is invalid.
     RunOptionError : the seed or thread count is invalid.
+    MemoryLimitError : the run would need more memory than there is (estimated before anything
+        is allocated: :mod:`marketsim.market.memory`).
+    SimulationError : a period produced an undefined (NaN, infinite) or impossible number; the
+        message names the period, the firm and the quantity.
     """
     from marketsim.market.model import MarketModel
     from marketsim.measures.segments import SegmentTracker
@@ -135,8 +140,10 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     if customers is not None or periods is not None:
         resolved = resolved.with_overrides(customers=customers, periods=periods)
     seed = _check_seed(seed)
-    threads = _check_threads(threads)
     check_code_allowed(resolved, allow_code)
+    keep_state = transactions if state is None else bool(state)
+    check_memory(resolved, transactions=transactions, state=keep_state)  # before any allocation
+    threads = _check_threads(threads)
 
     import numba
 
@@ -172,7 +179,6 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     from marketsim.measures.relationship_measures import snapshot
     from marketsim.outputs.analysis import levers_frame
 
-    keep_state = transactions if state is None else bool(state)
     final_state = snapshot(model.population) if keep_state else None
     if final_state is not None and model.buying_centres.n_business:
         from marketsim.market.buying_centre import centre_snapshot

@@ -171,30 +171,32 @@ def _strategy_table(result):
 def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
-    from marketsim.api import run
+    from marketsim.market.memory import check_memory
+    from marketsim.outputs.atomic import check_writable
     from marketsim.scenario.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("runs") / Path(args.scenario).stem
     if args.customers is not None or args.periods is not None:
         scenario = scenario.with_overrides(customers=args.customers, periods=args.periods)
+    log = args.transactions or args.report
+    check_memory(scenario, transactions=log, state=log)  # before anything is allocated
+    check_writable(out)  # before the simulation, not after it
+
+    from marketsim.api import run
+
     console.print(
         f"[bold]marketsim {escape(_version())}[/]  {escape(scenario.market.name)}: "
         f"{scenario.population.customers:,} customers x {scenario.market.periods} "
         f"{scenario.market.period_unit}{'s' if scenario.market.periods != 1 else ''}, "
         f"{len(scenario.firms)} firms, seed {args.seed}", highlight=False)
-    result = run(scenario, seed=args.seed, threads=args.threads,
-                 transactions=args.transactions or args.report, progress=True,
-                 allow_code=args.allow_code)
+    result = run(scenario, seed=args.seed, threads=args.threads, transactions=log,
+                 progress=True, allow_code=args.allow_code)
     console.print(_summary_table(result))
     strategies = _strategy_table(result)
     if strategies is not None:
         console.print(strategies)
-    written = result.save(out, figures=args.figures)
-    if args.report:
-        from marketsim.outputs.report import build_report
-
-        written = list(dict.fromkeys([*written, *build_report(result, out)]))  # PNGs redrawn
+    written = result.save(out, figures=args.figures, report=args.report)  # all or nothing
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
     for path in written:
         console.print(f"  {escape(str(path))}", highlight=False)

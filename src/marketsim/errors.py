@@ -71,3 +71,25 @@ class RunOptionError(MarketsimError):
 
 class RunFolderError(RunOptionError):
     """A run folder cannot be read back (a file missing, damaged or from another version)."""
+
+
+class MemoryLimitError(MarketsimError):
+    """A run (or a sweep's runs at once) would need more memory than there is; raised before
+    anything is allocated. ``needed`` and ``available`` are in bytes."""
+
+    def __init__(self, message: str, *, needed: int = 0, available: int = 0):
+        self.needed = needed
+        self.available = available
+        super().__init__(message)
+
+
+class SimulationError(MarketsimError):
+    """A run produced an undefined (NaN, infinite) or impossible number; it stops at the end of
+    the period where that happened. ``period``, ``firm`` and ``quantity`` say where."""
+
+    def __init__(self, message: str, *, period: int | None = None, firm: str | None = None,
+                 quantity: str | None = None):
+        self.period = period
+        self.firm = firm
+        self.quantity = quantity
+        super().__init__(message)

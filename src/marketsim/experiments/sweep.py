@@ -13,6 +13,7 @@ is logged with its error in the manifest and the sweep goes on; it is tried agai
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from marketsim.experiments.analysis import results_table, save_sweep_figures, su
 from marketsim.experiments.design import Experiment, RunSpec
 from marketsim.experiments.executors import SerialExecutor, Task, make_executor
 from marketsim.experiments.store import ResultsStore, count_events, host
+from marketsim.market.memory import check_memory, estimate_memory
+from marketsim.outputs.atomic import check_writable
 from marketsim.scenario.strategy_registry import check_code_allowed
 
 #: Rough single-core speed of the engine for ``--dry-run`` estimates (customer-periods per
@@ -98,8 +101,11 @@ def run_sweep(experiment: Experiment, out: str | Path, *, executor=None, resume:
     scenarios name a strategy as ``"file.py:Class"`` runs only with ``allow_code`` (user code).
     """
     started = time.perf_counter()
-    for scenario in {id(s): s for s in experiment.scenarios}.values():
+    scenarios = list({id(s): s for s in experiment.scenarios}.values())
+    for scenario in scenarios:
         check_code_allowed(scenario, allow_code)
+    check_writable(out)  # before any run, not when the results are written
+    _check_memory(experiment, scenarios, executor)
     store = ResultsStore(out)
     existing = store.finished_keys() or store.manifest_path.exists()
     if existing and not resume:
@@ -114,6 +120,16 @@ def run_sweep(experiment: Experiment, out: str | Path, *, executor=None, resume:
     finally:
         if lock is not None:
             lock.close()
+
+
+def _check_memory(experiment: Experiment, scenarios: list, executor) -> None:
+    """A :class:`~marketsim.errors.MemoryLimitError` if the largest run, times the runs the
+    executor does at once on this machine, would not fit (a remote Dask cluster: not checked)."""
+    if not scenarios or getattr(executor, "scheduler", None):
+        return
+    workers = (os.cpu_count() or 1) if executor is None else executor.workers
+    at_once = max(1, min(workers, len({spec.key for spec in experiment.runs})))
+    check_memory(max(scenarios, key=lambda s: estimate_memory(s).total), runs_at_once=at_once)
 
 
 def _sweep(experiment, store, executor, figures, progress, on_outcome, started,
