@@ -6,11 +6,12 @@ The estimate adds the customer population (:func:`bytes_per_customer`, exact: th
 :mod:`marketsim.market.population`), the social network at its largest (while it is built),
 the buying centres of business customers, the per-period metrics, and, when kept, the
 transaction log (an upper bound: a row per customer, category and firm bought from, at most
-the mean purchases of the category, ``LOG_COPIES`` copies while the table is built and saved)
+the mean purchases of the category, :data:`LOG_COPIES` copies while it is built and saved)
 and the final state snapshot. The limit is the smallest of the memory available on the
 machine, a container's memory limit (cgroup) and ``ulimit -v``, or ``MARKETSIM_MEMORY_LIMIT``
-(``8G``, ``512M`` or bytes) when set. This module imports no Numba, so the check costs
-milliseconds.
+(``8G``, ``512M`` or bytes) when set. Not counted: the engine's own code and libraries
+(Numba's kernels, pandas, Arrow: about 250 MB a process). This module imports no Numba, so
+the check costs milliseconds.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from marketsim.scenario.schema import Scenario
 #: Bytes of one transaction-log row: period int32, customer int64, firm and category int16,
 #: units int32, revenue float64 (:meth:`marketsim.market.model.MarketModel.transactions`).
 LOG_ROW_BYTES = 28
-#: Copies of the log held at once at the end of a run: the per-period pieces, the joined
-#: table, and the Arrow table Parquet writes from.
-LOG_COPIES = 3
+#: Copies of the log's bytes held at once at the end of a run: the per-period pieces, the
+#: joined table, pandas' copy, the segment tables made from it, the Arrow table Parquet
+#: writes from (measured: default.toml, 300,000 customers x 20 periods with the log peaked at
+#: about 6 times the log's 28 bytes a row above the same run without it).
+LOG_COPIES = 6
 #: Raw per-period sums per firm (len(marketsim.measures.metrics.RAW); a test checks) and the
 #: columns of the metrics table built from them (twice: the columns, then the table).
-RAW_SUMS, METRIC_COLUMNS = 35, 2 * 40
+RAW_SUMS, METRIC_COLUMNS = 34, 2 * 40
 #: Members of a business customer's buying centre (marketsim.kernels.buying_centre.N_ROLES).
 N_ROLES = 4
 #: Bytes per customer-firm pair of the final state snapshot (status, satisfaction, three

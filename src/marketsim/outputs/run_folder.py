@@ -28,6 +28,10 @@ from marketsim.scenario.schema import load_scenario
 NEEDED_COLUMNS = ("period", "firm", "customers", "units", "revenue", "market_share_units",
                   "market_share_revenue", "share_of_customer", "retention",
                   "mean_satisfaction", "profit")
+#: Columns of metrics.parquet that are shares, in [0, 1] where defined.
+SHARE_COLUMNS = ("market_share_units", "market_share_revenue", "market_share_buyers",
+                 "penetration", "share_of_customer", "share_of_customer_weighted", "retention",
+                 "churn", "awareness")
 #: Largest seed a run records (see marketsim.api.MAX_SEED).
 _MAX_SEED = 2**63 - 1
 
@@ -87,6 +91,13 @@ def _check_metrics(path: Path, metrics: pd.DataFrame, firms: list[str]) -> None:
     wrong = [c for c in numeric if not pd.api.types.is_numeric_dtype(metrics[c])]
     if wrong:
         raise _damaged(path, f"column {', '.join(wrong[:5])} is not numeric")
+    infinite = [c for c in numeric if np.isinf(metrics[c].to_numpy(dtype=float)).any()]
+    if infinite:
+        raise _damaged(path, f"column {', '.join(infinite[:5])} holds infinite values")
+    outside = [c for c in SHARE_COLUMNS if c in metrics.columns
+               and not metrics[c].dropna().between(0.0, 1.0).all()]
+    if outside:
+        raise _damaged(path, f"column {', '.join(outside)} holds values outside [0, 1]")
     unknown = sorted(set(metrics["firm"].astype(str)) - set(firms))
     if unknown:
         raise _damaged(path, f"firm {shorten(', '.join(unknown), 120)} is not in scenario.toml")
