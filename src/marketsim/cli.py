@@ -10,7 +10,9 @@ Errors in the input (a bad scenario, an invalid option, a damaged run folder) ar
 one clean message on stderr (``validate``: on stdout, after ``FAIL``) with exit status 2,
 never as a traceback. A scenario naming its strategy as ``"file.py:Class"`` or
 ``"module:Class"`` runs only with ``--allow-code``; ``validate``, ``report`` and ``sweep
---dry-run`` never import it.
+--dry-run`` never import it. Before simulating, ``run`` refuses a run too large for memory and
+an ``--out`` it cannot write; the run folder is written all or nothing; a NaN or an infinity
+in a period stops the run naming the period, firm and quantity (``docs/reliability.md``).
 """
 
 from __future__ import annotations
