@@ -266,3 +266,22 @@ def test_kill_9_while_saving_leaves_a_whole_folder(tmp_path, result, delay):
     again.save(out, figures=False)  # a later save clears what the killed one left
     assert _leftovers(tmp_path) == []
     assert load_run(out).seed == 5
+
+
+def test_a_run_folder_under_a_read_only_folder_is_updated_file_by_file(tmp_path, result,
+                                                                       monkeypatch):
+    """When no temporary folder can be made beside ``--out`` (its parent is read-only), the
+    run folder itself holds it and the files are moved in one by one."""
+    out = tmp_path / "run"
+    result.save(out, figures=False)
+    real = atomic._make_stage
+
+    def parent_read_only(parent, name):
+        if parent == out.absolute().parent:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(parent, name)
+
+    monkeypatch.setattr(atomic, "_make_stage", parent_read_only)
+    run(DEFAULT, customers=500, periods=2, seed=9).save(out, figures=False)
+    assert load_run(out).seed == 9 and not (out / "transactions.parquet").exists()
+    assert _leftovers(tmp_path) == []

@@ -162,6 +162,15 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _make_stage(parent: Path, name: str) -> Path:
+    """A new, empty staging folder for ``name`` in ``parent`` (created if need be)."""
+    stage = parent / (_STAGE.format(name=name, pid=os.getpid()) + secrets.token_hex(4))
+    parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(parent, name)
+    stage.mkdir()  # the umask's permissions, as a folder made by mkdir -p
+    return stage
+
+
 @contextlib.contextmanager
 def staged_folder(out: str | Path) -> Iterator[Path]:
     """Yield an empty temporary folder to write a run into; on a clean exit put its files at
@@ -171,14 +180,13 @@ def staged_folder(out: str | Path) -> Iterator[Path]:
     out = Path(out)
     check_writable(out)
     whole = _whole_folder(out)
-    parent = out.absolute().parent if whole else out
-    stage = parent / (_STAGE.format(name=out.name, pid=os.getpid()) + secrets.token_hex(4))
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        _remove_abandoned(parent, out.name)
-        stage.mkdir()  # the umask's permissions, as a folder made by mkdir -p
+        stage = _make_stage(out.absolute().parent if whole else out, out.name)
     except OSError as exc:
-        raise RunOptionError(f"{out}: cannot create output folder ({exc.strerror})") from None
+        if not (whole and out.is_dir()):
+            raise RunOptionError(f"{out}: cannot create output folder ({exc.strerror})") from None
+        whole = False  # the folder above is read-only, the run folder is not: file by file
+        stage = _make_stage(out, out.name)
     try:
         yield stage
     except OSError as exc:
