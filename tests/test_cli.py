@@ -122,7 +122,7 @@ def test_validate_good_and_bad_files(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert printed.startswith(f"OK    {DEFAULT}")
 
-    assert main(["validate", str(DEFAULT), str(bad), str(tmp_path / "missing.toml")]) == 1
+    assert main(["validate", str(DEFAULT), str(bad), str(tmp_path / "missing.toml")]) == 2
     printed = capsys.readouterr().out
     assert f"OK    {DEFAULT}" in printed
     assert f"FAIL  {bad}: invalid scenario" in printed

@@ -200,7 +200,7 @@ def test_strategy_errors_are_caught_by_validation(tmp_path):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(bad)
     message = str(caught.value)
-    assert "firms[0].strategy_params: AdaptivePrice.__init__() got an unexpected keyword" in message
+    assert "firms[0].strategy_params.stp: unknown field (did you mean 'step'?)" in message
     assert "firms[1].strategy: unknown strategy 'adaptiv_price' (did you mean 'adaptive_price'?)" \
         in message
 

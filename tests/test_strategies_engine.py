@@ -159,7 +159,9 @@ def test_documented_strategy_example_runs_as_written(tmp_path, monkeypatch):
     assert firm["strategy"] == "my_strategies.py:ClimbWhenChurning"
     data = market_dict(customers=3000, periods=12, n_firms=3)
     data["firms"][0].update(strategy=firm["strategy"], strategy_params={"churn_target": 0.0})
-    model = MarketModel(scenario(data), seed=1)
+    with pytest.raises(ScenarioError, match="--allow-code"):  # user code runs only if asked
+        MarketModel(scenario(data), seed=1)
+    model = MarketModel(scenario(data), seed=1, allow_code=True)
     model.run()
     assert model.firms[0].relationship_level == "partnership"  # climbed every period
     levels = model.metrics().query("firm == 'firm0'")["relationship_cost"]
@@ -172,12 +174,15 @@ def test_documented_strategy_example_runs_as_written(tmp_path, monkeypatch):
     ("no_such_module_xyz:Thing", "cannot import 'no_such_module_xyz'"),
 ])
 def test_user_strategy_errors_name_the_firm_and_the_problem(tmp_path, monkeypatch, name, message):
+    """Validation checks the name's form only (nothing imported); a run with allow_code
+    imports it and names the firm and the problem."""
     (tmp_path / "my_module.py").write_text("class NotAStrategy:\n    pass\n")
     monkeypatch.chdir(tmp_path)
     data = market_dict(customers=100, periods=2, n_firms=2)
     data["firms"][1]["strategy"] = name
+    sc = scenario(data)
     with pytest.raises(ScenarioError, match="firms\\[1\\].strategy") as error:
-        scenario(data)
+        MarketModel(sc, seed=1, allow_code=True)
     assert message in str(error.value)
 
 

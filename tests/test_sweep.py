@@ -204,7 +204,7 @@ values = [0.0]
     result = subprocess.run([*marketsim_command(), "sweep", str(bad), "--dry-run"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert "bad.toml: factors[0].path" in result.stderr
+    assert "bad.toml: line 9: factors[0].path" in result.stderr
     assert "did you mean 'firms.firm0.retention.reward_rate'" in result.stderr
     assert "Traceback" not in result.stderr
 

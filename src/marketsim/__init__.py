@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from marketsim.api import RunResult, run
 from marketsim.errors import MarketsimError, ScenarioError
 from marketsim.scenario.schema import Scenario, load_scenario
 
@@ -35,8 +34,12 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    # The engine (Numba kernels, Mesa) loads on first use, so that reading or validating a
-    # scenario stays quick.
+    # The engine (Numba kernels, Mesa, pandas) loads on first use, so that reading or
+    # validating a scenario, and refusing a run too large for memory, stay quick.
+    if name in ("run", "RunResult"):
+        from marketsim import api
+
+        return getattr(api, name)
     if name == "MarketModel":
         from marketsim.market.model import MarketModel
 

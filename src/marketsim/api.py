@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from marketsim.errors import RunOptionError
+from marketsim.market.memory import check_memory
 from marketsim.outputs.run_result import RunResult
 from marketsim.progress import ProgressBar
 from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
+from marketsim.scenario.strategy_registry import check_code_allowed
 
 #: A progress callback receives (periods done, periods in the run).
 ProgressCallback = Callable[[int, int], None]
@@ -100,7 +102,7 @@ class _NoProgress:
 def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         customers: int | None = None, periods: int | None = None, threads: int | None = None,
         transactions: bool = False, progress: bool | ProgressCallback = False,
-        state: bool | None = None) -> RunResult:
+        state: bool | None = None, allow_code: bool = False) -> RunResult:
     """Run a scenario and return its :class:`RunResult`.
 
     Parameters
@@ -117,11 +119,18 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
         receiving (periods done, periods in the run) after each period.
     state : keep a snapshot of the final population state (satisfaction, ties, tenure, ...
         per customer and firm) for the relationship measures; default: when ``transactions``.
+    allow_code : run a strategy the scenario names as ``"file.py:Class"`` or
+        ``"module:Class"``, importing (executing) that code; without it such a scenario is
+        refused before anything runs (``docs/strategies.md``).
 
     Raises
     ------
     ScenarioError : the scenario or an override is invalid.
     RunOptionError : the seed or thread count is invalid.
+    MemoryLimitError : the run would need more memory than there is (estimated before anything
+        is allocated: :mod:`marketsim.market.memory`).
+    SimulationError : a period produced an undefined (NaN, infinite) or impossible number; the
+        message names the period, the firm and the quantity.
     """
     from marketsim.market.model import MarketModel
     from marketsim.measures.segments import SegmentTracker
@@ -131,6 +140,9 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     if customers is not None or periods is not None:
         resolved = resolved.with_overrides(customers=customers, periods=periods)
     seed = _check_seed(seed)
+    check_code_allowed(resolved, allow_code)
+    keep_state = transactions if state is None else bool(state)
+    check_memory(resolved, transactions=transactions, state=keep_state)  # before any allocation
     threads = _check_threads(threads)
 
     import numba
@@ -146,7 +158,8 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
             numba.set_num_threads(threads)
         used_threads = numba.get_num_threads()
         with reporter:
-            model = MarketModel(resolved, seed, record_transactions=transactions)
+            model = MarketModel(resolved, seed, record_transactions=transactions,
+                                allow_code=allow_code)
             tracker = SegmentTracker(model) if transactions else None
             setup_done = time.perf_counter()
             reporter.started()
@@ -166,7 +179,6 @@ def run(scenario: str | Path | Mapping | Scenario, *, seed: int | None = None,
     from marketsim.measures.relationship_measures import snapshot
     from marketsim.outputs.analysis import levers_frame
 
-    keep_state = transactions if state is None else bool(state)
     final_state = snapshot(model.population) if keep_state else None
     if final_state is not None and model.buying_centres.n_business:
         from marketsim.market.buying_centre import centre_snapshot

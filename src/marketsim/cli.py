@@ -6,8 +6,13 @@ per-firm summary and writes tables, the resolved scenario, ``run.json`` and figu
 writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files;
 ``marketsim new NAME`` writes a commented starter scenario ``NAME.toml``.
 
-Errors in the input (a bad scenario, an invalid option) are printed as one clean message on
-stderr with exit status 2, never as a traceback.
+Errors in the input (a bad scenario, an invalid option, a damaged run folder) are printed as
+one clean message on stderr (``validate``: on stdout, after ``FAIL``) with exit status 2,
+never as a traceback. A scenario naming its strategy as ``"file.py:Class"`` or
+``"module:Class"`` runs only with ``--allow-code``; ``validate``, ``report`` and ``sweep
+--dry-run`` never import it. Before simulating, ``run`` refuses a run too large for memory and
+an ``--out`` it cannot write; the run folder is written all or nothing; a NaN or an infinity
+in a period stops the run naming the period, firm and quantity (``docs/reliability.md``).
 """
 
 from __future__ import annotations
@@ -19,11 +24,17 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from marketsim.errors import MarketsimError
+from marketsim.errors import MarketsimError, shorten
 
 #: Exit status of a run or validation that succeeded, of bad files in ``validate``, and of
-#: invalid input (scenario, options).
-EXIT_OK, EXIT_INVALID_FILES, EXIT_USAGE = 0, 1, 2
+#: invalid input (scenario, options). A traceback (a bug) exits with 1, so a script can tell
+#: an invalid file from a crash.
+EXIT_OK, EXIT_INVALID_FILES, EXIT_USAGE = 0, 2, 2
+
+#: Help of ``--allow-code`` (run and sweep).
+ALLOW_CODE_HELP = ("import and run strategies the scenario names as 'file.py:Class' or "
+                   "'module:Class' (their code runs with your permissions: only for files you "
+                   "trust)")
 
 
 def _version() -> str:
@@ -60,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="do not draw the PNG figures")
     run.add_argument("--report", action="store_true",
                      help="also write report.html (implies --transactions; see `report`)")
+    run.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     run.set_defaults(handler=_cmd_run)
 
     report = commands.add_parser(
@@ -74,8 +86,9 @@ def _parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser(
         "validate", help="check scenario files",
-        description="Check scenario files: prints OK or the problems of each; exit status 1 "
-                    "if any file is invalid.")
+        description="Check scenario files: prints OK or the problems of each; exit status 2 "
+                    "if any file is invalid. Never imports a strategy's code (only the form of "
+                    "a 'file.py:Class' name is checked).")
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files")
     validate.set_defaults(handler=_cmd_validate)
 
@@ -160,29 +173,32 @@ def _strategy_table(result):
 def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
-    from marketsim.api import run
+    from marketsim.market.memory import check_memory
+    from marketsim.outputs.atomic import check_writable
     from marketsim.scenario.schema import load_scenario
 
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("runs") / Path(args.scenario).stem
     if args.customers is not None or args.periods is not None:
         scenario = scenario.with_overrides(customers=args.customers, periods=args.periods)
+    log = args.transactions or args.report
+    check_memory(scenario, transactions=log, state=log)  # before anything is allocated
+    check_writable(out)  # before the simulation, not after it
+
+    from marketsim.api import run
+
     console.print(
         f"[bold]marketsim {escape(_version())}[/]  {escape(scenario.market.name)}: "
         f"{scenario.population.customers:,} customers x {scenario.market.periods} "
         f"{scenario.market.period_unit}{'s' if scenario.market.periods != 1 else ''}, "
         f"{len(scenario.firms)} firms, seed {args.seed}", highlight=False)
-    result = run(scenario, seed=args.seed, threads=args.threads,
-                 transactions=args.transactions or args.report, progress=True)
+    result = run(scenario, seed=args.seed, threads=args.threads, transactions=log,
+                 progress=True, allow_code=args.allow_code)
     console.print(_summary_table(result))
     strategies = _strategy_table(result)
     if strategies is not None:
         console.print(strategies)
-    written = result.save(out, figures=args.figures)
-    if args.report:
-        from marketsim.outputs.report import build_report
-
-        written = list(dict.fromkeys([*written, *build_report(result, out)]))  # PNGs redrawn
+    written = result.save(out, figures=args.figures, report=args.report)  # all or nothing
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
     for path in written:
         console.print(f"  {escape(str(path))}", highlight=False)
@@ -214,6 +230,7 @@ def _cmd_report(args, console) -> int:
 # ---------------------------------------------------------------------------- validate
 def _cmd_validate(args, console) -> int:
     from marketsim.scenario.schema import load_scenario
+    from marketsim.scenario.strategy_registry import code_strategies
 
     bad = 0
     for name in args.files:
@@ -223,7 +240,7 @@ def _cmd_validate(args, console) -> int:
             bad += 1
             message = str(exc)
             if not message.startswith(str(name)):
-                message = f"{name}: {message}"
+                message = f"{shorten(name, 200)}: {message}"
             print(f"FAIL  {message}", flush=True)
             continue
         n_firms, n_segments, n_categories = (len(scenario.firms), len(scenario.segments),
@@ -232,6 +249,9 @@ def _cmd_validate(args, console) -> int:
               f"{n_segments} segment{'s' if n_segments != 1 else ''}, "
               f"{n_categories} categor{'ies' if n_categories != 1 else 'y'}, "
               f"{n_firms} firms, {scenario.market.periods} periods)", flush=True)
+        for firm in code_strategies(scenario):
+            print(f"      note: {firm} is code, not imported by validate (its form only was "
+                  "checked); `marketsim run` runs it only with --allow-code", flush=True)
     return EXIT_INVALID_FILES if bad else EXIT_OK
 
 
@@ -264,7 +284,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except OSError as exc:  # writing outputs: disk full, permissions
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"marketsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"marketsim: error: {shorten(where + str(exc.strerror or exc), 2000)}",
+              file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("marketsim: interrupted", file=sys.stderr)

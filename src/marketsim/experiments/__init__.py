@@ -13,10 +13,27 @@
 See ``docs/experiments.md``.
 """
 
-from marketsim.experiments.design import Experiment, load_experiment, parse_experiment
-from marketsim.experiments.executors import DaskExecutor, ProcessExecutor, SerialExecutor
-from marketsim.experiments.experiment_file import ExperimentError
-from marketsim.experiments.sweep import SweepReport, run_sweep
-
 __all__ = ["DaskExecutor", "Experiment", "ExperimentError", "ProcessExecutor", "SerialExecutor",
            "SweepReport", "load_experiment", "parse_experiment", "run_sweep"]
+
+#: Where each public name lives: loaded on first use, so that ``marketsim --help`` and
+#: ``marketsim run`` do not import the sweep machinery (pandas, the kernels) up front.
+_HOMES = {"Experiment": "design", "load_experiment": "design", "parse_experiment": "design",
+          "DaskExecutor": "executors", "ProcessExecutor": "executors",
+          "SerialExecutor": "executors", "ExperimentError": "experiment_file",
+          "SweepReport": "sweep", "run_sweep": "sweep"}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home == "design":
+        from marketsim.experiments import design as module
+    elif home == "executors":
+        from marketsim.experiments import executors as module
+    elif home == "experiment_file":
+        from marketsim.experiments import experiment_file as module
+    elif home == "sweep":
+        from marketsim.experiments import sweep as module
+    else:
+        raise AttributeError(f"module 'marketsim.experiments' has no attribute {name!r}")
+    return getattr(module, name)

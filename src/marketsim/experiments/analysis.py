@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from marketsim.outputs.atomic import write_atomic
 from marketsim.outputs.plot_style import PALETTE, SLIDE_STYLE
 
 #: Columns of the results table other than the factor columns.
@@ -321,7 +322,7 @@ def save_sweep_figures(results: pd.DataFrame, out_dir: str | Path, firm: str,
                 plot_comparison(results, output, firm, ax=figure.add_subplot())
                 figures[f"points_{output}.png"] = figure
             for name, figure in figures.items():
-                path = out / name
-                figure.savefig(path)
+                path = write_atomic(out / name,
+                                    lambda p, figure=figure: figure.savefig(p, format="png"))
                 written.append(path)
     return written

@@ -42,6 +42,10 @@ def add_sweep_command(commands) -> None:
                        help="print the design and an estimate of the work; run nothing")
     sweep.add_argument("--no-figures", dest="figures", action="store_false",
                        help="do not draw the PNG figures")
+    sweep.add_argument("--allow-code", action="store_true",
+                       help="import and run strategies the scenarios name as 'file.py:Class' or "
+                            "'module:Class' (their code runs with your permissions: only for "
+                            "files you trust; --dry-run never imports them)")
     sweep.set_defaults(handler=cmd_sweep)
 
 
@@ -150,7 +154,8 @@ def cmd_sweep(args, console) -> int:
     with _RichProgress(console) as progress:
         try:
             report = run_sweep(experiment, out, executor=executor, resume=args.resume,
-                               figures=args.figures, progress=progress)
+                               figures=args.figures, progress=progress,
+                               allow_code=args.allow_code)
         except KeyboardInterrupt:
             progress.progress.stop()
             console.print(f"[bold]Interrupted[/]: finished runs are kept in {escape(str(out))}; "

@@ -48,7 +48,7 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -57,7 +57,7 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
-from marketsim.errors import ScenarioError
+from marketsim.errors import ScenarioError, did_you_mean
 from marketsim.experiments.experiment_file import (
     ExperimentError,
     ExperimentFile,
@@ -66,7 +66,9 @@ from marketsim.experiments.experiment_file import (
     Paired,
 )
 from marketsim.experiments.paths import PathError, canonical_path, get_path, set_path
+from marketsim.scenario.lines import with_line
 from marketsim.scenario.problems import describe_error
+from marketsim.scenario.reading import read_toml
 from marketsim.scenario.schema import Scenario, load_scenario, parse_scenario
 
 #: Largest seed a run accepts (see marketsim.api.MAX_SEED).
@@ -147,20 +149,30 @@ class Experiment:
         self.text = text
         settings = spec.experiment
         if settings.customers is not None or settings.periods is not None:
-            base = base.with_overrides(customers=settings.customers, periods=settings.periods)
+            try:
+                base = base.with_overrides(customers=settings.customers, periods=settings.periods,
+                                           source=f"{source} (experiment.customers, "
+                                                  "experiment.periods)")
+            except ScenarioError as exc:
+                raise ExperimentError(str(exc)) from None
         self.base = base
+        firms = [f.name for f in base.firms]
+        if settings.firm is not None and settings.firm not in firms:
+            raise self._error(f"experiment.firm: no firm '{settings.firm}' in the base scenario"
+                              f"{did_you_mean(settings.firm, firms)} (firms: {', '.join(firms)})")
         base_data = base.model_dump()
         for path, value in spec.fixed.items():
             self._set(base_data, path, value, f"fixed.\"{path}\"")
         if spec.fixed:
             self.base = self._parse(base_data, "fixed values")
+        self._check_size()
         self.factors = self._expand_factors()
         self.points = self._points()
         self.scenarios = [self._scenario(i, values) for i, values in enumerate(self.points)]
 
     # ---------------------------------------------------------------- construction
     def _error(self, message: str) -> ExperimentError:
-        return ExperimentError(f"{self.source}: {message}")
+        return ExperimentError(f"{self.source}: {with_line(message, self.text)}")
 
     def _set(self, data: dict, path: str, value: Any, where: str) -> None:
         try:
@@ -192,12 +204,18 @@ class Experiment:
             integer = isinstance(current, int) and not isinstance(current, bool)
             label = canonical if (levels.label is None or isinstance(levels, Paired)) else levels.label
             factors.append(FactorSpec(canonical, label, levels, integer))
-        labels = [f.label for f in factors]
-        repeated = sorted({n for n in labels if labels.count(n) > 1})
+        counts = Counter(f.label for f in factors)
+        repeated = sorted(n for n, k in counts.items() if k > 1)
         if repeated:
             raise self._error(f"factors: each field may vary in one factor only (repeated: "
                               f"{', '.join(repeated)})")
         return factors
+
+    def _check_size(self) -> None:
+        """Refuse a design too large to build or run, before building it."""
+        problem = self.spec.size_problem()
+        if problem is not None:
+            raise self._error(problem)
 
     def _grid_levels(self, factor: FactorSpec) -> list[Any]:
         lv = factor.levels
@@ -348,7 +366,8 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
     try:
         spec = ExperimentFile.model_validate(data)
     except ValidationError as exc:
-        lines = [describe_error(error, ExperimentFile) for error in exc.errors()]
+        lines = [with_line(describe_error(error, ExperimentFile), text)
+                 for error in exc.errors()]
         body = "\n".join(f"  - {line}" for line in lines)
         raise ExperimentError(f"{source}: invalid experiment\n{body}") from None
     scenario_path = Path(spec.experiment.scenario)
@@ -362,16 +381,8 @@ def parse_experiment(data: dict, *, source: str = "<experiment>", base_dir: Path
 
 
 def load_experiment(path: str | Path) -> Experiment:
-    """Read and validate an experiment TOML file (its scenario path is relative to it)."""
+    """Read and validate an experiment TOML file (its scenario path is relative to it; at most
+    1 MiB of UTF-8 text, :func:`marketsim.scenario.reading.read_toml`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(f"{path}: no such experiment file") from None
-    except OSError as exc:
-        raise ExperimentError(f"{path}: cannot read experiment file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ExperimentError(f"{path}: not valid TOML: {exc}") from None
+    text, data = read_toml(path, "experiment", ExperimentError)
     return parse_experiment(data, source=str(path), base_dir=path.parent, text=text)

@@ -21,11 +21,13 @@ import time
 import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from marketsim.errors import RunOptionError
 from marketsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -37,6 +39,7 @@ class Task:
     key: str
     scenario: Scenario
     seed: int
+    allow_code: bool = False  # run a strategy named "file.py:Class" (user code)
 
 
 @dataclass
@@ -62,7 +65,7 @@ def simulate(task: Task, threads: int | None = 1) -> Outcome:
     started = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        result = run(task.scenario, seed=task.seed, threads=threads)
+        result = run(task.scenario, seed=task.seed, threads=threads, allow_code=task.allow_code)
     except Exception as exc:  # a failing run is recorded and the sweep goes on
         tail = traceback.format_exc(limit=-3)
         return Outcome(task.key, error=f"{type(exc).__name__}: {exc}", worker=worker,
@@ -72,12 +75,18 @@ def simulate(task: Task, threads: int | None = 1) -> Outcome:
     return Outcome(task.key, metrics=result.metrics, timings=timings, worker=worker)
 
 
-def warm_worker(scenario: Scenario | None = None) -> str:
-    """Prepare a worker process: one Numba thread, Ctrl-C left to the sweep process, and the
-    cached kernels loaded (compiled on the first run ever) by a tiny run of ``scenario``."""
+def warm_worker(scenario: Scenario | None = None, parent_pid: int | None = None) -> str:
+    """Prepare a worker process: one Numba thread, Ctrl-C left to the sweep process, the
+    worker ended when the sweep process ``parent_pid`` dies (even by ``kill -9``:
+    :mod:`marketsim.experiments.parent_watch`), and the cached kernels loaded (compiled on the
+    first run ever) by a tiny run of ``scenario``."""
     import signal
     import threading
 
+    if parent_pid is not None:
+        from marketsim.experiments.parent_watch import exit_with_parent
+
+        exit_with_parent(parent_pid)
     import numba
 
     if threading.current_thread() is threading.main_thread():
@@ -87,7 +96,10 @@ def warm_worker(scenario: Scenario | None = None) -> str:
         from marketsim.api import run
 
         tiny = scenario.with_overrides(customers=min(scenario.population.customers, 200), periods=1)
-        run(tiny, seed=0, threads=1)
+        data = tiny.model_dump()
+        for firm in data["firms"]:  # compiling the kernels needs no strategy, nor user code
+            firm.update(strategy="static", strategy_params={})
+        run(data, seed=0, threads=1)
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -132,7 +144,7 @@ class ProcessExecutor:
         # forked; every worker imports marketsim afresh and loads the cached kernels.
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=warm_worker, initargs=(self.warm_scenario,))
+            initializer=warm_worker, initargs=(self.warm_scenario, os.getpid()))
         return self
 
     def __exit__(self, exc_type, *exc):

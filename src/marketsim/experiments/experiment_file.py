@@ -6,12 +6,22 @@ runs.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from marketsim.errors import MarketsimError
 from marketsim.measures.metrics import COLUMNS
+
+#: The most design points, replications, runs (points x replications) and factors an
+#: experiment may have: refused when the file is loaded, before any scenario is built (a
+#: 1000 x 1000 grid would take the machine's memory even for --dry-run).
+MAX_POINTS = 10_000
+MAX_REPLICATIONS = 10_000
+MAX_RUNS = 100_000
+MAX_FACTORS = 64
+MAX_LEVELS = 10_000
 
 #: Metrics an output may summarise (every column of the metrics table but period and firm).
 METRICS = tuple(name for name in COLUMNS if name not in ("period", "firm"))
@@ -24,7 +34,7 @@ class ExperimentError(MarketsimError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Settings(_Strict):
@@ -32,7 +42,7 @@ class Settings(_Strict):
 
     name: str = Field("experiment", description="A label for the experiment, used in reports.")
     scenario: str = Field(description="Base scenario TOML file, relative to the experiment file.")
-    replications: int = Field(5, ge=1, le=100_000, description="Runs per design point, each with its own seed.")
+    replications: int = Field(5, ge=1, le=MAX_REPLICATIONS, description="Runs per design point, each with its own seed.")
     seed: int = Field(0, ge=0, description="Master seed: every run's seed is drawn from it.")
     common_random_numbers: bool = Field(
         True, description="Give every design point the same seeds (replication r uses seed r at "
@@ -46,7 +56,9 @@ class Settings(_Strict):
 class Levels(_Strict):
     """Levels of a factor: explicit ``values``, or a ``range`` (with ``levels`` for grids)."""
 
-    values: list[Any] | None = Field(None, min_length=1, description="The levels, in order.")
+    values: list[Any] | None = Field(None, min_length=1, max_length=MAX_LEVELS,
+                                     description="The levels, in order (numbers, text or "
+                                                 "true/false).")
     range: tuple[float, float] | None = Field(None, description="[low, high]: grid levels or sampling bounds.")
     levels: int | None = Field(None, ge=2, le=1000, description="Grid: number of evenly spaced levels of the range.")
     log: bool = Field(False, description="Space levels and samples of the range evenly on a log scale.")
@@ -54,6 +66,12 @@ class Levels(_Strict):
 
     @model_validator(mode="after")
     def _one_kind(self):
+        for i, value in enumerate(self.values or ()):
+            if isinstance(value, (list, dict)) or (isinstance(value, float)
+                                                   and not math.isfinite(value)):
+                kind = "a finite number" if isinstance(value, float) else "an array or table"
+                raise ValueError(f"values[{i}]: a level must be a finite number, text or "
+                                 f"true/false, not {kind}")
         if (self.values is None) == (self.range is None):
             raise ValueError("give either values = [...] or range = [low, high]")
         if self.range is not None:
@@ -76,7 +94,7 @@ class Factor(Levels):
 class Paired(Levels):
     """One factor per firm, all with the same levels: for head-to-head comparisons."""
 
-    firms: list[str] = Field(min_length=2, description="Firms that each get a factor.")
+    firms: list[str] = Field(min_length=2, max_length=20, description="Firms that each get a factor.")
     path: str = Field(description="Path of the field inside each firm, e.g. offers.groceries.price.")
 
 
@@ -88,7 +106,8 @@ class Design(_Strict):
         "factor forms point i; random / latin_hypercube: `samples` points drawn from the ranges "
         "(and from the values lists, as discrete choices).")
     samples: int | None = Field(None, ge=1, le=1_000_000, description="random and latin_hypercube: number of points.")
-    labels: list[str] | None = Field(None, description="list: a name for each point.")
+    labels: list[str] | None = Field(None, max_length=MAX_POINTS,
+                                     description="A name for each design point, in order.")
 
 
 class Output(_Strict):
@@ -125,10 +144,10 @@ class ExperimentFile(_Strict):
 
     experiment: Settings
     design: Design = Field(default_factory=Design)
-    factors: list[Factor] = Field(default_factory=list)
-    paired: list[Paired] = Field(default_factory=list)
+    factors: list[Factor] = Field(default_factory=list, max_length=MAX_FACTORS)
+    paired: list[Paired] = Field(default_factory=list, max_length=MAX_FACTORS)
     fixed: dict[str, Any] = Field(default_factory=dict, description="path = value set at every point.")
-    outputs: list[Output] = Field(default_factory=_default_outputs)
+    outputs: list[Output] = Field(default_factory=_default_outputs, min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -150,6 +169,38 @@ class ExperimentFile(_Strict):
             if any(f.values is None for f in every) or len(lengths) != 1:
                 raise ValueError("design kind \"list\": every factor needs values = [...] of the "
                                  "same length (point i takes the i-th value of each)")
-            if self.design.labels is not None and len(self.design.labels) != lengths.pop():
-                raise ValueError("design.labels: one label per point")
         return self
+
+    def level_counts(self) -> list[int]:
+        """The number of levels of each factor, a paired table counting once per firm."""
+        counts = [len(f.values) if f.values is not None else (f.levels or 0) for f in self.factors]
+        for pair in self.paired:
+            counts.extend([len(pair.values) if pair.values is not None else (pair.levels or 0)]
+                          * len(pair.firms))
+        return counts
+
+    def point_count(self) -> int:
+        """How many design points the design has (counted, not built)."""
+        if self.design.kind == "grid":
+            return math.prod(self.level_counts())
+        if self.design.kind == "list":
+            return self.level_counts()[0]
+        return self.design.samples or 0
+
+    def size_problem(self) -> str | None:
+        """Why the design is too large to build or run (points, runs, labels), else ``None``."""
+        points, replications = self.point_count(), self.experiment.replications
+        if points > MAX_POINTS:
+            sizes = " x ".join(f"{n:,}" for n in self.level_counts())
+            how = f" ({sizes} levels)" if self.design.kind == "grid" else ""
+            return (f"design: {points:,} design points{how}; an experiment may have at most "
+                    f"{MAX_POINTS:,} (split it into several experiments)")
+        if points * replications > MAX_RUNS:
+            return (f"design: {points:,} points x {replications:,} replications = "
+                    f"{points * replications:,} runs; an experiment may have at most "
+                    f"{MAX_RUNS:,}")
+        labels = self.design.labels
+        if labels is not None and len(labels) != points:
+            return (f"design.labels: one label per design point ({len(labels):,} labels for "
+                    f"{points:,} points)")
+        return None

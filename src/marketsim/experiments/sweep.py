@@ -13,6 +13,7 @@ is logged with its error in the manifest and the sweep goes on; it is tried agai
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ from marketsim.experiments.analysis import results_table, save_sweep_figures, su
 from marketsim.experiments.design import Experiment, RunSpec
 from marketsim.experiments.executors import SerialExecutor, Task, make_executor
 from marketsim.experiments.store import ResultsStore, count_events, host
+from marketsim.market.memory import check_memory, estimate_memory
+from marketsim.outputs.atomic import check_writable
+from marketsim.scenario.strategy_registry import check_code_allowed
 
 #: Rough single-core speed of the engine for ``--dry-run`` estimates (customer-periods per
 #: second: the default scenario at 10,000 customers x 52 periods took 0.45 s on one thread of
@@ -88,14 +92,20 @@ def estimate_seconds(runs: list[RunSpec], workers: int) -> float:
 
 def run_sweep(experiment: Experiment, out: str | Path, *, executor=None, resume: bool = False,
               figures: bool = True, progress: Progress | None = None,
-              on_outcome: Callable | None = None) -> SweepReport:
+              on_outcome: Callable | None = None, allow_code: bool = False) -> SweepReport:
     """Run every unfinished run of ``experiment`` into the folder ``out``; write the results
     table, the summary and the figures; return a :class:`SweepReport`.
 
     ``executor`` is one of :mod:`marketsim.experiments.executors` (default: local processes
-    on every core). Without ``resume``, ``out`` must not already hold a sweep.
+    on every core). Without ``resume``, ``out`` must not already hold a sweep. A design whose
+    scenarios name a strategy as ``"file.py:Class"`` runs only with ``allow_code`` (user code).
     """
     started = time.perf_counter()
+    scenarios = list({id(s): s for s in experiment.scenarios}.values())
+    for scenario in scenarios:
+        check_code_allowed(scenario, allow_code)
+    check_writable(out)  # before any run, not when the results are written
+    _check_memory(experiment, scenarios, executor)
     store = ResultsStore(out)
     existing = store.finished_keys() or store.manifest_path.exists()
     if existing and not resume:
@@ -105,13 +115,25 @@ def run_sweep(experiment: Experiment, out: str | Path, *, executor=None, resume:
     store.create()
     lock = store.lock()
     try:
-        return _sweep(experiment, store, executor, figures, progress, on_outcome, started)
+        return _sweep(experiment, store, executor, figures, progress, on_outcome, started,
+                      allow_code)
     finally:
         if lock is not None:
             lock.close()
 
 
-def _sweep(experiment, store, executor, figures, progress, on_outcome, started) -> SweepReport:
+def _check_memory(experiment: Experiment, scenarios: list, executor) -> None:
+    """A :class:`~marketsim.errors.MemoryLimitError` if the largest run, times the runs the
+    executor does at once on this machine, would not fit (a remote Dask cluster: not checked)."""
+    if not scenarios or getattr(executor, "scheduler", None):
+        return
+    workers = (os.cpu_count() or 1) if executor is None else executor.workers
+    at_once = max(1, min(workers, len({spec.key for spec in experiment.runs})))
+    check_memory(max(scenarios, key=lambda s: estimate_memory(s).total), runs_at_once=at_once)
+
+
+def _sweep(experiment, store, executor, figures, progress, on_outcome, started,
+           allow_code) -> SweepReport:
     store.remove_partial_files()
     if experiment.text:
         store.write_text(experiment.text, "experiment.toml")
@@ -135,7 +157,7 @@ def _sweep(experiment, store, executor, figures, progress, on_outcome, started) 
               pending=len(pending), finished=skipped, host=host())
     done = failed = 0
     errors: dict[str, str] = {}
-    tasks = [Task(spec.key, spec.scenario, spec.seed) for spec in pending]
+    tasks = [Task(spec.key, spec.scenario, spec.seed, allow_code) for spec in pending]
     try:
         if tasks:
             with executor:

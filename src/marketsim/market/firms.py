@@ -11,12 +11,12 @@ import numpy as np
 from marketsim.errors import ScenarioError
 from marketsim.kernels import layout
 from marketsim.scenario.firm_schema import Firm as FirmSpec
+from marketsim.scenario.strategy_params import FIRM_LEVERS, check_lever
+from marketsim.scenario.strategy_params import PROGRAMMES as LEVER_GROUPS
 from marketsim.scenario.strategy_registry import Strategy, make_strategy
 
 #: Lever groups set field by field (``retention.reward_rate``, ``one_to_one.customisation``).
-PROGRAMMES = ("retention", "one_to_one", "customer_management")
-FIRM_LEVERS = ("promise", "acquisition_budget", "reach_cost", "service", "image", "convenience",
-               "trust")
+PROGRAMMES = tuple(LEVER_GROUPS)
 
 
 class Firm(mesa.Agent):
@@ -28,7 +28,7 @@ class Firm(mesa.Agent):
     """
 
     def __init__(self, model: mesa.Model, spec: FirmSpec, index: int,
-                 strategy: Strategy | None = None):
+                 strategy: Strategy | None = None, *, allow_code: bool = False):
         super().__init__(model)
         self.name = spec.name
         self.index = index
@@ -45,7 +45,8 @@ class Firm(mesa.Agent):
         self.one_to_one = spec.one_to_one.model_copy()
         self.customer_management = spec.customer_management.model_copy()
         self.strategy = strategy or make_strategy(spec.strategy, spec.strategy_params,
-                                                  where=f"firms[{index}].strategy")
+                                                  where=f"firms[{index}].strategy",
+                                                  allow_code=allow_code)
         self.last_results: dict[str, Any] = {}
 
     @property
@@ -57,15 +58,12 @@ class Firm(mesa.Agent):
         """Set one lever by name (``price``, ``retention.reward_rate``, ...), validated."""
         if lever in ("price", "quality", "unit_cost"):
             target = getattr(self, lever)
+            value = self._checked(lever, value, categories=list(target))
             if isinstance(value, dict):
-                for category, v in value.items():
-                    if category not in target:
-                        raise ScenarioError(f"firm '{self.name}': {lever}.{category}: the firm "
-                                            f"does not sell '{category}'")
-                    target[category] = float(v)
+                target.update(value)
             else:
                 for category in target:
-                    target[category] = float(value)
+                    target[category] = value
         elif lever.split(".", 1)[0] in PROGRAMMES and "." in lever:
             group, field = lever.split(".", 1)
             programme = getattr(self, group)
@@ -79,9 +77,16 @@ class Firm(mesa.Agent):
                 "relationship_types."):
             self._set_relationship(lever, value)
         elif lever in FIRM_LEVERS:
-            setattr(self, lever, float(value))
+            setattr(self, lever, self._checked(lever, value))
         else:
             raise ScenarioError(f"firm '{self.name}': unknown lever '{lever}'")
+
+    def _checked(self, lever: str, value: Any, **known) -> Any:
+        """``value`` checked against the scenario schema's range for ``lever``."""
+        try:
+            return check_lever(lever, value, **known)
+        except ValueError as exc:
+            raise ScenarioError(f"firm '{self.name}': {exc}") from None
 
     def _set_relationship(self, lever: str, value: Any) -> None:
         """Set the relationship level, the default type or one segment's type, validated."""

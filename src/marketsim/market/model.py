@@ -30,7 +30,9 @@ from marketsim.kernels.targeting import clv_factor, mean_margin, score_customers
 from marketsim.kernels.ties import update_ties
 from marketsim.kernels.word_of_mouth import form_reports
 from marketsim.market.buying_centre import BuyingCentres, create_buying_centres
+from marketsim.market.checks import check_levers, check_period
 from marketsim.market.firms import Firm
+from marketsim.market.memory import check_memory
 from marketsim.market.network import SocialNetwork, build_network
 from marketsim.market.parameters import behaviour_parameters, segment_parameters
 from marketsim.market.population import Population, create_population
@@ -80,10 +82,12 @@ class MarketModel(mesa.Model):
         revenue) in memory; see :meth:`transactions`.
     fused : run the customer phases in one pass (:mod:`marketsim.kernels.period`, fast) or as
         one kernel per phase (identical results; easier to profile and to read).
+    allow_code : import and run a strategy the scenario names as ``"file.py:Class"`` or
+        ``"module:Class"`` (refused by default: a scenario file must not run code unasked).
     """
 
     def __init__(self, scenario: Scenario, seed: int = 0, *, record_transactions: bool = False,
-                 fused: bool = True):
+                 fused: bool = True, allow_code: bool = False):
         super().__init__(seed=seed)
         self.scenario = scenario
         self.seed = int(seed)
@@ -94,7 +98,10 @@ class MarketModel(mesa.Model):
         self.behaviour = behaviour_parameters(scenario)
         self.complaint_reach = float(scenario.behaviour.complaint_reach)
         self.lapse_periods = int(scenario.market.lapse_periods)
-        self.firms: list[Firm] = [Firm(self, spec, f) for f, spec in enumerate(scenario.firms)]
+        self.firms: list[Firm] = [Firm(self, spec, f, allow_code=allow_code)
+                                  for f, spec in enumerate(scenario.firms)]
+        self._names = [firm.name for firm in self.firms]
+        check_memory(scenario, transactions=record_transactions)  # before the arrays
         self.network: SocialNetwork = build_network(scenario.network, scenario.population.customers,
                                                     self.seed)
         self.population: Population = create_population(scenario, self.seed)
@@ -136,6 +143,7 @@ class MarketModel(mesa.Model):
             for lever, value in levers.items():
                 firm.set_lever(lever, value)
         firms = FirmArrays(self.firms, self.categories)
+        check_levers(firms, self._names, self.categories, self.period)  # no NaN, inf, price < 0
         imitation = self.scenario.behaviour.imitation
         if imitation > 0.0:  # global word of mouth: q times the firm's share of adopters
             held = (self.population.status == layout.FIRST_TIME) | (
@@ -323,6 +331,7 @@ class MarketModel(mesa.Model):
         row[:, RELATIONSHIP_SLICE] = self._relationship_totals.sum(axis=0)
         if len(self.categories) == 1:  # one category: every buyer bought exactly one
             row[:, RAW_INDEX["categories_sum"]] = row[:, RAW_INDEX["buyers"]]
+        check_period(row, self._names, self.period)  # finite, revenue >= 0, shares in [0, 1]
         results = firm_results(row, self.population.n_customers, self.period,
                                [f.name for f in self.firms])
         for firm, record in zip(self.firms, results):

@@ -32,6 +32,7 @@ from marketsim.kernels.rng import (
     STREAM_TASTE,
     stream_key,
 )
+from marketsim.market.memory import bytes_per_customer  # noqa: F401 - its home before
 from marketsim.scenario.schema import Scenario
 
 
@@ -106,16 +107,6 @@ def allocate(n_customers: int, n_firms: int, n_categories: int) -> Population:
         knowledge=z((n, f), np.uint8),
         targeting=z((n, f), np.uint8), units=z((n, c, f), np.uint16),
     )
-
-
-def bytes_per_customer(n_firms: int, n_categories: int, degree: int) -> int:
-    """Model-state bytes per customer, network included (estimate before allocating)."""
-    per_customer = 1 + 32 + 4 + 4 + 4 + 4 * n_categories + n_categories + 1 + 4 + 4 + 4 + 4
-    # aware, status, 10 float32, tenure, recency, knowledge, targeting
-    per_pair = 1 + 1 + 4 * 10 + 2 + 1 + 2
-    per_category_pair = 2
-    network = 4 * degree + 8
-    return per_customer + n_firms * per_pair + n_categories * n_firms * per_category_pair + network
 
 
 def segment_arrays(scenario: Scenario) -> dict[str, np.ndarray]:

@@ -194,8 +194,10 @@ def strategy_summary(metrics: pd.DataFrame, last: int | None = None) -> pd.DataF
         recent = metrics
     else:
         recent = metrics[metrics["period"] > metrics["period"].max() - last]
-    present = {name: how for name, how in STRATEGY_MEASURES.items() if name in recent.columns}
+    present = {name: _AGGREGATE[how] for name, how in STRATEGY_MEASURES.items()
+               if name in recent.columns}
     table = recent.groupby("firm", sort=False).agg(**{n: (n, how) for n, how in present.items()})
+    table = _undefined_totals(table, recent, present)
     keep = []
     for name in table.columns:
         values = table[name].dropna()
@@ -205,18 +207,45 @@ def strategy_summary(metrics: pd.DataFrame, last: int | None = None) -> pd.DataF
     return table[keep]
 
 
+def _at_end(values: pd.Series) -> float:
+    """The value of the window's last period, NaN if undefined there (pandas' ``last`` would
+    give the last defined value, from an earlier period)."""
+    return values.iloc[-1]
+
+
+#: How the summaries aggregate: totals (:func:`_undefined_totals`) and values at the end are
+#: undefined when a value they need is; means are over the periods where the ratio is
+#: defined (NaN when none is).
+_AGGREGATE = {"sum": "sum", "last": _at_end, "mean": "mean"}
+
+
+def _undefined_totals(table: pd.DataFrame, recent: pd.DataFrame, how: dict) -> pd.DataFrame:
+    """``table`` with NaN for each total over a window where some period's value is NaN
+    (pandas' ``sum`` skips them, and gives 0 when all are)."""
+    totals = [name for name, aggregate in how.items() if aggregate == "sum"
+              and name in table.columns]
+    if totals:
+        undefined = recent[totals].isna().groupby(recent["firm"], sort=False).any()
+        table[totals] = table[totals].mask(undefined.reindex(table.index, fill_value=False))
+    return table
+
+
 def summary_frame(metrics: pd.DataFrame, last: int = 13) -> pd.DataFrame:
     """Per-firm summary over the last ``last`` periods: shares, share of customer, retention,
-    profit, and the strategy measures some firm uses (:func:`strategy_summary`)."""
+    profit, and the strategy measures some firm uses (:func:`strategy_summary`). A value that
+    is undefined (no customers at the end, a NaN in a total) is NaN, never 0 or an earlier
+    period's value."""
     recent = metrics[metrics["period"] > metrics["period"].max() - last]
+    recent = recent.sort_values("period", kind="stable")
     summary = recent.groupby("firm", sort=False).agg(
-        customers=("customers", "last"),
+        customers=("customers", _at_end),
         market_share_units=("market_share_units", "mean"),
         market_share_revenue=("market_share_revenue", "mean"),
-        share_of_customer=("share_of_customer", "last"),
+        share_of_customer=("share_of_customer", _at_end),
         retention=("retention", "mean"),
-        mean_satisfaction=("mean_satisfaction", "last"),
+        mean_satisfaction=("mean_satisfaction", _at_end),
         revenue=("revenue", "sum"),
         profit=("profit", "sum"),
     )
+    summary = _undefined_totals(summary, recent, {"revenue": "sum", "profit": "sum"})
     return summary.join(strategy_summary(recent))

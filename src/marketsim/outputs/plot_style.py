@@ -34,6 +34,9 @@ SLIDE_STYLE = {
     "legend.frameon": False,
     "legend.fontsize": 12,
     "lines.linewidth": 2.4,
+    # Names are text, never TeX: a firm called "Cheap $\x$" must not stop the figures.
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 #: Firm colours, in the order firms appear in the scenario (Okabe-Ito, colour-blind safe,

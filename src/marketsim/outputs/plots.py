@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from marketsim.outputs.atomic import write_atomic
 from marketsim.outputs.measure_plots import (
     plot_clv_distribution,
     plot_dirichlet_table,
@@ -193,8 +194,8 @@ def save_figures(metrics: pd.DataFrame, out_dir: str | Path, *, window: float = 
                 ax = plot_share_vs_share_of_customer(metrics, window=window)
             else:
                 ax = plot_trajectories(metrics, column)
-            path = out / filename
-            ax.figure.savefig(path)
+            path = write_atomic(out / filename,
+                                lambda p, ax=ax: ax.figure.savefig(p, format="png"))
             written.append(path)
     return written
 

@@ -20,6 +20,7 @@ import matplotlib as mpl
 import pandas as pd
 
 from marketsim.errors import RunOptionError
+from marketsim.outputs.atomic import write_atomic
 from marketsim.outputs.plot_style import SLIDE_STYLE
 
 REPORT_NAME = "report.html"
@@ -74,8 +75,7 @@ class _Page:
             buffer = io.BytesIO()
             ax.figure.savefig(buffer, format="png")
         data = buffer.getvalue()
-        path = self.out / name
-        path.write_bytes(data)
+        path = write_atomic(self.out / name, lambda p: p.write_bytes(data))
         self.files.append(path)
         encoded = base64.b64encode(data).decode("ascii")
         alt = html.escape(caption or name)
@@ -204,8 +204,8 @@ def build_report(result, out_dir: str | Path) -> list[Path]:
     last = result.metrics[result.metrics["period"] == result.metrics["period"].max()]
     page.table(last.set_index("firm").drop(columns="period").T.rename_axis("last period"))
 
-    path = out / REPORT_NAME
-    path.write_text(page.html(f"marketsim report: {s.market.name}"), encoding="utf-8")
+    text = page.html(f"marketsim report: {s.market.name}")
+    path = write_atomic(out / REPORT_NAME, lambda p: p.write_text(text, encoding="utf-8"))
     return [path, *page.files]
 
 

@@ -135,7 +135,8 @@ class RunResult(RunAnalysis):
             "state_bytes_per_customer": self.state_bytes / max(self.customers, 1),
         }
 
-    def save(self, out_dir: str | Path, *, figures: bool = True) -> list[Path]:
+    def save(self, out_dir: str | Path, *, figures: bool = True,
+             report: bool = False) -> list[Path]:
         """Write the run to ``out_dir`` (created if needed) and return the paths written.
 
         ``metrics.parquet``; ``transactions.parquet`` and ``segments.parquet`` (metrics by
@@ -143,48 +144,60 @@ class RunResult(RunAnalysis):
         ``scenario.toml``, the resolved scenario (rerun it with the same seed to get the same
         numbers); ``run.json`` (seed, sizes, threads, versions, timings, bytes per customer);
         ``state.npz`` (the final population snapshot, when kept) and ``levers.parquet`` (the
-        firms' retention levers at the end), which ``marketsim report`` reads back; and, unless
-        ``figures=False``, the PNG figures of :func:`marketsim.outputs.plots.save_figures`.
+        firms' retention levers at the end), which ``marketsim report`` reads back; unless
+        ``figures=False``, the PNG figures of :func:`marketsim.outputs.plots.save_figures`; and
+        with ``report=True``, ``report.html`` and its figures.
+
+        The files are written into a temporary folder beside ``out_dir`` and put in place only
+        when all are written (:func:`marketsim.outputs.atomic.staged_folder`): a failed or
+        interrupted save (a full disk) leaves the old folder, or none, never a truncated file.
         """
+        from marketsim.outputs.atomic import staged_folder
+
         out = Path(out_dir)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunOptionError(f"{out}: cannot create output folder ({exc.strerror})") from None
-        if not out.is_dir():
-            raise RunOptionError(f"{out}: output path exists and is not a folder")
+        with staged_folder(out) as stage:
+            written = self._write_files(stage, figures)
+            if report:
+                from marketsim.outputs.report import build_report
+
+                written = list(dict.fromkeys([*written, *build_report(self, stage)]))
+        return [out / path.name for path in written]
+
+    def _write_files(self, out: Path, figures: bool) -> list[Path]:
         written = []
-        path = out / "metrics.parquet"
-        self.metrics.to_parquet(path, index=False)
-        written.append(path)
-        if self.transactions is not None:
-            path = out / "transactions.parquet"
-            self.transactions.to_parquet(path, index=False)
-            written.append(path)
-        if self.segment_retention is not None:
-            path = out / "segments.parquet"
-            self.segment_metrics().to_parquet(path, index=False)
-            written.append(path)
-        path = out / "scenario.toml"
-        path.write_text(self.scenario.to_toml(), encoding="utf-8")
-        written.append(path)
-        path = out / "run.json"
-        path.write_text(json.dumps(self.run_info(), indent=2) + "\n", encoding="utf-8")
-        written.append(path)
-        if self.state is not None:
-            path = out / "state.npz"
-            np.savez_compressed(path, **self.state)
-            written.append(path)
-        if self.levers is not None:
-            path = out / "levers.parquet"
-            self.levers.to_parquet(path)
-            written.append(path)
+        for name, write in (
+                ("metrics.parquet", lambda p: self.metrics.to_parquet(p, index=False)),
+                ("transactions.parquet", None if self.transactions is None else
+                 lambda p: self.transactions.to_parquet(p, index=False)),
+                ("segments.parquet", None if self.segment_retention is None else
+                 lambda p: self.segment_metrics().to_parquet(p, index=False)),
+                ("scenario.toml", lambda p: p.write_text(self.scenario.to_toml(),
+                                                         encoding="utf-8")),
+                ("run.json", lambda p: p.write_text(json.dumps(self.run_info(), indent=2) + "\n",
+                                                    encoding="utf-8")),
+                ("state.npz", None if self.state is None else
+                 lambda p: np.savez_compressed(p, **self.state)),
+                ("levers.parquet", None if self.levers is None else
+                 lambda p: self.levers.to_parquet(p))):
+            if write is not None:
+                written.append(_written(out / name, write))
         if figures:
             from marketsim.outputs.plots import save_figures
 
             written.extend(save_figures(self.metrics, out,
                                         window=self.scenario.market.share_of_customer_window))
         return written
+
+
+def _written(path: Path, write) -> Path:
+    """``write(path)``; an ``OSError`` without a file name (Arrow's) is given ``path``'s."""
+    try:
+        write(path)
+    except OSError as exc:
+        if not exc.filename:
+            exc.filename = str(path)
+        raise
+    return path
 
 
 def versions() -> dict[str, str]:

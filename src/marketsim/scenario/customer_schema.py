@@ -26,7 +26,7 @@ class PurchaseRate(Strict):
 class Spread(Strict):
     """A positive customer trait: segment mean times a log-normal spread across customers."""
 
-    mean: float = Field(ge=0.0, description="Mean of the trait in the segment.")
+    mean: float = Field(ge=0.0, le=1e6, description="Mean of the trait in the segment.")
     spread: float = Field(
         0.25, ge=0.0, le=3.0,
         description="Standard deviation of log(trait) across customers (0 = all equal).")

@@ -18,15 +18,15 @@ from marketsim.scenario.relationship_levers import (
     RelationshipLevel,
     RelationshipType,
 )
-from marketsim.scenario.strict import Strict
+from marketsim.scenario.strict import MAX_MONEY, Strict
 
 
 class Offer(Strict):
     """What a firm sells in one category."""
 
-    price: float = Field(gt=0.0, description="Price of one purchase.")
+    price: float = Field(gt=0.0, le=MAX_MONEY, description="Price of one purchase.")
     quality: float = Field(ge=0.0, le=3.0, description="Product performance delivered (0-1 typical).")
-    unit_cost: float = Field(0.0, ge=0.0, description="Cost of goods of one purchase.")
+    unit_cost: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Cost of goods of one purchase.")
 
 
 class Retention(Strict):
@@ -35,9 +35,9 @@ class Retention(Strict):
     reward_rate: float = Field(0.0, ge=0.0, le=1.0, description="Points earned per unit of spend, in money (financial tie).")
     points_expiry: float = Field(0.05, ge=0.0, le=1.0, description="Fraction of points expiring per period.")
     personal_service: float = Field(0.0, ge=0.0, le=1.0, description="Intensity of personal touch points per period (social tie).")
-    personal_service_cost: float = Field(0.0, ge=0.0, description="Cost per customer per period at full personal service.")
+    personal_service_cost: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Cost per customer per period at full personal service.")
     structural_investment: float = Field(0.0, ge=0.0, le=1.0, description="Integration investment per customer (structural tie).")
-    structural_cost: float = Field(0.0, ge=0.0, description="Cost per customer per period at full structural investment.")
+    structural_cost: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Cost per customer per period at full structural investment.")
 
 
 class Firm(Strict):
@@ -50,9 +50,9 @@ class Firm(Strict):
     convenience: float = Field(0.5, ge=0.0, le=1.0, description="Convenience: lowers time and energy cost.")
     trust: float = Field(0.5, ge=0.0, le=1.0, description="Trust: lowers psychic cost.")
     promise: float = Field(1.0, ge=0.0, le=3.0, description="Performance the firm advertises (same scale as quality + service).")
-    acquisition_budget: float = Field(0.0, ge=0.0, description="Advertising and acquisition spend per period.")
+    acquisition_budget: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Advertising and acquisition spend per period.")
     reach_cost: float = Field(
-        1000.0, gt=0.0,
+        1000.0, gt=0.0, le=MAX_MONEY,
         description="Budget that reaches 63% of unaware customers in a period (reach = 1 - exp(-budget/reach_cost)).")
     base_preference: float = Field(
         1.0, gt=0.0, le=1000.0,
@@ -62,7 +62,7 @@ class Firm(Strict):
     initial_share: float = Field(0.0, ge=0.0, le=1.0, description="Fraction of customers who start as its regular customers.")
     initial_awareness: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of other customers who start aware of it.")
     retention: Retention = Field(default_factory=Retention)
-    strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class' (docs/strategies.md).")
+    strategy: str = Field("static", description="A registered strategy (static, scheduled, adaptive_price, adaptive_price_budget, ...) or a user's class as 'module:Class' or 'path/to/file.py:Class', imported only by a run with --allow-code (docs/strategies.md).")
     strategy_params: dict[str, Any] = Field(default_factory=dict, description="Parameters passed to the strategy.")
     preset: str | None = Field(
         None, description="Name of a preset (marketsim.scenario.presets: mass_marketer, "

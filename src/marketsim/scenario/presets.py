@@ -86,9 +86,10 @@ def apply_preset(data: Any) -> Any:
     if not isinstance(data, dict) or data.get("preset") is None:
         return data
     name = data["preset"]
-    if name not in PRESETS:
+    if not isinstance(name, str) or name not in PRESETS:
         from marketsim.errors import did_you_mean
 
-        raise ValueError(f"preset: unknown preset {name!r}{did_you_mean(name, PRESETS)}; "
-                         f"allowed: {', '.join(PRESETS)}")
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+        hint = did_you_mean(name, PRESETS) if isinstance(name, str) else ""
+        raise ValueError(f"preset: unknown preset {shown}{hint}, allowed: {', '.join(PRESETS)}")
     return _merge(PRESETS[name], data)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from marketsim.errors import did_you_mean
-from marketsim.scenario.strict import Strict
+from marketsim.scenario.strict import MAX_MONEY, Strict
 
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 TYPES = ("self_service", "automated_service", "personal_assistance",
@@ -32,10 +32,10 @@ class OneToOne(Strict):
                     "delivered performance gains customisation x knowledge x the customer's "
                     "product weight. Knowledge grows with each touch point (learning relationship).")
     top_tier_clv: float | None = Field(
-        None, description="Predicted lifetime value (money) from which a customer is in the top "
+        None, ge=-MAX_MONEY, le=MAX_MONEY, description="Predicted lifetime value (money) from which a customer is in the top "
                           "tier (gets top_tier_service); none = no top tier.")
     top_tier_service: float = Field(0.0, ge=0.0, le=3.0, description="Extra delivered performance for top-tier customers.")
-    top_tier_cost: float = Field(0.0, ge=0.0, description="Cost per top-tier customer per period of that extra service.")
+    top_tier_cost: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Cost per top-tier customer per period of that extra service.")
 
 
 class CustomerManagement(Strict):
@@ -65,13 +65,13 @@ class CustomerManagement(Strict):
     termination_periods: int = Field(
         26, ge=1, le=254, description="Periods a terminated customer is refused before it may buy again.")
     low_tier_clv: float | None = Field(
-        None, description="Predicted lifetime value (money) below which a customer is in the low "
+        None, ge=-MAX_MONEY, le=MAX_MONEY, description="Predicted lifetime value (money) below which a customer is in the low "
                           "tier (fees, fewer services); none = no low tier.")
-    low_tier_fee: float = Field(0.0, ge=0.0, description="Fee per low-tier customer per period (money).")
+    low_tier_fee: float = Field(0.0, ge=0.0, le=MAX_MONEY, description="Fee per low-tier customer per period (money).")
     low_tier_service_cut: float = Field(
         0.0, ge=0.0, le=3.0, description="Delivered performance removed for low-tier customers (fewer services).")
     low_tier_saving: float = Field(
-        0.0, ge=0.0, description="Cost to serve saved per low-tier customer per period.")
+        0.0, ge=0.0, le=MAX_MONEY, description="Cost to serve saved per low-tier customer per period.")
     response_rate: float = Field(
         0.05, gt=0.0, le=1.0,
         description="Extra purchases per unit of category rate that one cross- or up-selling "

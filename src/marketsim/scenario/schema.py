@@ -15,20 +15,20 @@ a silently ignored setting.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Literal
 
 import tomli_w
 from pydantic import Field, ValidationError, model_validator
 
-from marketsim.errors import ScenarioError, did_you_mean
+from marketsim.errors import ScenarioError, did_you_mean, shorten
 from marketsim.scenario.customer_schema import Segment
 from marketsim.scenario.firm_schema import Firm
 from marketsim.scenario.lines import LEADING_PATH, with_line
 from marketsim.scenario.problems import describe_error
+from marketsim.scenario.reading import read_toml
 from marketsim.scenario.relationship_levers import check_segments
-from marketsim.scenario.strict import Strict
+from marketsim.scenario.strict import MAX_MONEY, Strict
 
 MAX_FIRMS = 20
 MIN_FIRMS = 2
@@ -64,7 +64,8 @@ class Category(Strict):
 
     name: str = Field(description="Category name, unique in the scenario.")
     reference_price: float = Field(
-        gt=0.0, description="Typical price of one purchase; prices enter value relative to it.")
+        gt=0.0, le=MAX_MONEY,
+        description="Typical price of one purchase; prices enter value relative to it.")
 
 
 class Network(Strict):
@@ -198,6 +199,20 @@ class Scenario(Strict):
     behaviour: Behaviour = Field(default_factory=Behaviour)
     firms: list[Firm] = Field(min_length=MIN_FIRMS, max_length=MAX_FIRMS)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _not_too_many(cls, data):
+        """Refuse an absurd number of items before validating each one (20,000 segments)."""
+        if isinstance(data, dict):
+            problems = []
+            for name, most in (("categories", 64), ("segments", 255), ("firms", MAX_FIRMS)):
+                items = data.get(name)
+                if isinstance(items, (list, dict)) and len(items) > most:
+                    problems.append(f"{name}: at most {most} items (got {len(items):,})")
+            if problems:
+                raise ValueError("; ".join(problems))
+        return data
+
     @model_validator(mode="after")
     def _cross_field_rules(self):
         problems = []
@@ -225,20 +240,11 @@ class Scenario(Strict):
                     problems.append(f"firms[{f_index}].offers.{cat}: no such category"
                                     f"{did_you_mean(cat, category_names)} "
                                     f"(categories: {', '.join(category_names)})")
-        from marketsim.scenario.strategy_registry import available_strategies, make_strategy
+        from marketsim.scenario.strategy_registry import strategy_problems
 
-        strategies = available_strategies()
-        for f_index, firm in enumerate(self.firms):
-            if firm.strategy not in strategies and ":" not in firm.strategy:
-                problems.append(f"firms[{f_index}].strategy: unknown strategy '{firm.strategy}'"
-                                f"{did_you_mean(firm.strategy, strategies)} (registered: "
-                                f"{', '.join(strategies)})")
-                continue
-            try:  # parameters the strategy does not take are caught before a run
-                make_strategy(firm.strategy, firm.strategy_params,
-                              where=f"firms[{f_index}].strategy")
-            except ScenarioError as exc:
-                problems.append(str(exc).replace("; ", ", "))
+        segment_names = [s.name for s in self.segments]
+        for f_index, firm in enumerate(self.firms):  # no user code is imported here
+            problems.extend(strategy_problems(firm, f"firms[{f_index}]", segment_names))
         problems.extend(check_segments(self.firms, [s.name for s in self.segments]))
         total_initial = sum(f.initial_share for f in self.firms)
         if total_initial > 1.0 + 1e-6:
@@ -256,14 +262,16 @@ class Scenario(Strict):
     def n_categories(self) -> int:
         return len(self.categories)
 
-    def with_overrides(self, *, customers: int | None = None, periods: int | None = None) -> Scenario:
-        """A copy with the population size and/or number of periods replaced (validated)."""
+    def with_overrides(self, *, customers: int | None = None, periods: int | None = None,
+                       source: str = "command line") -> Scenario:
+        """A copy with the population size and/or number of periods replaced (validated; an
+        error names ``source``)."""
         data = self.model_dump()
         if customers is not None:
             data["population"]["customers"] = customers
         if periods is not None:
             data["market"]["periods"] = periods
-        return parse_scenario(data, source="command line")
+        return parse_scenario(data, source=source)
 
     def to_toml(self) -> str:
         """The resolved scenario (every default filled in) as TOML text."""
@@ -290,21 +298,15 @@ def parse_scenario(data: dict, *, source: str = "<dict>", text: str | None = Non
                 flat.append(problem)
         if text is not None:
             flat = [with_line(problem, text) for problem in flat]
+        flat = [shorten(problem) for problem in flat]
         lines = "\n".join(f"  - {p}" for p in flat)
         raise ScenarioError(f"{source}: invalid scenario\n{lines}", source=source, problems=flat) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a TOML scenario file."""
+    """Read and validate a TOML scenario file (at most 1 MiB of UTF-8 text,
+    :func:`marketsim.scenario.reading.read_toml`)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file", source=str(path)) from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read scenario file ({exc.strerror})", source=str(path)) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}", source=str(path)) from None
+    text, data = read_toml(path, "scenario",
+                           lambda message: ScenarioError(message, source=str(path)))
     return parse_scenario(data, source=str(path), text=text)
