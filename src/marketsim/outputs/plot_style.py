@@ -154,15 +154,17 @@ def time_axis(ax: Axes, period_unit: str, what: str = "") -> Axes:
 
 def save_paper(figure: Figure, stem, formats=PAPER_FORMATS) -> list:
     """Write ``figure`` as ``stem.png``, ``stem.pdf`` and ``stem.svg`` (in the paper style,
-    without creation dates, so a rerun gives the same vector files); return the paths."""
+    without creation dates, so a rerun gives the same vector files; each file written whole or
+    not at all, :func:`marketsim.outputs.atomic.write_atomic`); return the paths."""
     from pathlib import Path
+
+    from marketsim.outputs.atomic import write_atomic
 
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
     with mpl.rc_context(PAPER_STYLE):
         for kind in formats:
-            path = stem.with_suffix(f".{kind}")
-            figure.savefig(path, format=kind, metadata=_NO_DATES.get(kind), bbox_inches="tight")
-            written.append(path)
+            written.append(write_atomic(stem.with_name(f"{stem.name}.{kind}"), lambda p, k=kind: (
+                figure.savefig(p, format=k, metadata=_NO_DATES.get(k), bbox_inches="tight"))))
     return written
