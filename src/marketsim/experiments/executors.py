@@ -186,6 +186,7 @@ class ProcessExecutor:
     def __exit__(self, exc_type, *exc):
         # On Ctrl-C or an error: drop the runs not started; runs in progress end on their own.
         self.pool.shutdown(wait=exc_type is None, cancel_futures=True)
+        self.pool = None
         return False
 
     def map(self, tasks: Sequence[Task], function: Callable = simulate) -> Iterator[Outcome]:
@@ -255,6 +256,7 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        self.client = self.cluster = None
         return False
 
     def map(self, tasks: Sequence[Task], function: Callable = simulate) -> Iterator[Outcome]:

@@ -22,6 +22,7 @@ any picklable function of a seed, on the same executors.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -224,7 +225,9 @@ def replicate(function: Callable[[int], Any], seeds, *, workers: int = 1, execut
     (a module-level function, or a ``functools.partial`` of one). An error in any call is
     raised here (a :class:`~marketsim.errors.MarketsimError` as itself, naming the seed).
     ``progress``: a callable called with ``True`` (or ``False`` for a failure) per finished
-    call."""
+    call. An ``executor`` already entered (``with executor:``) stays open for the next call.
+    A script using processes needs the ``if __name__ == "__main__":`` guard (spawned workers
+    import it)."""
     from marketsim.experiments.executors import Job, ProcessExecutor, SerialExecutor, call
 
     seeds = check_seeds(seeds)
@@ -234,9 +237,13 @@ def replicate(function: Callable[[int], Any], seeds, *, workers: int = 1, execut
         workers = min(workers, len(seeds))
         executor = SerialExecutor() if workers == 1 else ProcessExecutor(
             workers, warm_scenario=warm_scenario)
+    # an executor already open (``with executor: ...`` around several calls, as the studies
+    # do) is used as it is and stays open: its workers start once
+    opened = getattr(executor, "pool", None) is not None or getattr(
+        executor, "client", None) is not None
     jobs = [Job(f"seed-{seed}", function, seed) for seed in seeds]
     found: dict[str, Any] = {}
-    with executor:
+    with contextlib.nullcontext() if opened else executor:
         for outcome in executor.map(jobs, call):
             if progress is not None:
                 progress(outcome.ok)

@@ -61,6 +61,7 @@ class Study:
     quick: Size
     full: Size
     summary: str = ""
+    batches: int = 1        # calls over all seeds the study makes (for the progress bar)
 
 
 @dataclass
@@ -73,6 +74,14 @@ class StudyConfig:
     workers: int
     root: Path                      # the source checkout holding scenarios/ (and tests/)
     progress: Callable[[bool], None] | None = None
+    executor: Any = None            # opened once by write_study: workers start once
+
+    def replicate(self, function, *, warm_scenario=None) -> list:
+        """``function(seed)`` for every seed of the study, on its executor, in seed order."""
+        from marketsim.experiments.replicate import replicate
+
+        return replicate(function, self.seeds, workers=self.workers, executor=self.executor,
+                         warm_scenario=warm_scenario, progress=self.progress)
 
     @property
     def size(self) -> Size:
@@ -234,8 +243,16 @@ def write_study(module, config: StudyConfig, out: str | Path) -> tuple[Findings,
     study: Study = module.STUDY
     folder = Path(out) / study.name
     check_writable(folder)  # before the runs, not after them
+    from marketsim.experiments.executors import ProcessExecutor, SerialExecutor
+
     started = time.perf_counter()
-    findings: Findings = module.measure(config)
+    executor = SerialExecutor() if config.workers == 1 else ProcessExecutor(config.workers)
+    with executor:
+        config.executor = executor
+        try:
+            findings: Findings = module.measure(config)
+        finally:
+            config.executor = None
     if findings.holds != module.holds(findings.table):
         raise AssertionError(f"{study.name}: the verdict disagrees with its own table")
     seconds = time.perf_counter() - started

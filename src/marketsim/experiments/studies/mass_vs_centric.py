@@ -44,6 +44,7 @@ STUDY = Study(
                    "classroom.toml": None}),
     summary="Peppers and Rogers' bars (width: share of the year's buyers; height: share of "
             "customer) per firm, and profit and customer equity over time",
+    batches=3,
 )
 
 #: The cases: scenario file, and whether its pair is one the claim is about (in the verdict).
@@ -139,6 +140,7 @@ def measure(config) -> Findings:
         mass, centric, how = pair(scenario)
         many = run_many(scenario, seeds=config.seeds, customers=config.customers(name),
                         periods=config.periods(name), workers=config.workers,
+                        executor=config.executor,
                         measures={"picture": picture, "paths": paths}, progress=(
                             (lambda done, total: config.progress(True)) if config.progress
                             else False))

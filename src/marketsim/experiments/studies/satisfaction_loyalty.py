@@ -41,6 +41,7 @@ STUDY = Study(
               {"default.toml": 104, "captive_utility.toml": None}),
     summary="Annual retention by satisfaction quintile within firm, competitive (default) "
             "against captive (captive_utility)",
+    batches=2,
 )
 
 BINS = 5
@@ -74,30 +75,41 @@ def _annual(held, gone, ppy):
     return r ** ppy
 
 
-def curves(seed: int, *, scenario, periods: int) -> dict:
-    """One seed: step the market ``periods`` periods by hand, then the within-firm pooled
-    curve (annual retention and mean satisfaction per quintile), each firm's curve and the
-    curve of quintiles across firms (pairs of all firms binned together)."""
-    from marketsim.market.model import MarketModel
-
-    import numba
-
-    numba.set_num_threads(1)
-    model = MarketModel(scenario, seed)
-    ppy = PERIODS_PER_YEAR.get(scenario.market.period_unit, 1)
-    names = [f.name for f in scenario.firms]
-    sat = [[] for _ in names]
-    lost = [[] for _ in names]
+def _records(model, periods: int):
+    """Per firm, for every customer-period: satisfaction at the start of the period and whether
+    the customer was no longer the firm's customer at its end."""
+    n_firms = len(model.firms)
+    sat = [[] for _ in range(n_firms)]
+    lost = [[] for _ in range(n_firms)]
     for _ in range(periods):
         p = model.population
         before = _current(p.status)
         s_before = p.satisfaction.copy()
         model.step()
         gone = before & ~_current(p.status)
-        for f in range(len(names)):
+        for f in range(n_firms):
             held = before[:, f]
             sat[f].append(s_before[held, f])
             lost[f].append(gone[held, f])
+    return sat, lost
+
+
+def curves(seed: int, *, scenario, periods: int) -> dict:
+    """One seed: step the market ``periods`` periods by hand, then the within-firm pooled
+    curve (annual retention and mean satisfaction per quintile), each firm's curve and the
+    curve of quintiles across firms (pairs of all firms binned together)."""
+    import numba
+
+    from marketsim.market.model import MarketModel
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)  # the same numbers on any thread count; one core per worker
+    try:
+        sat, lost = _records(MarketModel(scenario, seed), periods)
+    finally:
+        numba.set_num_threads(previous)
+    ppy = PERIODS_PER_YEAR.get(scenario.market.period_unit, 1)
+    names = [f.name for f in scenario.firms]
     sat = [np.concatenate(s) for s in sat]
     lost = [np.concatenate(x) for x in lost]
     held_all, gone_all, s_all = np.zeros(BINS), np.zeros(BINS), np.zeros(BINS)
@@ -124,7 +136,6 @@ def measure(config) -> Findings:
     from functools import partial
 
     from marketsim.api import resolve_scenario
-    from marketsim.experiments.replicate import replicate
 
     rows, cases, data = [], {}, {}
     for case, name in CASES:
@@ -132,9 +143,7 @@ def measure(config) -> Findings:
         customers = config.customers(name)
         scenario = scenario.with_overrides(customers=customers) if customers else scenario
         periods = config.periods(name) or scenario.market.periods
-        per_seed = replicate(partial(curves, scenario=scenario, periods=periods), config.seeds,
-                             workers=config.workers, warm_scenario=scenario,
-                             progress=config.progress)
+        per_seed = config.replicate(partial(curves, scenario=scenario, periods=periods))
         pooled = np.array([s["pooled"] for s in per_seed])
         mean_s = np.array([s["mean_s"] for s in per_seed])
         across = np.array([s["across"] for s in per_seed])
