@@ -48,7 +48,7 @@ def __getattr__(name: str):
 
         return MarketModel
     if name == "run_many":  # replications over seeds, with intervals (experiments room)
-        from marketsim.experiments.replicate import run_many
+        from marketsim.experiments.many import run_many
 
         return run_many
     if name == "load_run":  # reads Parquet and draws figures: loaded when asked for

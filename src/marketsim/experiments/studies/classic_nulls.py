@@ -84,12 +84,12 @@ def _data(root: str, name: str) -> dict:
 
 # ---------------------------------------------------------------------------- per seed
 def dirichlet_seed(seed: int, *, root: str, concentration: float = DIRICHLET["S"]) -> dict:
-    import marketsim
+    from marketsim.api import run
 
     cm = oracle(root)
     data = _data(root, "null/dirichlet.toml")
     data["behaviour"]["preference_concentration"] = concentration
-    result = marketsim.run(data, seed=seed, transactions=True, threads=1)
+    result = run(data, seed=seed, transactions=True, threads=1)
     log = result.transactions
     counts = np.zeros((result.customers, len(data["firms"])))
     np.add.at(counts, (log["customer_id"].to_numpy(), log["firm"].cat.codes.to_numpy()),
@@ -116,22 +116,22 @@ def dirichlet_seed(seed: int, *, root: str, concentration: float = DIRICHLET["S"
 
 
 def bass_seed(seed: int, *, root: str, imitation: float = BASS["q"]) -> dict:
-    import marketsim
+    from marketsim.api import run
 
     cm = oracle(root)
     data = _data(root, "null/bass.toml")
     data["behaviour"]["imitation"] = imitation
-    metrics = marketsim.run(data, seed=seed, threads=1).metrics
+    metrics = run(data, seed=seed, threads=1).metrics
     n = metrics.loc[metrics["firm"] == "New", "acquisitions"].to_numpy(dtype=float)
     fit = cm.fit_bass_discrete(n, method="conditional")
     return {"p": fit.p, "q": fit.q, "m": fit.m, "r2": fit.r2, "adoptions": n}
 
 
 def btyd_seed(seed: int, *, root: str) -> dict:
-    import marketsim
+    from marketsim.api import run
 
     cm = oracle(root)
-    result = marketsim.run(_data(root, "null/btyd.toml"), seed=seed, transactions=True,
+    result = run(_data(root, "null/btyd.toml"), seed=seed, transactions=True,
                            threads=1)
     rfm = result.rfm(firm="Shop")
     fit = cm.fit_bgnbd(rfm["frequency"].to_numpy(float), rfm["recency"].to_numpy(float),
@@ -204,7 +204,7 @@ def figure(findings: Findings, config):
     import matplotlib as mpl
     from matplotlib.figure import Figure
 
-    from marketsim.outputs.plot_style import PAPER_STYLE, PALETTE, paper_axes, time_axis
+    from marketsim.outputs.plot_style import PALETTE, PAPER_STYLE, paper_axes, time_axis
 
     d, b, off = findings.data["dirichlet"], findings.data["bass"], findings.data["bass_off"]
     with mpl.rc_context(PAPER_STYLE):
@@ -284,11 +284,11 @@ def report(findings: Findings, config) -> str:
              f"**Verdict: {'holds' if findings.holds else 'does not hold'}**: "
              + "; ".join(f"{c} {'recovered' if i['holds'] else 'NOT recovered'}"
                          for c, i in findings.cases.items()) + ".", "",
-             "Fits: the independent implementations of `tests/classic_models.py` (not the "
-             "package's), on the runs of `scenarios/null/*.toml` at the files' own sizes.", "",
+             ("Fits: the independent implementations of `tests/classic_models.py` (not the "
+             "package's), on the runs of `scenarios/null/*.toml` at the files' own sizes."), "",
              "## What the simulation shows", "",
-             "| model | parameter | file's value | estimate, mean [95% interval] over seeds | "
-             "recovered |", "| --- | --- | --- | --- | --- |"]
+             ("| model | parameter | file's value | estimate, mean [95% interval] over seeds | "
+             "recovered |"), "| --- | --- | --- | --- | --- |"]
     deciding = t[t["decides"].astype(bool)]
     for (_, r), ok in zip(deciding.iterrows(), _recovered(deciding)):
         lines.append(f"| {r['case']} | {r['quantity']} | {r['truth']:,.4g} | "
@@ -299,16 +299,16 @@ def report(findings: Findings, config) -> str:
     q_off = lookup(t, "bass_imitation_off", "New", "q")
     r2 = lookup(t, "bass", "New", "r2")
     lines += [
-        "", f"- Dirichlet brand measures (penetration, purchase frequency, category frequency "
+        "", (f"- Dirichlet brand measures (penetration, purchase frequency, category frequency "
         f"of buyers, share of category requirements, sole buyers) against the theory with the "
         f"file's M, K, S: largest |z| {fmt_row(z, digits=2)} (sampling SD from 50 batches of "
         f"customers; {TOLERANCE_SD:.0f} is the tests' bound). The package's own fit gives S = "
-        f"{fmt_row(own, digits=3)}.",
-        f"- Control: with tastes twice as alike (S = 2.6) the largest |z| is "
-        f"{fmt_row(z2, digits=1)}: the check tells 1.3 from 2.6 at this size.",
-        f"- Bass fit quality R^2 {fmt_row(r2, digits=4)}. Control: with imitation off the "
+        f"{fmt_row(own, digits=3)}."),
+        (f"- Control: with tastes twice as alike (S = 2.6) the largest |z| is "
+        f"{fmt_row(z2, digits=1)}: the check tells 1.3 from 2.6 at this size."),
+        (f"- Bass fit quality R^2 {fmt_row(r2, digits=4)}. Control: with imitation off the "
         f"fitted q is {fmt_row(q_off, digits=4)}: q measures word of mouth, not the shape of "
-        "a two-stage process.", "", "## Where and why the simulation differs", ""]
+        "a two-stage process."), "", "## Where and why the simulation differs", ""]
     missed = deciding[~_recovered(deciding)]
     if missed.empty:
         lines.append("- Nowhere measured: every parameter's file value lies inside its interval.")

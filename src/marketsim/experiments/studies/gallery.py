@@ -93,8 +93,8 @@ def study_section(name: str, folder: Path, images: Path, gallery: Path) -> str:
     why = _section(report, "## Where and why the simulation differs")
     if why:
         lines += ["", "**Where and why the simulation differs.**", "", why]
-    lines += ["", f"Rerun: `marketsim study {name}{' --quick' if settings.get('quick') else ''}`"
-              f" (the full report: `{folder.name}/report.md` in the results folder).", ""]
+    lines += ["", (f"Rerun: `marketsim study {name}{' --quick' if settings.get('quick') else ''}`"
+              f" (the full report: `{folder.name}/report.md` in the results folder)."), ""]
     return "\n".join(lines)
 
 

@@ -86,9 +86,9 @@ def equity_path(metrics: pd.DataFrame, discount_rate: float) -> pd.DataFrame:
     m = metrics.assign(firm=metrics["firm"].astype(str), contribution=_contribution(metrics))
     m = m.sort_values(["firm", "period"])
     g = m.groupby("firm", sort=False)
-    roll = {c: g[c].transform(lambda s: s.rolling(HEIGHT_WINDOW, min_periods=HEIGHT_WINDOW)
-                              .agg("sum" if c != "retention" else "mean"))
-            for c in ("contribution", "customers", "retention")}
+    roll = {c: g[c].transform(lambda s, how=how: s.rolling(
+        HEIGHT_WINDOW, min_periods=HEIGHT_WINDOW).agg(how))
+        for c, how in (("contribution", "sum"), ("customers", "sum"), ("retention", "mean"))}
     with np.errstate(invalid="ignore", divide="ignore"):
         margin = roll["contribution"] / roll["customers"]
         q = roll["retention"].clip(0, 1) / (1 + discount_rate)
@@ -131,7 +131,7 @@ def paths(result) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------- measure
 def measure(config) -> Findings:
-    from marketsim.experiments.replicate import run_many
+    from marketsim.experiments.many import run_many
     from marketsim.scenario.schema import load_scenario
 
     rows, cases, data = [], {}, {}
@@ -244,22 +244,22 @@ def report(findings: Findings, config) -> str:
     t = findings.table
     lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
              f"**Source.** {STUDY.source}.", "",
-             f"**Verdict: {'holds' if findings.holds else 'does not hold'}** in the pairs the "
-             "claim is about (both differences' 95% intervals above zero).", "",
+             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** in the pairs the "
+             "claim is about (both differences' 95% intervals above zero)."), "",
              "## What the simulation shows", ""]
     for case, info in findings.cases.items():
         mass, centric = info["mass_marketer"], info["customer_centric"]
 
-        def q(firm, name, **o):
+        def q(firm, name, case=case, **o):
             return fmt_row(lookup(t, case, firm, name), **o)
 
         lines += [
-            f"### {case} ({info['customers']:,} customers, {info['periods']} "
-            f"{info['period_unit']}s; {mass} vs {centric}, found by {info['found_by']}"
-            f"{'' if info['in_verdict'] else '; outside the verdict'})", "",
-            "| firm | width: share of the year's buyers | height: share of customer | market "
-            "share (units) | awareness | retention per period | profit, last year | customer equity "
-            "at the end |",
+            (f"### {case} ({info['customers']:,} customers, {info['periods']} "
+             f"{info['period_unit']}s; {mass} vs {centric}, found by {info['found_by']}"
+             f"{'' if info['in_verdict'] else '; outside the verdict'})"), "",
+            ("| firm | width: share of the year's buyers | height: share of customer | market "
+             "share (units) | awareness | retention per period | profit, last year | customer "
+             "equity at the end |"),
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for firm in findings.data[case]["firms"]:
             lines.append(f"| {firm} | {q(firm, 'width')} | {q(firm, 'height')} | "
@@ -271,13 +271,13 @@ def report(findings: Findings, config) -> str:
         h = q(f"{centric} - {mass}", "height_difference")
         richer = (centric if lookup(t, case, centric, "profit_year")["mean"]
                   > lookup(t, case, mass, "profit_year")["mean"] else mass)
-        lines += ["", f"Width, {mass} minus {centric}: {w}; height, {centric} minus {mass}: {h} "
+        lines += ["", (f"Width, {mass} minus {centric}: {w}; height, {centric} minus {mass}: {h} "
                   f"(paired by seed). The claim **{'holds' if info['holds'] else 'does not hold'}"
                   f"** here. Over the last year {richer} earns the more profit "
                   f"({q(mass, 'profit_year', money=True)} for {mass}, "
                   f"{q(centric, 'profit_year', money=True)} for {centric}); customer equity is "
                   "customers held times the closed-form CLV of the last 13 periods' margin and "
-                  "retention, so a retention near 1 a period makes it large.", ""]
+                  "retention, so a retention near 1 a period makes it large."), ""]
     lines += ["## Where and why the simulation differs", ""]
     lines += _differences(findings)
     return "\n".join(lines)

@@ -235,12 +235,12 @@ def report(findings: Findings, config) -> str:
     t = findings.table
     lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
              f"**Source.** {STUDY.source}.", "",
-             f"**Verdict: {'holds' if findings.holds else 'does not hold'}** (competitive: "
+             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** (competitive: "
              f"{'holds' if findings.cases['competitive']['holds'] else 'does not hold'}; "
-             f"captive: {'holds' if findings.cases['captive']['holds'] else 'does not hold'}).",
+             f"captive: {'holds' if findings.cases['captive']['holds'] else 'does not hold'})."),
              "", "## What the simulation shows", "",
-             "Annual retention by satisfaction quintile within firm (Q1 least satisfied), all "
-             "firms pooled; mean [95% interval] over seeds:", "",
+             ("Annual retention by satisfaction quintile within firm (Q1 least satisfied), all "
+             "firms pooled; mean [95% interval] over seeds:"), "",
              "| market | " + " | ".join(f"Q{k}" for k in range(1, BINS + 1))
              + " | top - bottom | convexity | range |", "|" + " --- |" * (BINS + 4)]
     for case in findings.cases:
