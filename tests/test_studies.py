@@ -151,6 +151,8 @@ def test_list_and_bad_input(capsys, tmp_path):
     blocker.write_text("x")
     assert main(["study", "classic_nulls", "--quick", "--out", str(blocker)]) == 2
     assert main(["study", "--gallery", str(tmp_path / "g.md"), "--out", str(tmp_path)]) == 2
+    assert main(["study", "classic_nulls", "--executor", "dask"]) == 2
+    assert "--scheduler" in capsys.readouterr().err
 
 
 def test_the_gallery_shows_every_study_with_its_verdict(ran, results, tmp_path):

@@ -29,7 +29,7 @@ def get_study(name: str):
 
 
 def run_study(name: str, *, quick: bool = False, out="results", seeds=None, workers: int = 1,
-              root=None, progress=None):
+              root=None, progress=None, executor=None):
     """Run the study ``name`` and write its files into ``out/<name>``: returns its
     :class:`~marketsim.experiments.studies.base.Findings` and the paths written.
 
@@ -42,7 +42,7 @@ def run_study(name: str, *, quick: bool = False, out="results", seeds=None, work
     module = get_study(name)
     config = make_config(module.STUDY, quick=quick, seeds=seeds, workers=workers, root=root,
                          progress=progress)
-    return write_study(module, config, out)
+    return write_study(module, config, out, executor)
 
 
 __all__ = ["STUDIES", "get_study", "run_study"]

@@ -234,9 +234,12 @@ def verdict(study: Study, config: StudyConfig, findings: Findings) -> dict[str, 
     })
 
 
-def write_study(module, config: StudyConfig, out: str | Path) -> tuple[Findings, list[Path]]:
+def write_study(module, config: StudyConfig, out: str | Path,
+                executor=None) -> tuple[Findings, list[Path]]:
     """Run the study ``module`` with ``config`` and write its four files into ``out/<name>``;
-    return its findings and the paths written (``verdict.json`` last)."""
+    return its findings and the paths written (``verdict.json`` last). ``executor`` (of
+    :mod:`marketsim.experiments.executors`, not yet entered) runs the seeds; default: the
+    config's workers as local processes (1: in this process)."""
     from marketsim.outputs.atomic import check_writable, write_atomic
     from marketsim.outputs.plot_style import save_paper
 
@@ -246,7 +249,8 @@ def write_study(module, config: StudyConfig, out: str | Path) -> tuple[Findings,
     from marketsim.experiments.executors import ProcessExecutor, SerialExecutor
 
     started = time.perf_counter()
-    executor = SerialExecutor() if config.workers == 1 else ProcessExecutor(config.workers)
+    if executor is None:
+        executor = SerialExecutor() if config.workers == 1 else ProcessExecutor(config.workers)
     with executor:
         config.executor = executor
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from marketsim.experiments.executors import EXECUTORS
 from marketsim.progress import ProgressBar
 
 
@@ -39,6 +40,13 @@ def add_study_command(commands) -> None:
                             "--quick)")
     study.add_argument("--workers", type=int, metavar="N",
                        help="worker processes (default: every core; 1 runs in this process)")
+    study.add_argument("--executor", choices=EXECUTORS, default=None,
+                       help="where the runs execute (default: processes; the numbers are the "
+                            "same on each)")
+    study.add_argument("--scheduler", metavar="ADDRESS",
+                       help="dask: address of a running scheduler, e.g. tcp://host:8786")
+    study.add_argument("--dask-local", type=int, metavar="N",
+                       help="dask: start a LocalCluster of N single-threaded workers")
     study.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                        help="output folder (default results/; each study in DIR/NAME)")
     study.add_argument("--root", type=Path, metavar="DIR",
@@ -93,6 +101,12 @@ def cmd_study(args, console) -> int:
     names = list(STUDIES) if args.all else [args.name] if args.name else []
     modules = [get_study(name) for name in names]  # an unknown name fails before any run
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    from marketsim.experiments.executors import make_executor
+
+    if args.executor == "serial":
+        workers = 1
+    make_executor(args.executor, workers=workers, scheduler=args.scheduler,
+                  dask_local=args.dask_local)  # bad options fail before any run
     for module in modules:
         config = make_config(module.STUDY, quick=args.quick, seeds=args.seeds, workers=workers,
                              root=args.root)
@@ -104,7 +118,11 @@ def cmd_study(args, console) -> int:
         with _Progress(console, module.STUDY.name,
                        module.STUDY.batches * len(config.seeds)) as progress:
             config.progress = progress
-            findings, written = write_study(module, config, args.out)
+            executor = None if args.executor is None and not (
+                args.scheduler or args.dask_local) else make_executor(
+                    args.executor, workers=workers, scheduler=args.scheduler,
+                    dask_local=args.dask_local)
+            findings, written = write_study(module, config, args.out, executor)
         console.print(f"[bold]Verdict[/] {'holds' if findings.holds else 'does not hold'} "
                       f"({time.perf_counter() - started:,.0f} s); wrote {len(written)} files "
                       f"to {escape(str(args.out / module.STUDY.name))}/", highlight=False)
