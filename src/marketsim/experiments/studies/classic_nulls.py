@@ -141,6 +141,10 @@ def btyd_seed(seed: int, *, root: str) -> dict:
                                rfm.loc[repeat, "monetary_value"].to_numpy(float))
     out = {f"bgnbd.{k}": float(v) for k, v in zip(fit.names, fit.params)}
     out.update({f"gamma_gamma.{k}": float(v) for k, v in zip(spend.names, spend.params)})
+    # each seed's largest distance from the file's values in its own asymptotic SEs
+    for model, f, truth in (("bgnbd", fit, BGNBD), ("gamma_gamma", spend, GAMMA_GAMMA)):
+        out[f"{model}.max_abs_z"] = float(max(abs(v - truth[k]) / e for k, v, e in
+                                              zip(f.names, f.params, f.se)))
     out["converged"] = float(fit.converged and spend.converged)
     return out
 
@@ -174,10 +178,15 @@ def measure(config) -> Findings:
     rows.append(row("bass_imitation_off", "New", "p", [s["p"] for s in off]))
     data["bass"], data["bass_off"] = b, off
     y = over_seeds(btyd_seed)
+    data["btyd"] = y
     for model, truth in (("bgnbd", BGNBD), ("gamma_gamma", GAMMA_GAMMA)):
         for k in truth:
             rows.append(row(model, "Shop", k, [s[f"{model}.{k}"] for s in y], True))
     rows.append(row("btyd", "Shop", "fits_converged", [s["converged"] for s in y]))
+    for model in ("bgnbd", "gamma_gamma"):
+        rows.append(row(model, "Shop", "max_abs_z_per_seed", [s[f"{model}.max_abs_z"] for s in y]))
+    rows.append(row("bgnbd", "Shop", "mean_rate_r_over_alpha",
+                    [s["bgnbd.r"] / s["bgnbd.alpha"] for s in y]))
     frame = table(rows)
     frame["truth"] = [TRUTH.get(c, {}).get(q, np.nan) for c, q in zip(frame["case"],
                                                                       frame["quantity"])]
@@ -312,21 +321,31 @@ def report(findings: Findings, config) -> str:
     missed = deciding[~_recovered(deciding)]
     if missed.empty:
         lines.append("- Nowhere measured: every parameter's file value lies inside its interval.")
-    for _, r in missed.iterrows():
-        bias = r["mean"] / r["truth"] - 1
-        lines.append(f"- {r['case']} {r['quantity']}: the estimate {fmt_row(r, digits=4)} "
-                     f"misses the file's {r['truth']:,.4g} by {100 * bias:+.1f}%. The seeds "
-                     "detect a bias the per-seed standard errors of tests/test_null_*.py "
-                     "allow; " + _why(r["case"], r["quantity"]))
+    for case in pd.unique(missed["case"]):
+        parts = [f"{r['quantity']} {fmt_row(r, digits=4)} against the file's "
+                 f"{r['truth']:,.4g} ({100 * (r['mean'] / r['truth'] - 1):+.1f}%)"
+                 for _, r in missed[missed["case"] == case].iterrows()]
+        lines.append(f"- {case}: {'; '.join(parts)}: a bias the {len(config.seeds)} seeds "
+                     f"pooled detect. " + _why(t, case))
     return "\n".join(lines)
 
 
-def _why(case: str, quantity: str) -> str:
-    if case == "bass" and quantity == "p":
-        return ("p is estimated from the first periods only (few adoptions), and the "
-                "conditional least-squares fit of a discrete-time process is not unbiased in "
-                "small samples.")
+def _why(t: pd.DataFrame, case: str) -> str:
+    """What the table says about a parameter not recovered (the cause is not isolated here)."""
     if case in ("bgnbd", "gamma_gamma"):
-        return ("the simulation runs in whole days while the BG/NBD is a continuous-time "
-                "model, and the maximum-likelihood estimates carry a small-sample bias.")
-    return "the estimator's small-sample bias is the first suspect."
+        z = lookup(t, case, "Shop", "max_abs_z_per_seed")
+        text = (f"Each seed's fit is within {z['hi']:.1f} of its own asymptotic standard errors "
+                f"of the file's values (upper end of the interval of the largest |z| per seed; "
+                f"tests/test_null_btyd.py allows 4), so one run cannot see it.")
+        if case == "bgnbd":
+            rate = lookup(t, "bgnbd", "Shop", "mean_rate_r_over_alpha")
+            text += (f" The mean purchase rate r / alpha is recovered ("
+                     f"{fmt_row(rate, digits=5)} a day against "
+                     f"{BGNBD['r'] / BGNBD['alpha']:.5f}): customers' rates look slightly less "
+                     "heterogeneous than the file's. The cause is not isolated by this study; "
+                     "a candidate is the daily clock (occasions of one day share its time, so "
+                     "recency and T are whole days), although the oracle's own "
+                     "continuous-time simulation recorded by the day refits alpha within 1% "
+                     "(tests/test_null_btyd.py).")
+        return text
+    return "The cause is not isolated by this study."

@@ -258,13 +258,13 @@ def report(findings: Findings, config) -> str:
              f"{info['period_unit']}s; {mass} vs {centric}, found by {info['found_by']}"
              f"{'' if info['in_verdict'] else '; outside the verdict'})"), "",
             ("| firm | width: share of the year's buyers | height: share of customer | market "
-             "share (units) | awareness | retention per period | profit, last year | customer "
-             "equity at the end |"),
+             "share (units) | awareness | retention per period | profit, last year (or the run) | "
+             "customer equity at the end |"),
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
         for firm in findings.data[case]["firms"]:
             lines.append(f"| {firm} | {q(firm, 'width')} | {q(firm, 'height')} | "
                          f"{q(firm, 'market_share_units')} | {q(firm, 'awareness')} | "
-                         f"{q(firm, 'retention')} | "
+                         f"{q(firm, 'retention', digits=4)} | "
                          f"{q(firm, 'profit_year', money=True)} | "
                          f"{q(firm, 'customer_equity', money=True)} |")
         w = q(f"{mass} - {centric}", "width_difference")
@@ -312,7 +312,7 @@ def _differences(findings: Findings) -> list[str]:
             f"{centric} ({budget[mass]:,.0f} against {budget[centric]:,.0f} a period) {reach} "
             f"(awareness over the last {HEIGHT_WINDOW} periods {aware_m:.2f} against "
             f"{aware_c:.2f}), and {centric} keeps more of its customers (retention per period "
-            f"{keep_c:.3f} against {keep_m:.3f}). Where the larger budget does not buy the wider "
+            f"{keep_c:.4f} against {keep_m:.4f}). Where the larger budget does not buy the wider "
             "reach, the mass marketer has no wide bar to show; awareness in the model also "
             "comes from word of mouth, which grows with a firm's satisfied customers, the "
             "likely reason the retaining firm is also the better known here (not isolated by "
