@@ -257,6 +257,11 @@ def figure(findings: Findings, config):
     return fig
 
 
+def _num(value: float) -> str:
+    """A parameter's value as the file states it: 50,000; 0.243; 30.9."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+
+
 def _half(values: np.ndarray) -> np.ndarray:
     from scipy import stats
 
@@ -276,7 +281,7 @@ def _recovery(ax, t: pd.DataFrame) -> None:
     if (~ok).any():
         ax.errorbar(ratio[~ok], y[~ok], xerr=[e[~ok] for e in err], fmt="o", color="#D55E00",
                     markersize=3, capsize=2, label="outside: not recovered")
-    ax.set_yticks(y, [f"{c}: {q} = {v:,.4g}" for c, q, v in
+    ax.set_yticks(y, [f"{c}: {q} = {_num(v)}" for c, q, v in
                       zip(rows["case"], rows["quantity"], rows["truth"])], fontsize=7)
     ax.set_xlabel("Estimate / the file's value")
     ax.set_title("Parameters recovered by the independent fits (tests/classic_models.py)",
@@ -300,7 +305,7 @@ def report(findings: Findings, config) -> str:
              "recovered |"), "| --- | --- | --- | --- | --- |"]
     deciding = t[t["decides"].astype(bool)]
     for (_, r), ok in zip(deciding.iterrows(), _recovered(deciding)):
-        lines.append(f"| {r['case']} | {r['quantity']} | {r['truth']:,.4g} | "
+        lines.append(f"| {r['case']} | {r['quantity']} | {_num(r['truth'])} | "
                      f"{fmt_row(r, digits=4)} | {'yes' if ok else 'no'} |")
     z = lookup(t, "dirichlet", "all", "max_abs_z_brand_measures")
     z2 = lookup(t, "dirichlet_S_doubled", "all", "max_abs_z_brand_measures")
@@ -323,7 +328,7 @@ def report(findings: Findings, config) -> str:
         lines.append("- Nowhere measured: every parameter's file value lies inside its interval.")
     for case in pd.unique(missed["case"]):
         parts = [f"{r['quantity']} {fmt_row(r, digits=4)} against the file's "
-                 f"{r['truth']:,.4g} ({100 * (r['mean'] / r['truth'] - 1):+.1f}%)"
+                 f"{_num(r['truth'])} ({100 * (r['mean'] / r['truth'] - 1):+.1f}%)"
                  for _, r in missed[missed["case"] == case].iterrows()]
         lines.append(f"- {case}: {'; '.join(parts)}: a bias the {len(config.seeds)} seeds "
                      f"pooled detect. " + _why(t, case))
