@@ -6,6 +6,8 @@ Numba kernels each period. Start with :func:`run`::
     import marketsim
     result = marketsim.run("scenarios/default.toml", customers=20_000, seed=1)
     print(result.summary())
+
+:func:`run_many` runs a scenario over seeds and gives any measure with its 95% interval.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ __all__ = [
     "load_run",
     "load_scenario",
     "run",
+    "run_many",
 ]
 
 
@@ -44,6 +47,10 @@ def __getattr__(name: str):
         from marketsim.market.model import MarketModel
 
         return MarketModel
+    if name == "run_many":  # replications over seeds, with intervals (experiments room)
+        from marketsim.experiments.many import run_many
+
+        return run_many
     if name == "load_run":  # reads Parquet and draws figures: loaded when asked for
         from marketsim.outputs.run_folder import load_run
 

@@ -4,7 +4,8 @@
 per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
 ``runs/<scenario name>`` (with ``--report``, also ``report.html``). ``marketsim report RUN_DIR``
 writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files;
-``marketsim new NAME`` writes a commented starter scenario ``NAME.toml``.
+``marketsim new NAME`` writes a commented starter scenario ``NAME.toml``; ``marketsim sweep``
+runs an experiment file and ``marketsim study NAME`` a classic study (docs/studies.md).
 
 Errors in the input (a bad scenario, an invalid option, a damaged run folder) are printed as
 one clean message on stderr (``validate``: on stdout, after ``FAIL``) with exit status 2,
@@ -102,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     from marketsim.experiments.command import add_sweep_command
 
     add_sweep_command(commands)  # marketsim sweep EXPERIMENT (docs/experiments.md)
+    from marketsim.experiments.studies.command import add_study_command
+
+    add_study_command(commands)  # marketsim study NAME (docs/studies.md)
     return parser
 
 

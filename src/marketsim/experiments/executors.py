@@ -1,9 +1,11 @@
 """Where the runs of a sweep execute: in this process, on local processes, or on Dask.
 
 Every executor takes the same run specifications and yields one :class:`Outcome` per run as
-runs finish (in any order); a run is a pure function of its scenario and seed, so the numbers
-are the same on every executor. Workers compute, the sweep process writes: only it touches
-the output folder, so remote Dask workers need no shared file system.
+runs finish (in any order; ``map(tasks, function)`` runs another function of each task, e.g.
+:func:`call` of a :class:`Job`, as ``run_many`` and the studies do); a run is a pure function
+of its scenario and seed, so the numbers are the same on every executor. Workers compute, the
+sweep process writes: only it touches the output folder, so remote Dask workers need no shared
+file system.
 
 - :class:`SerialExecutor`: one run after another in this process (Numba uses every thread).
 - :class:`ProcessExecutor` (the default): a pool of local processes, one per core; each loads
@@ -19,9 +21,9 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from marketsim.errors import RunOptionError
 from marketsim.scenario.schema import Scenario
@@ -52,6 +54,7 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
     worker: str = ""
     details: str = ""
+    value: Any = None  # what a :class:`Job`'s function returned (``run_many``, studies)
 
     @property
     def ok(self) -> bool:
@@ -73,6 +76,39 @@ def simulate(task: Task, threads: int | None = 1) -> Outcome:
     timings = dict(result.timings)
     timings["worker_s"] = time.perf_counter() - started
     return Outcome(task.key, metrics=result.metrics, timings=timings, worker=worker)
+
+
+@dataclass
+class Job:
+    """One call of a picklable function of a seed (``function(seed)``): the unit of work of
+    :func:`marketsim.experiments.replicate.replicate` on any executor."""
+
+    key: str
+    function: Callable[[int], Any]
+    seed: int
+
+
+def call(job: Job, threads: int | None = 1) -> Outcome:
+    """Run ``job.function(job.seed)``; never raises (the error, and the exception itself when
+    it pickles, are returned in the outcome). ``threads`` is the executors' argument: the
+    function sets its own."""
+    started = time.perf_counter()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        value = job.function(job.seed)
+    except Exception as exc:
+        import pickle
+
+        try:
+            pickle.dumps(exc)
+            kept = exc
+        except Exception:  # an exception that does not pickle: its text only
+            kept = None
+        return Outcome(job.key, error=f"{type(exc).__name__}: {exc}", worker=worker,
+                       timings={"worker_s": time.perf_counter() - started},
+                       details=traceback.format_exc(limit=-3), value=kept)
+    return Outcome(job.key, worker=worker, value=value,
+                   timings={"worker_s": time.perf_counter() - started})
 
 
 def warm_worker(scenario: Scenario | None = None, parent_pid: int | None = None) -> str:
@@ -119,9 +155,9 @@ class SerialExecutor:
     def __exit__(self, *exc):
         return False
 
-    def map(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+    def map(self, tasks: Sequence[Task], function: Callable = simulate) -> Iterator[Outcome]:
         for task in tasks:
-            yield simulate(task, threads=None)
+            yield function(task, threads=None)
 
 
 class ProcessExecutor:
@@ -150,12 +186,13 @@ class ProcessExecutor:
     def __exit__(self, exc_type, *exc):
         # On Ctrl-C or an error: drop the runs not started; runs in progress end on their own.
         self.pool.shutdown(wait=exc_type is None, cancel_futures=True)
+        self.pool = None
         return False
 
-    def map(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+    def map(self, tasks: Sequence[Task], function: Callable = simulate) -> Iterator[Outcome]:
         from concurrent.futures import as_completed
 
-        futures = {self.pool.submit(simulate, task, 1): task for task in tasks}
+        futures = {self.pool.submit(function, task, 1): task for task in tasks}
         for future in as_completed(futures):
             try:
                 yield future.result()
@@ -219,14 +256,15 @@ class DaskExecutor:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        self.client = self.cluster = None
         return False
 
-    def map(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
+    def map(self, tasks: Sequence[Task], function: Callable = simulate) -> Iterator[Outcome]:
         from distributed import as_completed
 
         futures = {}
         for task in tasks:
-            future = self.client.submit(simulate, task, 1, key=f"marketsim-run-{task.key}",
+            future = self.client.submit(function, task, 1, key=f"marketsim-run-{task.key}",
                                         pure=False)
             futures[future.key] = (future, task)
         try:

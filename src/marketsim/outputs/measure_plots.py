@@ -190,3 +190,39 @@ def plot_clv_distribution(clv: pd.DataFrame, firms: list[str], ax: Axes | None =
                       f"the last bin holds the top {100 * (1 - clip):.0f}%")
         firm_legend(ax)
         return ax
+
+
+def fan_chart(trajectories: pd.DataFrame, measure: str, *, firms=None, ax: Axes | None = None,
+              period_unit: str = "period", title: str | None = None,
+              firm_order=None) -> Axes:
+    """Trajectories across runs: per firm, the mean of ``measure`` per period as a line and its
+    95% interval over seeds as a band (paper style: sans-serif, thousands separators, the
+    scenario's period unit on the time axis).
+
+    ``trajectories`` is the tidy table of :func:`marketsim.run_many` (``period, firm, measure,
+    mean, lo, hi``; ``ManyResult.trajectories``); ``firms`` picks and orders firms (default:
+    ``firm_order``, else as they appear). Save it with
+    :func:`marketsim.outputs.plot_style.save_paper` for PNG, PDF and SVG.
+    """
+    from marketsim.outputs.plot_style import PAPER_STYLE, paper_axes, time_axis
+
+    rows = trajectories[trajectories["measure"] == measure]
+    present = list(pd.unique(rows["firm"].astype(str)))
+    order = [f for f in (firms or firm_order or present) if f in present]
+    with mpl.rc_context(PAPER_STYLE):
+        ax = ax if ax is not None else Figure(layout="constrained").subplots()
+        colours = palette(list(firm_order or present))
+        for name in order:
+            line = rows[rows["firm"].astype(str) == name].sort_values("period")
+            colour = colours.get(name, "#333333")
+            ax.fill_between(line["period"], line["lo"], line["hi"], color=colour, alpha=0.22,
+                            linewidth=0)
+            ax.plot(line["period"], line["mean"], color=colour, label=name)
+        time_axis(ax, period_unit)
+        paper_axes(ax)
+        ax.set_ylabel(measure.replace("_", " ").capitalize())
+        if title:
+            ax.set_title(title)
+        if order:
+            ax.legend(loc="best")
+        return ax

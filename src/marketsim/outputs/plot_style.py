@@ -81,3 +81,90 @@ def palette(firms: list[str]) -> dict[str, str]:
 def firm_legend(ax: Axes) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), title="Firm",
               title_fontproperties={"weight": "bold"})
+
+
+# ---------------------------------------------------------------------------- paper style
+#: Paper style, for figures going into an article: a single-column-and-a-half size, small
+#: sans-serif type (no serif face anywhere, mathtext included), fonts embedded as text in the
+#: PDF (Type 42) and the SVG, thin lines, no top or right spine. The slide style above stays
+#: what ``marketsim run`` and the HTML report draw; :func:`save_paper` writes PNG, PDF and SVG.
+PAPER_STYLE = {
+    **SLIDE_STYLE,
+    "figure.figsize": (7.0, 4.2),
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Helvetica", "Arial", "Liberation Sans"],
+    "mathtext.fontset": "dejavusans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titlepad": 14,
+    "axes.labelsize": 9,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "legend.fontsize": 8,
+    "lines.linewidth": 1.4,
+    "grid.linewidth": 0.5,
+    "axes.linewidth": 0.6,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
+    "svg.fonttype": "none",
+    "svg.hashsalt": "marketsim",   # the same figure gives the same SVG bytes
+}
+
+#: The formats :func:`save_paper` writes: raster for screens, vector for print.
+PAPER_FORMATS = ("png", "pdf", "svg")
+
+#: Metadata left out of the vector files so that the same figure gives the same bytes.
+_NO_DATES = {"pdf": {"CreationDate": None, "ModDate": None}, "svg": {"Date": None}}
+
+
+def thousands(value: float, _position=None) -> str:
+    """A tick label with thousands separators (``12,500``; ``-1,200,000``); values below 1,000
+    keep as many decimals as they need (``0.25``), so shares and money share one formatter."""
+    if not np.isfinite(value):
+        return ""
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.6g}" if value != 0 else "0"
+
+
+def paper_axes(ax: Axes, *, x_thousands: bool = False, y_thousands: bool = True) -> Axes:
+    """Thousands separators on the axes asked for (``matplotlib.ticker.FuncFormatter``)."""
+    from matplotlib.ticker import FuncFormatter
+
+    if y_thousands:
+        ax.yaxis.set_major_formatter(FuncFormatter(thousands))
+    if x_thousands:
+        ax.xaxis.set_major_formatter(FuncFormatter(thousands))
+    return ax
+
+
+def period_label(period_unit: str, what: str = "") -> str:
+    """The time axis in the scenario's own unit: ``Week``, ``Month of the run``, ..."""
+    unit = str(period_unit or "period").strip().capitalize()
+    return f"{unit}{' ' + what if what else ''}"
+
+
+def time_axis(ax: Axes, period_unit: str, what: str = "") -> Axes:
+    """Label ``ax``'s x axis with the period unit and put thousands separators on it."""
+    ax.set_xlabel(period_label(period_unit, what))
+    return paper_axes(ax, x_thousands=True, y_thousands=False)
+
+
+def save_paper(figure: Figure, stem, formats=PAPER_FORMATS) -> list:
+    """Write ``figure`` as ``stem.png``, ``stem.pdf`` and ``stem.svg`` (in the paper style,
+    without creation dates, so a rerun gives the same vector files; each file written whole or
+    not at all, :func:`marketsim.outputs.atomic.write_atomic`); return the paths."""
+    from pathlib import Path
+
+    from marketsim.outputs.atomic import write_atomic
+
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with mpl.rc_context(PAPER_STYLE):
+        for kind in formats:
+            written.append(write_atomic(stem.with_name(f"{stem.name}.{kind}"), lambda p, k=kind: (
+                figure.savefig(p, format=k, metadata=_NO_DATES.get(k), bbox_inches="tight"))))
+    return written
