@@ -72,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="do not draw the PNG figures")
     run.add_argument("--report", action="store_true",
                      help="also write report.html (implies --transactions; see `report`)")
+    run.add_argument("--set", action="append", default=[], dest="sets", metavar="PATH=VALUE",
+                     help="change a scenario field by its dotted path, as sweeps name it "
+                          "(firms.CloseCo.retention.reward_rate=0.05); VALUE is TOML; "
+                          "repeat for several")
     run.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
     run.set_defaults(handler=_cmd_run)
 
@@ -183,7 +187,12 @@ def _cmd_run(args, console) -> int:
 
     scenario = load_scenario(args.scenario)
     out = args.out if args.out is not None else Path("runs") / Path(args.scenario).stem
-    if args.customers is not None or args.periods is not None:
+    if args.sets:
+        from marketsim.experiments.overrides import with_sets
+
+        scenario = with_sets(scenario, args.sets, source=str(args.scenario),
+                             customers=args.customers, periods=args.periods)
+    elif args.customers is not None or args.periods is not None:
         scenario = scenario.with_overrides(customers=args.customers, periods=args.periods)
     log = args.transactions or args.report
     check_memory(scenario, transactions=log, state=log)  # before anything is allocated
