@@ -2,10 +2,12 @@
 
 ``marketsim run SCENARIO`` runs a scenario, shows a progress bar (on a terminal), prints the
 per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
-``runs/<scenario name>`` (with ``--report``, also ``report.html``). ``marketsim report RUN_DIR``
-writes the HTML report of a run folder. ``marketsim validate FILE...`` checks scenario files;
-``marketsim new NAME`` writes a commented starter scenario ``NAME.toml``; ``marketsim sweep``
-runs an experiment file and ``marketsim study NAME`` a classic study (docs/studies.md).
+``runs/<scenario name>`` (with ``--report``, also ``report.html``; ``--set PATH=VALUE`` changes a
+scenario field). ``marketsim report RUN_DIR`` writes the HTML report of a run folder;
+``marketsim compare RUN_A RUN_B`` puts two run folders side by side. ``marketsim validate
+FILE...`` checks scenario files; ``marketsim new NAME`` writes a commented starter scenario
+``NAME.toml``; ``marketsim sweep`` runs an experiment file and ``marketsim study NAME`` a
+classic study (docs/studies.md).
 
 Errors in the input (a bad scenario, an invalid option, a damaged run folder) are printed as
 one clean message on stderr (``validate``: on stdout, after ``FAIL``) with exit status 2,
@@ -88,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, metavar="DIR",
                         help="where to write the report (default: RUN_DIR)")
     report.set_defaults(handler=_cmd_report)
+
+    compare = commands.add_parser(
+        "compare", help="compare two run folders side by side",
+        description="Per firm, A, B and the difference of market share, share of customer, "
+                    "retention, satisfaction, profit (and customer equity when both runs kept "
+                    "--transactions); writes compare.csv, compare.md and compare.png.")
+    compare.add_argument("run_a", metavar="RUN_A", type=Path, help="first run folder")
+    compare.add_argument("run_b", metavar="RUN_B", type=Path, help="second run folder")
+    compare.add_argument("--out", type=Path, metavar="DIR",
+                         help="where to write the files (default runs/compare_<A>_vs_<B>)")
+    compare.set_defaults(handler=_cmd_compare)
 
     validate = commands.add_parser(
         "validate", help="check scenario files",
@@ -236,6 +249,38 @@ def _cmd_report(args, console) -> int:
 
     written = write_report(args.run_dir, args.out)
     console.print(f"[bold]Wrote[/] {escape(str(written[0]))} and {len(written) - 1} figures",
+                  highlight=False)
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- compare
+def _cmd_compare(args, console) -> int:
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
+
+    from marketsim.outputs.atomic import check_writable
+    from marketsim.outputs.compare import check_same_firms, formatted, write_comparison
+    from marketsim.outputs.run_folder import load_run
+
+    a, b = load_run(args.run_a), load_run(args.run_b)
+    names = (args.run_a.resolve().name or "A", args.run_b.resolve().name or "B")
+    if names[0] == names[1]:
+        names = (f"A: {names[0]}", f"B: {names[1]}")
+    check_same_firms(a, b, names)
+    out = args.out if args.out is not None else Path("runs") / f"compare_{names[0]}_vs_{names[1]}"
+    check_writable(out)
+    table, written = write_comparison(a, b, out, names)
+    shown = Table(box=box.SIMPLE_HEAVY, title=f"{escape(names[0])} vs {escape(names[1])}",
+                  title_justify="left", title_style="bold",
+                  caption="Difference: B minus A (shares in percentage points).",
+                  caption_justify="left")
+    for k, column in enumerate(formatted(table).columns):
+        shown.add_column(escape(str(column)), justify="left" if k < 2 else "right")
+    for row in formatted(table).itertuples(index=False):
+        shown.add_row(*(escape(str(v)) for v in row))
+    console.print(shown)
+    console.print(f"[bold]Wrote[/] {', '.join(escape(str(p)) for p in written)}",
                   highlight=False)
     return EXIT_OK
 
