@@ -88,6 +88,28 @@ class RunResult(RunAnalysis):
             last = max(1, round(self.scenario.market.share_of_customer_window))
         return summary_frame(self.metrics, last=last)
 
+    # ------------------------------------------------------------------ notebooks
+    def _repr_html_(self) -> str:
+        """Jupyter's view: scenario, customers, periods, seed and the per-firm summary
+        (:func:`marketsim.outputs.notebook.summary_html`)."""
+        from marketsim.outputs.notebook import summary_html
+
+        return summary_html(self)
+
+    def model_vars(self) -> pd.DataFrame:
+        """The market's totals per period, as Mesa's
+        ``DataCollector.get_model_vars_dataframe()`` (:func:`marketsim.outputs.notebook.model_vars`)."""
+        from marketsim.outputs.notebook import model_vars
+
+        return model_vars(self)
+
+    def agent_vars(self) -> pd.DataFrame:
+        """Every metric per period and firm indexed by ``(Step, AgentID)``, as Mesa's
+        ``DataCollector.get_agent_vars_dataframe()`` (:func:`marketsim.outputs.notebook.agent_vars`)."""
+        from marketsim.outputs.notebook import agent_vars
+
+        return agent_vars(self)
+
     def _log(self) -> pd.DataFrame:
         if self.transactions is None:
             raise RunOptionError("brand measures need the transaction log: run with "
