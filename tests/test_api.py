@@ -11,7 +11,12 @@ from matplotlib.figure import Figure
 import marketsim
 from marketsim import RunResult, run
 from marketsim.errors import MarketsimError, RunOptionError
-from marketsim.outputs.plots import plot_share_vs_share_of_customer, plot_trajectories, save_figures
+from marketsim.outputs.plots import (
+    plot_share_vs_share_of_customer,
+    plot_trajectories,
+    save_figures,
+    year_buyer_share,
+)
 from tests.helpers import market_dict, scenario
 
 
@@ -102,6 +107,17 @@ def test_figures(result, tmp_path):
     assert len(mine.get_lines()) == 3
     with pytest.raises(KeyError, match="no column"):
         plot_trajectories(result.metrics, "nonsense")
+
+    # With the transaction log the columns are as wide as each firm's share of the buyers of
+    # the run's last year (Peppers and Rogers' horizontal bar), not its unit share.
+    buyers = year_buyer_share(result)
+    assert buyers.sum() == pytest.approx(1.0)
+    ax = result.plot.share_vs_share_of_customer()
+    assert "buyers" in ax.get_xlabel()
+    assert sorted(p.get_width() for p in ax.patches) == pytest.approx(sorted(buyers))
+    units = result.metrics.groupby("firm", observed=True)["market_share_units"].mean()
+    assert sorted(buyers) != pytest.approx(sorted(units), abs=1e-3)  # a different measure
+    assert year_buyer_share(run(market_dict(customers=300, periods=2), seed=1)) is None
 
     paths = save_figures(result.metrics, tmp_path)
     assert [p.name for p in paths] == ["share_vs_share_of_customer.png", "market_share.png",

@@ -74,14 +74,18 @@ FIGURES = {
 
 
 def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = None,
-                                    window: float = 13) -> Axes:
+                                    window: float = 13,
+                                    buyers: pd.Series | None = None) -> Axes:
     """Market share against share of customer: one column per firm (a Marimekko chart).
 
-    Each firm's column is as **wide** as its market share (units) and as **tall** as its share
-    of customer, both averaged over the last ``window`` periods; the widths add up to the whole
-    market. A wide, low column is a firm that reaches many customers but gets little of each
-    one's spending (the market-share strategy); a narrow, tall one gets most of the spending
-    of fewer customers (the share-of-customer strategy). Columns are ordered by market share.
+    Each firm's column is as **tall** as its share of customer (mean over the last ``window``
+    periods) and as **wide** as ``buyers``, the firm's share of a period's buyers (Peppers and
+    Rogers' horizontal bar: how many customers buy from the firm; :func:`year_buyer_share`
+    gives it from the transaction log), or, without it, its market share by units over the last
+    ``window`` periods. The widths add up to the whole market. A wide, low column is a firm
+    that reaches many customers but gets little of each one's spending (the market-share
+    strategy); a narrow, tall one gets most of the spending of fewer customers (the
+    share-of-customer strategy). Columns are ordered by width.
     """
     with mpl.rc_context(SLIDE_STYLE):
         ax = ax if ax is not None else new_axes()
@@ -90,7 +94,8 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
         recent = metrics[metrics["period"] > last - max(1, int(round(window)))]
         grouped = recent.groupby(recent["firm"].astype(str), sort=False)
         table = pd.DataFrame({
-            "share": grouped["market_share_units"].mean(),
+            "share": (grouped["market_share_units"].mean() if buyers is None
+                      else buyers.rename(index=str)),
             "soc": grouped["share_of_customer"].mean(),
         }).reindex(firm_order(metrics))
         table = table.sort_values("share", ascending=False, kind="stable")
@@ -101,6 +106,7 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
         lefts = np.concatenate([[0.0], np.cumsum(shares)[:-1]])
         # Leave room above the tallest column for the labels; never show ticks past 100%.
         top = max(0.1, 1.22 * float(heights.max(initial=0.0)))
+        label = "MS" if buyers is None else "Buyers"
         for name, left, width, height, value in zip(table.index, lefts, shares, heights, soc):
             colour = colours[name]
             ax.bar(left, height, width=width, align="edge", color=colour, edgecolor="white",
@@ -113,24 +119,28 @@ def plot_share_vs_share_of_customer(metrics: pd.DataFrame, ax: Axes | None = Non
                 if height >= 0.12 * top:
                     ax.text(centre, height - 0.025 * top, f"SoC {pct(value)}", ha="center",
                             va="top", fontsize=12, color=inside, fontweight="bold")
-                ax.text(centre, 0.025 * top, f"MS {pct(width)}", ha="center", va="bottom",
+                ax.text(centre, 0.025 * top, f"{label} {pct(width)}", ha="center", va="bottom",
                         fontsize=12, color=inside if height >= 0.08 * top else "#222222",
                         fontweight="bold")
             else:  # too narrow for horizontal text: one rotated label above the column
                 ax.text(centre, height + 0.015 * top,
-                        f"{name}  MS {pct(width)} · SoC {pct(value)}", ha="center",
+                        f"{name}  {label} {pct(width)} · SoC {pct(value)}", ha="center",
                         va="bottom", rotation=90, fontsize=11, color="#222222")
         ax.set_xlim(0, max(total, 1e-9))
         ax.set_ylim(0, top)
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_yticks([t for t in ax.get_yticks() if 0.0 <= t <= min(1.0, top)])
-        ax.set_xlabel("Market share (units): width of each column")
+        ax.set_xlabel("Market share (units): width of each column" if buyers is None else
+                      "Share of the buyers of the last year: width of each column")
         ax.set_ylabel("Share of customer: height")
         ax.set_title("Market share vs share of customer")
         n = int(min(max(1, round(window)), recent["period"].nunique()))
+        span = f"the last {n} period{'s' if n != 1 else ''}"
         subtitle(ax, f"Wide = reaches many customers; tall = gets most of each customer's "
-                      f"spend. Mean of the last {n} period{'s' if n != 1 else ''}.")
+                      f"spend. Mean of {span}." if buyers is None else
+                      f"Wide = many buyers in the last year; tall = most of each one's spend "
+                      f"({span}).")
         ax.grid(False, axis="x")
         return ax
 
@@ -178,10 +188,25 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
         return ax
 
 
-def save_figures(metrics: pd.DataFrame, out_dir: str | Path, *, window: float = 13) -> list[Path]:
+def year_buyer_share(result) -> pd.Series | None:
+    """Each firm's share of the buyers of the run's last year (52 weeks, 12 months, ...; the
+    whole run if shorter) from its transaction log, or None without a log."""
+    if result.transactions is None:
+        return None
+    from marketsim.scenario.schema import PERIODS_PER_YEAR
+
+    per_year = PERIODS_PER_YEAR.get(result.scenario.market.period_unit, 52)
+    last = int(result.periods)
+    window = (max(1, last - per_year + 1), last)
+    return result.brand_performance(periods=window)["market_share_buyers"]
+
+
+def save_figures(metrics: pd.DataFrame, out_dir: str | Path, *, window: float = 13,
+                 buyers: pd.Series | None = None) -> list[Path]:
     """Write the standard figures of a run as PNG files in ``out_dir``; return their paths.
 
-    ``share_vs_share_of_customer.png`` (see :func:`plot_share_vs_share_of_customer`) and the
+    ``share_vs_share_of_customer.png`` (see :func:`plot_share_vs_share_of_customer`; ``buyers``
+    its widths) and the
     trajectories ``market_share.png``, ``share_of_customer.png``, ``retention.png`` and
     ``satisfaction.png``.
     """
@@ -191,7 +216,7 @@ def save_figures(metrics: pd.DataFrame, out_dir: str | Path, *, window: float = 
     with mpl.rc_context(SLIDE_STYLE):
         for filename, column in FIGURES.items():
             if column is None:
-                ax = plot_share_vs_share_of_customer(metrics, window=window)
+                ax = plot_share_vs_share_of_customer(metrics, window=window, buyers=buyers)
             else:
                 ax = plot_trajectories(metrics, column)
             path = write_atomic(out / filename,
@@ -216,7 +241,8 @@ class RunPlots:
 
     def share_vs_share_of_customer(self, ax: Axes | None = None) -> Axes:
         return plot_share_vs_share_of_customer(
-            self.result.metrics, ax=ax, window=self.result.scenario.market.share_of_customer_window)
+            self.result.metrics, ax=ax, window=self.result.scenario.market.share_of_customer_window,
+            buyers=year_buyer_share(self.result))
 
     def trajectory(self, column: str, ax: Axes | None = None) -> Axes:
         return plot_trajectories(self.result.metrics, column, ax=ax)

@@ -204,10 +204,11 @@ class RunResult(RunAnalysis):
             if write is not None:
                 written.append(_written(out / name, write))
         if figures:
-            from marketsim.outputs.plots import save_figures
+            from marketsim.outputs.plots import save_figures, year_buyer_share
 
             written.extend(save_figures(self.metrics, out,
-                                        window=self.scenario.market.share_of_customer_window))
+                                        window=self.scenario.market.share_of_customer_window,
+                                        buyers=year_buyer_share(self)))
         return written
 
 

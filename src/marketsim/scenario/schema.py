@@ -34,6 +34,10 @@ MAX_FIRMS = 20
 MIN_FIRMS = 2
 
 
+#: Periods in a year for each ``market.period_unit`` (a year's window for brand measures).
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
+
+
 class Market(Strict):
     """The market as a whole."""
 

@@ -30,13 +30,12 @@ import pandas as pd
 
 from marketsim.errors import RunOptionError
 from marketsim.experiments.replicate import check_seeds, interval
+from marketsim.scenario.schema import PERIODS_PER_YEAR  # noqa: F401 (studies import it here)
 
 #: Columns of every study's ``table.csv``: the case (scenario, variant), the firm (or
 #: ``all``), the quantity, its mean over seeds and 95% t-interval, the seeds counted, and
 #: whether the quantity is one the verdict reads (``decides``).
 TABLE_COLUMNS = ("case", "firm", "quantity", "mean", "lo", "hi", "n", "decides")
-#: Periods in a year, by the scenario's ``market.period_unit``.
-PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 @dataclass(frozen=True)
