@@ -140,23 +140,33 @@ def _summary_table(result):
     from rich.markup import escape
     from rich.table import Table
 
+    from marketsim.outputs.plots import year_buyer_share
+
     summary = result.summary()
+    buyers = year_buyer_share(result)  # the width of Peppers and Rogers' bar, with the log
     last = min(max(1, round(result.scenario.market.share_of_customer_window)),
                int(result.metrics["period"].nunique()))
     table = Table(
         box=box.SIMPLE_HEAVY, title="Firms", title_justify="left", title_style="bold",
         caption=f"Last {last} period{'s' if last != 1 else ''}: market shares and retention are "
                 f"means, profit is the total; customers, share of customer and satisfaction are "
-                f"at the end.", caption_justify="left")
+                f"at the end." + ("" if buyers is None else " Buyers: the firm's share of the "
+                                  "buyers of the last year."), caption_justify="left")
     table.add_column("Firm", style="bold")
-    for header in ("Customers", "Mkt share\nunits", "Mkt share\nrevenue",
-                   "Share of\ncustomer", "Retention", "Mean\nsatisfaction", "Profit"):
+    headers = ["Customers", "Mkt share\nunits", "Mkt share\nrevenue", "Share of\ncustomer",
+               "Retention", "Mean\nsatisfaction", "Profit"]
+    if buyers is not None:
+        headers.insert(1, "Buyers\nlast year")
+    for header in headers:
         table.add_column(header, justify="right")
     for firm, row in summary.iterrows():
-        table.add_row(escape(str(firm)), _fmt_num(row["customers"]),
-                      _fmt_pct(row["market_share_units"]), _fmt_pct(row["market_share_revenue"]),
-                      _fmt_pct(row["share_of_customer"]), _fmt_pct(row["retention"]),
-                      _fmt_num(row["mean_satisfaction"], 3), _fmt_num(row["profit"]))
+        cells = [_fmt_num(row["customers"]), _fmt_pct(row["market_share_units"]),
+                 _fmt_pct(row["market_share_revenue"]), _fmt_pct(row["share_of_customer"]),
+                 _fmt_pct(row["retention"]), _fmt_num(row["mean_satisfaction"], 3),
+                 _fmt_num(row["profit"])]
+        if buyers is not None:
+            cells.insert(1, _fmt_pct(float(buyers.get(firm, float("nan")))))
+        table.add_row(escape(str(firm)), *cells)
     return table
 
 
