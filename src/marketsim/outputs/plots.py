@@ -191,7 +191,7 @@ def plot_trajectories(metrics: pd.DataFrame, column: str, ax: Axes | None = None
 def year_buyer_share(result) -> pd.Series | None:
     """Each firm's share of the buyers of the run's last year (52 weeks, 12 months, ...; the
     whole run if shorter) from its transaction log, or None without a log."""
-    if result.transactions is None:
+    if getattr(result, "transactions", None) is None:
         return None
     from marketsim.scenario.schema import PERIODS_PER_YEAR
 
