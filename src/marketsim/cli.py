@@ -228,6 +228,15 @@ def _cmd_run(args, console) -> int:
         f"{scenario.population.customers:,} customers x {scenario.market.periods} "
         f"{scenario.market.period_unit}{'s' if scenario.market.periods != 1 else ''}, "
         f"{len(scenario.firms)} firms, seed {args.seed}", highlight=False)
+    from marketsim.kernels.jit import cache_is_warm
+
+    if not cache_is_warm():  # first contact: say why nothing moves for a minute
+        console.print("Compiling the simulation kernels for this machine (the first run only; "
+                      "about a minute on 2 cores)...", highlight=False)
+    if scenario.market.warmup_periods:
+        console.print(f"Warm-up: {scenario.market.warmup_periods} unrecorded "
+                      f"{scenario.market.period_unit}s first, so the market starts settled.",
+                      highlight=False)
     result = run(scenario, seed=args.seed, threads=args.threads, transactions=log,
                  progress=True, allow_code=args.allow_code)
     console.print(_summary_table(result))

@@ -66,6 +66,16 @@ def _use_source_keyed_cache() -> None:
 if os.environ.get("MARKETSIM_NO_CACHE") != "1":
     _use_source_keyed_cache()
 
+def cache_is_warm() -> bool:
+    """Whether this machine already holds the compiled period kernel for the current source
+    (its index file is in the source-keyed cache folder): if not, the first run compiles every
+    kernel, about a minute on 2 cores, and the command line says so before it starts."""
+    if os.environ.get("MARKETSIM_NO_CACHE") == "1" or not numba.config.CACHE_DIR:
+        return False
+    folder = Path(numba.config.CACHE_DIR)
+    return folder.is_dir() and any(folder.rglob("period.*.nbi"))
+
+
 #: Options for kernels that loop over customers (parallel over a fixed number of chunks).
 PARALLEL = {"cache": os.environ.get("MARKETSIM_NO_CACHE") != "1", "parallel": True,
             "fastmath": False, "nogil": True, "error_model": "numpy"}
