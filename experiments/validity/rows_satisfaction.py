@@ -19,9 +19,14 @@ from common import (
     spearman,
 )
 
+from marketsim.experiments.studies.satisfaction_loyalty import (  # the study's measurement
+    BINS,
+    annual,
+    curve,
+    records,
+)
+
 DELIGHT = 0.15          # satisfaction counted as delight (above the praise threshold 0.05)
-BINS = 5                # satisfaction quintiles within each firm
-MIN_PER_BIN = 50        # customer-periods a bin needs for a retention estimate
 
 
 def row_satisfaction(cfg) -> Row:
@@ -83,42 +88,9 @@ def row_satisfaction(cfg) -> Row:
 
 def loyalty_records(data: dict, seed: int, customers: int, periods: int):
     """Per firm, for every customer-period: satisfaction at the start of the period and whether
-    the customer was no longer the firm's customer at its end (defection, lapse, termination)."""
-    m = model(data, seed, customers=customers, periods=periods)
-    n_firms = len(m.firms)
-    sat = [[] for _ in range(n_firms)]
-    lost = [[] for _ in range(n_firms)]
-    for _ in range(periods):
-        p = m.population
-        before = current(p.status)
-        s_before = p.satisfaction.copy()
-        m.step()
-        gone = before & ~current(p.status)
-        for f in range(n_firms):
-            held = before[:, f]
-            sat[f].append(s_before[held, f])
-            lost[f].append(gone[held, f])
-    return [np.concatenate(s) for s in sat], [np.concatenate(x) for x in lost]
-
-
-def curve(sat: np.ndarray, lost: np.ndarray):
-    """Customer-periods held and lost, and the mean S, per satisfaction quintile of the pairs
-    given (None if too few for ``BINS`` bins of ``MIN_PER_BIN``)."""
-    if sat.size < BINS * MIN_PER_BIN:
-        return None
-    edges = np.quantile(sat, np.linspace(0, 1, BINS + 1)[1:-1])
-    index = np.searchsorted(edges, sat, side="right")
-    held = np.bincount(index, minlength=BINS).astype(float)
-    gone = np.bincount(index, weights=lost.astype(float), minlength=BINS)
-    mean_s = np.bincount(index, weights=sat, minlength=BINS) / np.maximum(held, 1)
-    return held, gone, mean_s
-
-
-def annual(held, gone, ppy):
-    """Retention per bin, annualised (NaN for bins with fewer than ``MIN_PER_BIN``)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(held >= MIN_PER_BIN, 1.0 - gone / np.maximum(held, 1), np.nan)
-    return r ** ppy
+    the customer was no longer the firm's customer at its end (defection, lapse, termination):
+    the study's :func:`marketsim.experiments.studies.satisfaction_loyalty.records`."""
+    return records(model(data, seed, customers=customers, periods=periods), periods)
 
 
 def market_curves(data: dict, cfg, periods: int):

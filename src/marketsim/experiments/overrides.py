@@ -18,6 +18,7 @@ from typing import Any
 
 from marketsim.errors import ScenarioError, shorten
 from marketsim.experiments.paths import PathError, get_path, set_path
+from marketsim.scenario.presets import merge_tables
 from marketsim.scenario.schema import Scenario, parse_scenario
 
 #: How an assignment is written (shown in every message about one).
@@ -53,16 +54,6 @@ def parse_value(text: str, current: Any = None) -> Any:
                          f"{{key = value}}") from None
 
 
-def _merge(current: dict, new: dict) -> dict:
-    merged = dict(current)
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "true or false"
@@ -92,7 +83,7 @@ def apply_sets(data: dict, assignments: Sequence[str], source: str = "command li
             raise _error(assignment, f"{exc}; {path} holds {_kind(current)} (now "
                                      f"{shorten(repr(current), 80)})", source) from None
         if isinstance(current, dict) and isinstance(value, dict):
-            value = _merge(current, value)
+            value = merge_tables(current, value)
         elif isinstance(current, (dict, list)) and not isinstance(value, type(current)):
             raise _error(assignment, f"{path} is {_kind(current)}, not {_kind(value)}; set one "
                                      f"of its fields ({path}.<field>=VALUE) or give "

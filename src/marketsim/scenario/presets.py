@@ -71,11 +71,12 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
-def _merge(base: dict, explicit: dict) -> dict:
+def merge_tables(base: dict, explicit: dict) -> dict:
+    """``base`` with ``explicit`` laid over it, tables merged key by key (a deep copy)."""
     out = copy.deepcopy(base)
     for key, value in explicit.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = value
     return out
@@ -92,4 +93,4 @@ def apply_preset(data: Any) -> Any:
         shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
         hint = did_you_mean(name, PRESETS) if isinstance(name, str) else ""
         raise ValueError(f"preset: unknown preset {shown}{hint}, allowed: {', '.join(PRESETS)}")
-    return _merge(PRESETS[name], data)
+    return merge_tables(PRESETS[name], data)

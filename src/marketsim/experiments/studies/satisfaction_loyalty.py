@@ -57,7 +57,7 @@ def _current(status: np.ndarray) -> np.ndarray:
     return (status == layout.FIRST_TIME) | (status == layout.REGULAR)
 
 
-def _curve(sat: np.ndarray, lost: np.ndarray):
+def curve(sat: np.ndarray, lost: np.ndarray):
     """Held, lost and mean satisfaction per quintile of ``sat`` (None if too few pairs)."""
     if sat.size < BINS * MIN_PER_BIN:
         return None
@@ -69,13 +69,13 @@ def _curve(sat: np.ndarray, lost: np.ndarray):
     return held, gone, mean_s
 
 
-def _annual(held, gone, ppy):
+def annual(held, gone, ppy):
     with np.errstate(invalid="ignore", divide="ignore"):
         r = np.where(held >= MIN_PER_BIN, 1.0 - gone / np.maximum(held, 1), np.nan)
     return r ** ppy
 
 
-def _records(model, periods: int):
+def records(model, periods: int):
     """Per firm, for every customer-period: satisfaction at the start of the period and whether
     the customer was no longer the firm's customer at its end."""
     n_firms = len(model.firms)
@@ -91,7 +91,7 @@ def _records(model, periods: int):
             held = before[:, f]
             sat[f].append(s_before[held, f])
             lost[f].append(gone[held, f])
-    return sat, lost
+    return [np.concatenate(x) for x in sat], [np.concatenate(x) for x in lost]
 
 
 def curves(seed: int, *, scenario, periods: int) -> dict:
@@ -105,28 +105,26 @@ def curves(seed: int, *, scenario, periods: int) -> dict:
     previous = numba.get_num_threads()
     numba.set_num_threads(1)  # the same numbers on any thread count; one core per worker
     try:
-        sat, lost = _records(MarketModel(scenario, seed), periods)
+        sat, lost = records(MarketModel(scenario, seed), periods)
     finally:
         numba.set_num_threads(previous)
     ppy = PERIODS_PER_YEAR.get(scenario.market.period_unit, 1)
     names = [f.name for f in scenario.firms]
-    sat = [np.concatenate(s) for s in sat]
-    lost = [np.concatenate(x) for x in lost]
     held_all, gone_all, s_all = np.zeros(BINS), np.zeros(BINS), np.zeros(BINS)
     per_firm = {}
     for f, name in enumerate(names):
-        c = _curve(sat[f], lost[f])
+        c = curve(sat[f], lost[f])
         if c is None:
             per_firm[name] = np.full(BINS, np.nan)
             continue
         held, gone, s = c
-        per_firm[name] = _annual(held, gone, ppy)
+        per_firm[name] = annual(held, gone, ppy)
         held_all += held
         gone_all += gone
         s_all += s * held
-    c = _curve(np.concatenate(sat), np.concatenate(lost))
-    across = _annual(c[0], c[1], ppy) if c else np.full(BINS, np.nan)
-    return {"pooled": _annual(held_all, gone_all, ppy),
+    c = curve(np.concatenate(sat), np.concatenate(lost))
+    across = annual(c[0], c[1], ppy) if c else np.full(BINS, np.nan)
+    return {"pooled": annual(held_all, gone_all, ppy),
             "mean_s": s_all / np.maximum(held_all, 1), "per_firm": per_firm, "across": across,
             "pairs": float(held_all.sum())}
 
