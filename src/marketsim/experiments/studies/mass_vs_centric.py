@@ -29,6 +29,7 @@ from marketsim.experiments.studies.base import (
     row,
     table,
 )
+from marketsim.outputs.plots import year_buyer_share
 
 STUDY = Study(
     name="mass_vs_centric",
@@ -103,7 +104,6 @@ def picture(result) -> pd.DataFrame:
     metrics = result.metrics
     top = int(metrics["period"].max())
     year = min(top, PERIODS_PER_YEAR.get(result.scenario.market.period_unit, top))
-    bp = result.brand_performance(periods=(top - year + 1, top))
     recent = metrics[metrics["period"] > top - HEIGHT_WINDOW].assign(
         firm=lambda x: x["firm"].astype(str)).groupby("firm", sort=False)
     last_year = metrics[metrics["period"] > top - year].assign(
@@ -112,7 +112,7 @@ def picture(result) -> pd.DataFrame:
     equity = equity_path(metrics, result.scenario.market.discount_rate)
     firms = [f.name for f in result.scenario.firms]
     return pd.DataFrame({
-        "width": bp["market_share_buyers"].reindex(firms),
+        "width": year_buyer_share(result).reindex(firms),
         "height": recent["share_of_customer"].mean().reindex(firms),
         "market_share_units": recent["market_share_units"].mean().reindex(firms),
         "awareness": recent["awareness"].mean().reindex(firms),
