@@ -123,6 +123,9 @@ def _parser() -> argparse.ArgumentParser:
     from marketsim.experiments.studies.command import add_study_command
 
     add_study_command(commands)  # marketsim study NAME (docs/studies.md)
+    from marketsim.dashboard.command import add_dashboard_command
+
+    add_dashboard_command(commands)  # marketsim dashboard [SCENARIO] (docs/teaching.md)
     return parser
 
 

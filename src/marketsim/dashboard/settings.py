@@ -20,6 +20,13 @@ from marketsim.scenario.schema import Scenario, parse_scenario
 #: The default scenario of ``marketsim dashboard``.
 DEFAULT_SCENARIO = "scenarios/classroom.toml"
 
+#: Environment variables ``marketsim dashboard`` passes to the page: scenario file,
+#: customers, seed, allow code (read by :func:`marketsim.dashboard.app.launch_settings`).
+ENVIRONMENT = {"scenario": "MARKETSIM_DASHBOARD_SCENARIO",
+               "customers": "MARKETSIM_DASHBOARD_CUSTOMERS",
+               "seed": "MARKETSIM_DASHBOARD_SEED",
+               "allow_code": "MARKETSIM_DASHBOARD_ALLOW_CODE"}
+
 #: The market regimes the page offers, with what each does to the scenario.
 REGIMES = {
     "scenario": "as the scenario file has it",
