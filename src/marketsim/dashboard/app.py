@@ -16,10 +16,12 @@ environment (:data:`ENVIRONMENT`), read by :func:`launch_settings`.
 from __future__ import annotations
 
 import html
+import io
 import math
 import os
 import sys
 import threading
+import time
 import warnings
 
 import solara
@@ -37,6 +39,14 @@ from marketsim.dashboard.settings import DEFAULT_SCENARIO, ENVIRONMENT, Dashboar
 from marketsim.errors import MarketsimError
 
 _announced = threading.Lock()
+
+#: Bumped after every period: the status line and the table redraw (cheap). The figures
+#: redraw on Mesa's ``update_counter`` (``force_update``), as often as drawing them allows.
+period_counter = solara.reactive(0)
+
+#: While playing, the figures are redrawn at most once per this many seconds, and never more
+#: often than twice the time the last drawing took (so the simulation keeps most of the time).
+FIGURE_INTERVAL = 0.5
 
 
 def launch_settings() -> DashboardSettings:
@@ -100,6 +110,7 @@ def values_html(market: DashboardMarket) -> str:
 @solara.component
 def Status(market: DashboardMarket):
     """The period, periods per second and the engine's time per period."""
+    period_counter.get()
     update_counter.get()
     rate, engine = market.periods_per_second(), market.engine_seconds()
     unit = market.scenario.market.period_unit
@@ -116,6 +127,7 @@ def Status(market: DashboardMarket):
 @solara.component
 def Values(market: DashboardMarket):
     """The table of current values."""
+    period_counter.get()
     update_counter.get()
     solara.HTML(tag="div", unsafe_innerHTML=values_html(market), classes=["ms-values"])
 
@@ -127,6 +139,7 @@ def Figures(market: DashboardMarket):
     key = [id(market), market.period]
 
     def draw():
+        started = time.perf_counter()
         metrics = market.metrics()
         figures = [plots.share_picture(market, metrics), plots.satisfaction_distribution(market),
                    plots.trajectory(market, "market_share_units", metrics),
@@ -135,12 +148,18 @@ def Figures(market: DashboardMarket):
                    plots.trajectory(market, "profit", metrics)]
         if market.population.n_customers <= NETWORK_LIMIT:
             figures.append(plots.network(market))
-        return figures
-
-    figures = solara.use_memo(draw, key)
-    with solara.GridFixed(columns=2, align_items="start"):
+        images = []
         for figure in figures:
-            solara.FigureMatplotlib(figure, dependencies=key, format="png", dpi=plots.DPI)
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=plots.DPI)
+            images.append(buffer.getvalue())
+        market.draw_seconds = time.perf_counter() - started
+        return images
+
+    images = solara.use_memo(draw, key)
+    with solara.GridFixed(columns=2, align_items="start"):
+        for image in images:
+            solara.Image(image, format="png")
     if market.population.n_customers > NETWORK_LIMIT:
         solara.Text(f"The word-of-mouth network is drawn for {NETWORK_LIMIT:,} customers or "
                     "fewer (set Customers to see it).")
@@ -153,10 +172,8 @@ def Page():
     settings, set_settings = solara.use_state(initial)
     levers = solara.use_memo(LeverSettings, [])
     generation, set_generation = solara.use_state(0)
-    _, set_lever_version = solara.use_state(0)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(8)
-    redraw_every = solara.use_reactive(1)
     error = solara.use_reactive(None)
     try:
         from solara.server.kernel_context import get_current_context
@@ -171,25 +188,32 @@ def Page():
     built = solara.use_thread(build, dependencies=[settings, generation], intrusive_cancel=False)
     market = built.value if built.state == solara.ResultState.FINISHED else None
 
-    def play(cancel: threading.Event):
+    current = solara.use_ref(None)
+    current.current = market
+
+    def play():
         if not playing.value or market is None:
             return
+        drawn = time.perf_counter()
         try:
-            while playing.value and not cancel.is_set():
+            while playing.value and current.current is market:
                 if not _page_connected(context):
                     _say("the browser page closed; its market is paused (open the address "
                          "again for a new one)")
                     playing.value = False
                     return
-                for _ in range(max(1, redraw_every.value)):
-                    market.step()
-                    if not market.running:
-                        break
-                force_update()
+                market.step()
+                period_counter.value += 1
+                now = time.perf_counter()
+                if now - drawn >= max(FIGURE_INTERVAL, 2 * market.draw_seconds):
+                    force_update()
+                    drawn = time.perf_counter()
                 if not market.running:
                     playing.value = False
+                    force_update()
                     return
-                cancel.wait(SPEEDS.get(speed.value, 0.0))
+                time.sleep(SPEEDS.get(speed.value, 0.0))
+            force_update()  # the figures of the period where play stopped
         except MarketsimError as exc:
             error.value = str(exc)
             playing.value = False
@@ -198,7 +222,7 @@ def Page():
                 raise
             _say(f"the browser page closed while its market ran ({type(exc).__name__})")
 
-    solara.use_thread(play, dependencies=[playing.value, market], intrusive_cancel=False)
+    solara.lab.use_task(play, dependencies=[playing.value, market], prefer_threaded=True)
 
     def step():
         if market is None:
@@ -207,6 +231,7 @@ def Page():
             market.step()
         except MarketsimError as exc:
             error.value = str(exc)
+        period_counter.value += 1
         force_update()
 
     def reset():
@@ -226,14 +251,14 @@ def Page():
         solara.AppBarTitle(f"marketsim dashboard: {title}")
     with solara.Sidebar():
         with solara.Card("Run"):
-            RunControls(playing, speed, redraw_every, on_step=step, on_reset=reset,
+            RunControls(playing, speed, on_step=step, on_reset=reset,
                         ready=market is not None,
                         running=market is not None and market.running)
         with solara.Card("Market"):
             MarketControls(settings, change_settings)
         if market is not None:
             with solara.Card("Firm levers"):
-                FirmLevers(market, on_change=lambda: set_lever_version(lambda v: v + 1))
+                FirmLevers(market)
     with solara.Column(classes=["ms-main"]):
         if error.value:
             solara.Error(error.value, classes=["ms-error"])

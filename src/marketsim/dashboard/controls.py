@@ -18,7 +18,7 @@ import solara
 from marketsim.dashboard.levers import LEVERS
 from marketsim.dashboard.settings import REGIMES, DashboardSettings
 
-#: The speed control's positions: pause between redraws in seconds (1 = slowest).
+#: The speed control's positions: pause between two periods in seconds (1 = slowest).
 SPEEDS = {1: 2.0, 2: 1.0, 3: 0.5, 4: 0.25, 5: 0.1, 6: 0.05, 7: 0.02, 8: 0.01, 9: 0.0}
 
 
@@ -29,10 +29,10 @@ def _format(value: float, step: float) -> str:
 
 @solara.component
 def RunControls(playing: solara.Reactive[bool], speed: solara.Reactive[int],
-                redraw_every: solara.Reactive[int], on_step: Callable[[], None],
-                on_reset: Callable[[], None], ready: bool, running: bool):
-    """Reset, play or pause, step; speed and how many periods run between two redraws
-    (Mesa's play interval and render interval)."""
+                on_step: Callable[[], None], on_reset: Callable[[], None], ready: bool,
+                running: bool):
+    """Reset, play or pause, step one period, and the speed of play (Mesa's play interval:
+    the pause between two periods; 9 = no pause)."""
     with solara.Row(classes=["ms-run"], justify="space-between"):
         solara.Button("Reset", color="primary", on_click=on_reset, disabled=not ready,
                       classes=["ms-reset"])
@@ -43,11 +43,9 @@ def RunControls(playing: solara.Reactive[bool], speed: solara.Reactive[int],
         solara.Button("Step", color="primary", on_click=on_step,
                       disabled=not ready or playing.value or not running, classes=["ms-step"])
     with solara.Div(classes=["ms-speed"]):
-        solara.SliderInt("Speed", value=speed, min=1, max=max(SPEEDS), step=1)
-    with solara.Div(classes=["ms-redraw"]):
-        solara.SliderInt(f"Redraw every {redraw_every.value} period"
-                         f"{'s' if redraw_every.value != 1 else ''}", value=redraw_every,
-                         min=1, max=20, step=1)
+        pause = SPEEDS[speed.value]
+        solara.SliderInt(f"Speed: {'no pause' if pause == 0 else f'{pause:g} s per period'}",
+                         value=speed, min=1, max=max(SPEEDS), step=1, thumb_label=False)
 
 
 @solara.component
@@ -71,12 +69,13 @@ def MarketControls(settings: DashboardSettings,
 
 
 @solara.component
-def FirmLevers(market, on_change: Callable[[], None]):
+def FirmLevers(market):
     """The levers of one firm at a time (pick it above them); a moved lever applies from the
     next period, for the rest of the run and after a reset."""
     specs = market.scenario.firms
     names = [spec.name for spec in specs]
     chosen, set_chosen = solara.use_state(names[0])
+    moves, set_moves = solara.use_state(0)  # redraw the levers when one moved
     if chosen not in names:
         chosen = names[0]
     spec = specs[names.index(chosen)]
@@ -85,7 +84,7 @@ def FirmLevers(market, on_change: Callable[[], None]):
     def setter(key):
         def set_value(value):
             levers.set(chosen, key, value)
-            on_change()
+            set_moves(moves + 1)
         return set_value
 
     solara.ToggleButtonsSingle(value=chosen, values=names, on_value=set_chosen,
@@ -102,4 +101,4 @@ def FirmLevers(market, on_change: Callable[[], None]):
                                    min=low, max=high, step=step, on_value=setter(key),
                                    thumb_label=False)
     solara.Button("Back to the scenario's levers", text=True, classes=["ms-restore"],
-                  on_click=lambda: (levers.clear(chosen), on_change()))
+                  on_click=lambda: (levers.clear(chosen), set_moves(moves + 1)))

@@ -74,6 +74,7 @@ class DashboardMarket(MarketModel):
         self.build_seconds = time.perf_counter() - started
         self._steering = True
         self._layout: np.ndarray | None = None
+        self.draw_seconds = 0.0  # how long the page took to draw its figures last time
 
     # ------------------------------------------------------------------ the period
     def step(self, decisions=None) -> None:
