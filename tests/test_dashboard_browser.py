@@ -28,9 +28,12 @@ def _period(page) -> int:
 
 
 def _wait_period(page, period: int, timeout: float = 60_000) -> None:
+    """Wait until the status line and the table of values both show ``period``."""
     page.wait_for_function(
         "n => { const e = document.querySelector('[data-testid=period]');"
-        " return e !== null && e.textContent === n; }", arg=str(period), timeout=timeout)
+        " const t = document.querySelector('[data-testid=values]');"
+        " return e !== null && e.textContent === n && t !== null && t.dataset.period === n; }",
+        arg=str(period), timeout=timeout)
 
 
 def _step(page, periods: int) -> None:

@@ -16,7 +16,6 @@ environment (:data:`ENVIRONMENT`), read by :func:`launch_settings`.
 from __future__ import annotations
 
 import html
-import io
 import math
 import os
 import sys
@@ -44,8 +43,8 @@ _announced = threading.Lock()
 #: redraw on Mesa's ``update_counter`` (``force_update``), as often as drawing them allows.
 period_counter = solara.reactive(0)
 
-#: While playing, the figures are redrawn at most once per this many seconds, and never more
-#: often than twice the time the last drawing took (so the simulation keeps most of the time).
+#: While playing, the figures are redrawn at most once per this many seconds, and only when the
+#: last drawing has finished (it runs in its own thread).
 FIGURE_INTERVAL = 0.5
 
 
@@ -91,11 +90,14 @@ def _number(column: str, value: float) -> str:
 
 
 def values_html(market: DashboardMarket) -> str:
-    """The current values as an HTML table: one row per firm, each cell with
-    ``data-testid="value-<firm>-<column>"`` and the unrounded number in ``data-value``."""
+    """The current values as an HTML table (its period in ``data-period``): one row per firm,
+    each cell with ``data-testid="value-<firm>-<column>"`` and the unrounded number in
+    ``data-value``."""
     head = "".join(f"<th>{html.escape(label)}</th>" for label in VALUE_COLUMNS.values())
     rows = []
-    for row in market.current_values():
+    with market.lock:  # a period's values, not half of the next one's
+        period, values = market.period, market.current_values()
+    for row in values:
         firm = html.escape(row["firm"], quote=True)
         cells = "".join(
             f'<td data-testid="value-{firm}-{column}" data-value="{row[column]!r}">'
@@ -103,8 +105,8 @@ def values_html(market: DashboardMarket) -> str:
         rows.append(f'<tr data-testid="firm-{firm}"><th>{firm}</th>{cells}</tr>')
     style = ("border-collapse: collapse; text-align: right; font-variant-numeric: "
              "tabular-nums; width: 100%")
-    return (f'<table data-testid="values" style="{style}"><thead><tr><th>Firm</th>{head}'
-            f"</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (f'<table data-testid="values" data-period="{period}" style="{style}"><thead><tr>'
+            f"<th>Firm</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 @solara.component
@@ -134,31 +136,30 @@ def Values(market: DashboardMarket):
 
 @solara.component
 def Figures(market: DashboardMarket):
-    """The figures, redrawn when the market has moved on (or been replaced)."""
+    """The figures, drawn in a background thread whenever the figures are due (Mesa's
+    ``update_counter``), so neither a step nor play waits for matplotlib; until the new ones
+    are ready, the last ones stay."""
     update_counter.get()
-    key = [id(market), market.period]
+    key = (id(market), market.period)
+    shown = solara.use_ref(None)
 
     def draw():
         started = time.perf_counter()
-        metrics = market.metrics()
-        figures = [plots.share_picture(market, metrics), plots.satisfaction_distribution(market),
-                   plots.trajectory(market, "market_share_units", metrics),
-                   plots.trajectory(market, "share_of_customer", metrics),
-                   plots.trajectory(market, "churn", metrics),
-                   plots.trajectory(market, "profit", metrics)]
-        if market.population.n_customers <= NETWORK_LIMIT:
-            figures.append(plots.network(market))
-        images = []
-        for figure in figures:
-            buffer = io.BytesIO()
-            figure.savefig(buffer, format="png", dpi=plots.DPI)
-            images.append(buffer.getvalue())
-        market.draw_seconds = time.perf_counter() - started
-        return images
+        market.drawing = True
+        try:
+            return plots.draw_all(market)
+        finally:
+            market.drawing = False
+            market.draw_seconds = time.perf_counter() - started
 
-    images = solara.use_memo(draw, key)
+    task = solara.lab.use_task(draw, dependencies=[key], prefer_threaded=True)
+    if task.finished and task.value is not None:
+        shown.current = task.value
+    if shown.current is None:
+        solara.ProgressLinear(True)
+        return
     with solara.GridFixed(columns=2, align_items="start"):
-        for image in images:
+        for image in shown.current:
             solara.Image(image, format="png")
     if market.population.n_customers > NETWORK_LIMIT:
         solara.Text(f"The word-of-mouth network is drawn for {NETWORK_LIMIT:,} customers or "
@@ -205,7 +206,7 @@ def Page():
                 market.step()
                 period_counter.value += 1
                 now = time.perf_counter()
-                if now - drawn >= max(FIGURE_INTERVAL, 2 * market.draw_seconds):
+                if not market.drawing and now - drawn >= FIGURE_INTERVAL:
                     force_update()
                     drawn = time.perf_counter()
                 if not market.running:

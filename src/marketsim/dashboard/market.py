@@ -12,6 +12,7 @@ arrays with NumPy, never a Python loop over customers.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -68,6 +69,9 @@ class DashboardMarket(MarketModel):
         self._steering = False  # the warm-up runs under the scenario's levers
         self._finished: deque[float] = deque()
         self._durations: deque[float] = deque(maxlen=20)
+        #: Held while a period runs; the page's drawing thread takes it to read a consistent
+        #: snapshot (:func:`marketsim.dashboard.plots.snapshot`).
+        self.lock = threading.RLock()
         started = time.perf_counter()
         super().__init__(market_scenario(settings), seed=settings.seed,
                          allow_code=settings.allow_code)
@@ -75,6 +79,7 @@ class DashboardMarket(MarketModel):
         self._steering = True
         self._layout: np.ndarray | None = None
         self.draw_seconds = 0.0  # how long the page took to draw its figures last time
+        self.drawing = False  # whether the page is drawing them now
 
     # ------------------------------------------------------------------ the period
     def step(self, decisions=None) -> None:
@@ -89,7 +94,8 @@ class DashboardMarket(MarketModel):
         for firm, levers in (decisions or {}).items():
             moved.setdefault(firm, {}).update(levers)
         started = time.perf_counter()
-        super().step(moved)
+        with self.lock:
+            super().step(moved)
         finished = time.perf_counter()
         self._durations.append(finished - started)
         self._finished.append(finished)

@@ -12,6 +12,8 @@ milliseconds of NumPy).
 
 from __future__ import annotations
 
+import io
+
 import matplotlib as mpl
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -33,7 +35,8 @@ SATISFACTION_BINS = np.linspace(-1.0, 1.0, 21)
 def _figure(columns: int = 1) -> tuple[Figure, list]:
     with mpl.rc_context(SLIDE_STYLE):
         figure = Figure(figsize=(FIGURE_SIZE[0] * (1 if columns == 1 else 1.6), FIGURE_SIZE[1]),
-                        dpi=DPI, layout="constrained")
+                        dpi=DPI)
+        figure.subplots_adjust(left=0.1, right=0.78, top=0.8, bottom=0.14)
         axes = figure.subplots(1, columns)
     return figure, list(np.atleast_1d(axes))
 
@@ -73,9 +76,11 @@ def trajectory(market: DashboardMarket, column: str, metrics=None) -> Figure:
     return figure
 
 
-def satisfaction_distribution(market: DashboardMarket) -> Figure:
-    """Each firm's customers by satisfaction (share of the firm's customers per bin)."""
-    counts = market.satisfaction_histograms(SATISFACTION_BINS)
+def satisfaction_distribution(market: DashboardMarket, counts=None) -> Figure:
+    """Each firm's customers by satisfaction (share of the firm's customers per bin;
+    ``counts`` from :meth:`DashboardMarket.satisfaction_histograms`, read now if None)."""
+    if counts is None:
+        counts = market.satisfaction_histograms(SATISFACTION_BINS)
     names = [firm.name for firm in market.firms]
     colours = palette(names)
     centres = (SATISFACTION_BINS[:-1] + SATISFACTION_BINS[1:]) / 2
@@ -99,11 +104,12 @@ def satisfaction_distribution(market: DashboardMarket) -> Figure:
     return figure
 
 
-def network(market: DashboardMarket) -> Figure | None:
+def network(market: DashboardMarket, view=None) -> Figure | None:
     """The word-of-mouth network, each customer coloured by the firm it spends most with
     (grey: nobody's customer), pale when dissatisfied, full colour when satisfied; None above
-    :data:`marketsim.dashboard.market.NETWORK_LIMIT` customers."""
-    view = market.network_view()
+    :data:`marketsim.dashboard.market.NETWORK_LIMIT` customers (``view`` from
+    :meth:`DashboardMarket.network_view`, read now if None)."""
+    view = market.network_view() if view is None else view
     if view is None:
         return None
     positions = market.network_layout()
@@ -133,3 +139,23 @@ def network(market: DashboardMarket) -> Figure | None:
         ax.set_axis_off()
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return figure
+
+
+def draw_all(market: DashboardMarket) -> list[bytes]:
+    """Every figure of the page as PNG bytes: the data read under the market's lock (a
+    consistent period, even while another thread steps the market), the drawing after."""
+    with market.lock:
+        metrics = market.metrics()
+        counts = market.satisfaction_histograms(SATISFACTION_BINS)
+        view = market.network_view()
+    figures = [share_picture(market, metrics), satisfaction_distribution(market, counts)]
+    figures += [trajectory(market, column, metrics) for column in
+                ("market_share_units", "share_of_customer", "churn", "profit")]
+    if view is not None:
+        figures.append(network(market, view))
+    images = []
+    for figure in figures:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI)
+        images.append(buffer.getvalue())
+    return images
