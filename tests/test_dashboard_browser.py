@@ -55,6 +55,30 @@ def _value(page, firm: str, column: str) -> float:
     return float(cell.get_attribute("data-value"))
 
 
+_OUTPUT: dict[int, list[str]] = {}
+
+
+def _peek(server) -> str:
+    """What the server has printed so far (read without blocking)."""
+    import os
+    import select
+
+    seen = _OUTPUT.setdefault(server.pid, [])
+    fd = server.stdout.fileno()
+    os.set_blocking(fd, False)
+    while select.select([fd], [], [], 0)[0]:
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        seen.append(chunk.decode(errors="replace"))
+    os.set_blocking(fd, True)
+    return "".join(seen)
+
+
+def _seen(server) -> str:
+    return "".join(_OUTPUT.get(server.pid, []))
+
+
 def _model_values(price: float | None) -> dict:
     """The model's values after PERIODS periods of the classroom market, with FIRM's price
     set from period 1 (or left alone)."""
@@ -120,9 +144,12 @@ def test_moving_a_price_slider_moves_the_market_as_the_model_says():
         page.locator(".ms-regime button", has_text="captive").click()  # a market control
         _wait_period(page, 0, timeout=LOAD_TIMEOUT_MS)  # resets the market
         assert "switching is slow" in page.locator(".ms-regime-help").text_content()
-        page.close()
-        time.sleep(2)
+        page.close(run_before_unload=True)  # a closed browser: one line, no traceback
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and "page closed" not in _peek(server):
+            time.sleep(0.5)
         server.terminate()
-        output = server.communicate(timeout=30)[0]
+        output = _seen(server) + server.communicate(timeout=30)[0]
+    assert "a browser page closed" in output, output
     assert "Traceback" not in output, output
     assert time.monotonic() - started < 180

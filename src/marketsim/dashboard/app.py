@@ -71,10 +71,24 @@ def _page_connected(context) -> bool:
     return not statuses or any(status == "connected" for status in statuses)
 
 
+_farewells: set[int] = set()
+
+
 def _say(message: str) -> None:
     """One line on the server's terminal."""
     with _announced:
         print(f"marketsim dashboard: {message}", file=sys.stderr, flush=True)
+
+
+def _farewell(context) -> None:
+    """Say once per session that its page closed (the play loop and the session's end may
+    both notice)."""
+    with _announced:
+        if id(context) in _farewells:
+            return
+        _farewells.add(id(context))
+    _say("a browser page closed; its market stopped (the server keeps serving: open the "
+         "address again for a new one)")
 
 
 def _number(column: str, value: float) -> str:
@@ -183,6 +197,13 @@ def Page():
     except Exception:  # noqa: BLE001 - not under solara-server (a notebook): no page tracking
         context = None
 
+    def on_close():
+        reason = getattr(context, "close_reason", "unknown")
+        if reason != "server-shutdown":
+            _farewell(context)
+
+    solara.use_effect(lambda: on_close, [])  # the cleanup runs when the session ends
+
     def build():
         return DashboardMarket(settings, levers)
 
@@ -199,8 +220,7 @@ def Page():
         try:
             while playing.value and current.current is market:
                 if not _page_connected(context):
-                    _say("the browser page closed; its market is paused (open the address "
-                         "again for a new one)")
+                    _farewell(context)
                     playing.value = False
                     return
                 market.step()
@@ -218,10 +238,10 @@ def Page():
         except MarketsimError as exc:
             error.value = str(exc)
             playing.value = False
-        except Exception as exc:  # the session went away under the thread
+        except Exception:  # the session went away under the thread
             if _page_connected(context):
                 raise
-            _say(f"the browser page closed while its market ran ({type(exc).__name__})")
+            _farewell(context)
 
     solara.lab.use_task(play, dependencies=[playing.value, market], prefer_threaded=True)
 
