@@ -7,7 +7,7 @@ Numba kernels each period. Start with :func:`run`::
     result = marketsim.run("scenarios/default.toml", customers=20_000, seed=1)
     print(result.summary())
 
-:func:`run_many` runs a scenario over seeds and gives any measure with its 95% interval.
+:func:`resume` finishes a run from its checkpoint; :func:`run_many` runs a scenario over seeds and gives any measure with its 95% interval.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = [
     "__version__",
     "load_run",
     "load_scenario",
+    "resume",
     "run",
     "run_many",
 ]
@@ -39,7 +40,7 @@ __all__ = [
 def __getattr__(name: str):
     # The engine (Numba kernels, Mesa, pandas) loads on first use, so that reading or
     # validating a scenario, and refusing a run too large for memory, stay quick.
-    if name in ("run", "RunResult"):
+    if name in ("run", "resume", "RunResult"):
         from marketsim import api
 
         return getattr(api, name)
