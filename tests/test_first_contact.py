@@ -73,3 +73,20 @@ def test_marketsim_progress_0_silences_the_lines(tmp_path, capsys, monkeypatch):
                  "--set", "market.warmup_periods=3", "--no-figures",
                  "--out", str(tmp_path / "run")]) == 0
     assert "simulating" not in capsys.readouterr().err
+
+
+def test_help_loads_neither_the_engine_nor_the_validation():
+    """`marketsim --help` answers at once: building the parser imports none of pydantic,
+    NumPy, Numba, pandas or Mesa, nor the installed-package metadata (measured: 0.3 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, marketsim.cli as cli; cli._parser(); "
+            "print(sorted(m for m in ('pydantic', 'numpy', 'numba', 'pandas', 'mesa', "
+            "'importlib.metadata', 'marketsim.scenario.schema') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    version = subprocess.run([sys.executable, "-m", "marketsim", "--version"],
+                             capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("marketsim ")

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from marketsim.errors import RunOptionError
-from marketsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pydantic loads when a scenario is read, not for `marketsim --help`
+    from marketsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
