@@ -7,7 +7,8 @@ Numba kernels each period. Start with :func:`run`::
     result = marketsim.run("scenarios/default.toml", customers=20_000, seed=1)
     print(result.summary())
 
-:func:`resume` finishes a run from its checkpoint; :func:`run_many` runs a scenario over seeds and gives any measure with its 95% interval.
+:func:`resume` finishes a run from its checkpoint; :func:`run_many` runs a scenario over
+seeds and gives any measure with its 95% interval.
 """
 
 from __future__ import annotations

@@ -248,7 +248,8 @@ class DaskExecutor:
             try:
                 self.client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                raise RunOptionError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+                raise RunOptionError(
+                    f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
         if self.processes or self.scheduler is not None:
             self.client.run(warm_worker, self.warm_scenario)
         return self
