@@ -29,6 +29,8 @@ class DecisionError(MarketsimError):
     """A team's levers are invalid; ``problems`` has one line per lever, naming it, the value
     given and what is allowed."""
 
+    status = 400  # the HTTP status the web layer answers with
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))
