@@ -127,9 +127,12 @@ def check_levers(entries: Mapping[str, Any], categories: list[str]) -> dict[str,
             if len(value) > MAX_VALUE_CHARS:
                 problems.append(f"{lever.label} ({key}): too long ({len(value)} characters)")
                 continue
-        if isinstance(value, bool) or (not lever.choices and value is None):
-            problems.append(f"{lever.label} ({key}): must be a number (got {value!r})")
-            continue
+        if not lever.choices:
+            value = _number(value)
+            if value is None:
+                problems.append(f"{lever.label}: must be a number (got "
+                                f"{shorten(repr(entries[key]), 60)})")
+                continue
         try:
             if lever.category is not None:
                 group = key.split(".", 1)[0]
@@ -145,6 +148,21 @@ def check_levers(entries: Mapping[str, Any], categories: list[str]) -> dict[str,
     if problems:
         raise DecisionError(problems)
     return checked
+
+
+def _number(value: Any) -> int | float | None:
+    """``value`` as a number (text as typed: ``"3"`` is 3, ``"2.5"`` is 2.5), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+    return None
 
 
 def model_decisions(levers: Mapping[str, Any]) -> dict[str, Any]:
