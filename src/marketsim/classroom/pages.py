@@ -36,8 +36,8 @@ button.secondary { background: #829ab1; }
 
 
 def page(title: str, body: str, *, poll: dict[str, Any] | None = None) -> str:
-    """A whole page; ``poll`` ({"key": "round", "value": 3}) reloads it when ``/api/state``'s
-    ``key`` changes."""
+    """A whole page; ``poll`` ({"key": "round", "value": 3}) reloads it (without its query:
+    a form's answer is not shown again) when ``/api/state``'s ``key`` changes."""
     script = ""
     if poll is not None:
         script = (
@@ -46,7 +46,7 @@ def page(title: str, body: str, *, poll: dict[str, Any] | None = None) -> str:
             "setInterval(async () => {\n"
             "  try {\n"
             "    const state = await (await fetch('/api/state')).json();\n"
-            "    if (state[watched.key] !== watched.value) location.reload();\n"
+            "    if (state[watched.key] !== watched.value) location.replace(location.pathname);\n"
             "  } catch (e) { /* the server stopped: keep the page */ }\n"
             "}, 2000);\n"
             "</script>")
@@ -183,7 +183,7 @@ def team_page(game, firm: str, *, ok: str | None = None, problems: list[str] | N
             control = f"<select id=\"{escape(field_id)}\" name=\"{escape(lever.key)}\">" \
                       f"{options}</select>"
         else:
-            shown = value if isinstance(value, str) else f"{value:g}"
+            shown = value if isinstance(value, str) else repr(float(value)).removesuffix(".0")
             control = (f"<input id=\"{escape(field_id)}\" name=\"{escape(lever.key)}\" "
                        f"inputmode=\"decimal\" value=\"{escape(shown)}\">")
         fields.append(f"<label for=\"{escape(field_id)}\">{escape(lever.label)} "

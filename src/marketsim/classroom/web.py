@@ -128,8 +128,8 @@ def create_app(game: Game, *, join_url: str = "") -> Starlette:
         firm = game.firm_of(request.cookies.get(TEAM_COOKIE))
         if firm is None:
             return RedirectResponse("/", status_code=303)
-        saved = request.query_params.get("saved")
-        ok = f"Saved: your levers for round {saved}." if saved else None
+        saved = request.query_params.get("saved") == str(game.round)
+        ok = f"Saved: your levers for round {game.round}." if saved else None
         return html(await run_in_threadpool(pages.team_page, game, firm, ok=ok))
 
     async def set_levers(request: Request) -> Response:
