@@ -6,6 +6,8 @@ test-artifacts/ (classroom-*.png). Skips with a clear message only where no brow
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.browser_support import browser, free_port, marketsim_server, screenshot
@@ -122,6 +124,9 @@ def test_two_teams_play_a_round_and_cannot_touch_each_others_firm(tmp_path):
         teacher.click("#close-round")
         teacher.wait_for_selector("#league[data-round='2']")
 
+    printed = process.stdout.read()  # everything after the teacher link, up to the stop
+    assert "Traceback" not in printed and f"stopped after 2 of 6 rounds; the game is saved in " \
+        f"{out}" in printed
     events = [json.loads(line) for line in (out / "game.jsonl").read_text().splitlines()]
     rounds = [event for event in events if event["event"] == "round"]
     assert [event["round"] for event in rounds] == [1, 2]
@@ -130,3 +135,9 @@ def test_two_teams_play_a_round_and_cannot_touch_each_others_firm(tmp_path):
             fast_cup_levers["acquisition_budget"]) == (2.6, 0.95, 400.0)
     assert rounds[0]["teams"] == {"Fast Cup": "Baristas", "Slow Roast": "Loyalists"}
     assert len((out / "rounds.csv").read_text().splitlines()) == 7
+
+    # another process replays the saved game to the same results, byte for byte
+    replayed = subprocess.run([sys.executable, "-m", "marketsim", "classroom", "--replay",
+                               str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert replayed.returncode == 0, replayed.stderr
+    assert "Identical to the saved results" in replayed.stdout
