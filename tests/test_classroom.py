@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from marketsim.classroom.game import FirmTaken, Game, GameOver, JoinError, NotAllowed
+from marketsim.classroom.game import FirmTaken, Game, GameOver, JoinError, NotAllowed, RoundClosed
 from marketsim.classroom.league import LEAGUE_HEADINGS
 from marketsim.classroom.levers import DecisionError, check_levers, model_decisions
 from marketsim.classroom.record import GameRecord, read_log
@@ -138,6 +138,14 @@ def test_league_table_ranks_by_total_profit_and_updates_each_round(game):
     assert league["market_share"].sum() == pytest.approx(1.0)
     assert league["share_of_customer"].between(0, 1).all()
     assert (league["customer_equity"] > 0).all()
+
+
+def test_a_round_closes_once_even_when_the_button_is_pressed_twice(tmp_path):
+    game = Game(small_market(), seed=1, periods_per_round=3)
+    game.close_round(expected=1)
+    with pytest.raises(RoundClosed, match="round 1 is closed already; round 2 is being played"):
+        game.close_round(expected=1)
+    assert game.round == 2 and game.model.period == 3
 
 
 def test_the_game_ends_after_its_last_round(tmp_path):
@@ -271,8 +279,10 @@ def test_json_api_joins_sets_levers_refuses_other_firms_and_closes_rounds(served
     state = call(f"{base}/api/state")[1]
     assert state["round"] == 1 and state["firms"][0] == {"firm": "firm0", "team": "Alpha",
                                                          "submitted": True}
-    status, closed = call(f"{base}/api/close", {}, game.teacher_token)
+    status, closed = call(f"{base}/api/close", {"round": 1}, game.teacher_token)
     assert status == 200 and len(closed["results"]) == 3
+    status, again = call(f"{base}/api/close", {"round": 1}, game.teacher_token)
+    assert status == 409 and again["error"].startswith("round 1 is closed already")
     state = call(f"{base}/api/state")[1]
     assert state["round"] == 2 and [row["rank"] for row in state["league"]] == [1, 2, 3]
     assert game.model.firm("firm0").price["cat0"] == 9.0 and game.model.firm(

@@ -106,6 +106,10 @@ def test_two_teams_play_a_round_and_cannot_touch_each_others_firm(tmp_path):
         rows = teacher.locator("#league tbody tr")
         assert rows.count() == 3
         assert teacher.get_attribute("#round", "data-round") == "2"
+        # the same button pressed again (a double click, a resent form) closes nothing more
+        resent = teacher.context.request.post(f"{base}teacher/close", form={"round": "1"})
+        assert resent.ok and teacher.context.request.get(f"{base}api/state").json()[
+            "round"] == 2
         screenshot(teacher, "classroom-teacher-league")
 
         # each team's page reloads by itself: its results and the league table

@@ -67,6 +67,12 @@ class GameOver(GameError):
     status = 409
 
 
+class RoundClosed(GameError):
+    """The round asked to close is closed already (a button pressed twice)."""
+
+    status = 409
+
+
 @dataclass
 class Team:
     """A team playing one firm: its name, its token and the round it joined in."""
@@ -193,10 +199,9 @@ class Game:
         """The firm ``token`` plays, or ``None`` for a token no team holds."""
         if not token:
             return None
-        with self._lock:
-            for team in self.teams.values():
-                if secrets.compare_digest(str(token).encode(), team.token.encode()):
-                    return team.firm
+        for team in list(self.teams.values()):  # a snapshot: no wait while a round runs
+            if secrets.compare_digest(str(token).encode(), team.token.encode()):
+                return team.firm
         return None
 
     def authorise(self, token: str | None, firm: str) -> Team:
@@ -243,9 +248,17 @@ class Game:
             return dict(self.pending[firm])
 
     # ------------------------------------------------------------------ rounds
-    def close_round(self) -> pd.DataFrame:
-        """Run the round's periods with the levers submitted; return its results."""
+    def close_round(self, expected: int | None = None) -> pd.DataFrame:
+        """Run the round's periods with the levers submitted; return its results.
+
+        ``expected``, the round the caller means to close, guards against closing two rounds
+        with one double click: :class:`RoundClosed` when that round is closed already."""
         with self._lock:
+            if expected is not None and expected != self.round:
+                raise RoundClosed(f"round {expected} is closed already; round {self.round} is "
+                                  f"being played" if expected < self.round else
+                                  f"round {expected} has not started; round {self.round} is "
+                                  f"being played")
             if self.over:
                 raise GameOver(f"the game is over: all {self.rounds} rounds have been played")
             teams = {firm: team.name for firm, team in self.teams.items()}

@@ -222,7 +222,9 @@ def teacher_page(game, join_url: str, *, ok: str | None = None,
                     f"<td class=\"text\">{escape(team.name)}</td><td class=\"text\">{ready}</td>"
                     f"<td>{release}</td></tr>")
     close = ("" if game.over else
-             f"<form method=\"post\" action=\"/teacher/close\"><button type=\"submit\" "
+             f"<form method=\"post\" action=\"/teacher/close\">"
+             f"<input type=\"hidden\" name=\"round\" value=\"{game.round}\">"
+             f"<button type=\"submit\" "
              f"id=\"close-round\">Close round {game.round} and run "
              f"{game.periods_per_round} {game.scenario.market.period_unit}s</button></form>")
     links = ("<p>Export: <a href=\"/teacher/export/rounds.csv\">rounds.csv</a> · "

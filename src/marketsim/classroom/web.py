@@ -7,7 +7,8 @@ Pages (server-rendered forms, :mod:`marketsim.classroom.pages`):
   token in a cookie and opens ``/team``);
 * ``GET /team``: the team's levers (``POST /team/levers``), its results and the league table;
 * ``GET /teacher?token=T``: keeps the teacher token in a cookie and opens ``/teacher``: the join
-  code, the teams, ``POST /teacher/close`` (close the round), ``POST /teacher/release`` (free a
+  code, the teams, ``POST /teacher/close`` (close the round the page shows: a second click
+  closes nothing more), ``POST /teacher/release`` (free a
   firm), exports of the game folder.
 
 JSON API (a team's token as ``Authorization: Bearer TOKEN`` or the cookie):
@@ -17,7 +18,8 @@ JSON API (a team's token as ``Authorization: Bearer TOKEN`` or the cookie):
 * ``POST /api/levers/{firm}`` ``{"levers": {"price.coffee": 3.2, ...}}``: the levers kept;
   403 with ``{"error": ...}`` when the token is not that firm's team's, 400 with
   ``{"error", "problems"}`` for invalid levers;
-* ``POST /api/close`` (the teacher's token): the round's results.
+* ``POST /api/close`` (the teacher's token; ``{"round": n}`` optional: closes only round
+  ``n``, 409 if it is closed already): the round's results.
 
 Game calls run in a worker thread (closing a round runs the market), never on the event loop.
 """
@@ -36,7 +38,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from marketsim.classroom import pages
-from marketsim.classroom.game import Game, GameError, NotAllowed
+from marketsim.classroom.game import Game, GameError, NotAllowed, RoundClosed
 from marketsim.classroom.levers import DecisionError
 from marketsim.classroom.record import LEAGUE, LOG, ROUNDS
 
@@ -78,6 +80,16 @@ def _bearer(request: Request, cookie: str) -> str | None:
     if header.lower().startswith("bearer "):
         return header[7:].strip()
     return request.cookies.get(cookie)
+
+
+def _round(value: Any) -> int | None:
+    """The round number a request names (``None`` when it names none)."""
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"round must be a whole number, got {value!r}") from None
 
 
 def _plain(value: Any) -> Any:
@@ -169,9 +181,12 @@ def create_app(game: Game, *, join_url: str = "") -> Starlette:
                                             exports=game.record is not None))
 
     async def close_round(request: Request) -> Response:
+        form = await _form(request)
         try:
             game.check_teacher(teacher_token(request))
-            await run_in_threadpool(game.close_round)
+            await run_in_threadpool(game.close_round, _round(form.get("round")))
+        except RoundClosed:  # the button pressed twice: the round closed once, show it
+            pass
         except GameError as error:
             return refused(error)
         return RedirectResponse("/teacher", status_code=303)
@@ -244,7 +259,9 @@ def create_app(game: Game, *, join_url: str = "") -> Starlette:
     async def api_close(request: Request) -> Response:
         try:
             game.check_teacher(_bearer(request, TEACHER_COOKIE))
-            results = await run_in_threadpool(game.close_round)
+            data = await _json(request)
+            expected = _round(data.get("round")) if isinstance(data, dict) else None
+            results = await run_in_threadpool(game.close_round, expected)
         except GameError as error:
             return api_error(error)
         return JSONResponse({"results": _records(results)})
@@ -256,7 +273,7 @@ def create_app(game: Game, *, join_url: str = "") -> Starlette:
         Route("/teacher/release", release, methods=["POST"]),
         Route("/teacher/export/{name}", export),
         Route("/api/state", api_state), Route("/api/join", api_join, methods=["POST"]),
-        Route("/api/levers/{firm}", api_levers, methods=["POST"]),
+        Route("/api/levers/{firm:path}", api_levers, methods=["POST"]),
         Route("/api/close", api_close, methods=["POST"]),
     ]
 
