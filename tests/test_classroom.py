@@ -287,3 +287,34 @@ def test_json_api_joins_sets_levers_refuses_other_firms_and_closes_rounds(served
     assert state["round"] == 2 and [row["rank"] for row in state["league"]] == [1, 2, 3]
     assert game.model.firm("firm0").price["cat0"] == 9.0 and game.model.firm(
         "firm1").price["cat0"] == 10.0
+
+
+def post_form(base: str, path: str, fields: dict, cookie: str) -> int:
+    """POST a form with a cookie, without following the redirect; the status."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    where = urlsplit(base)
+    connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+    connection.request("POST", path, body=urlencode(fields),
+                       headers={"Content-Type": "application/x-www-form-urlencoded",
+                                "Cookie": cookie})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_teacher_forms_need_the_teacher_token(served):
+    game, base = served
+    token = game.join(game.join_code, "firm1", "Beta")
+    assert post_form(base, "/teacher/close", {"round": "1"}, f"marketsim_team={token}") == 403
+    assert post_form(base, "/teacher/release", {"firm": "firm1"}, "") == 403
+    assert game.round == 1 and "firm1" in game.teams
+    teacher = f"marketsim_teacher={game.teacher_token}"
+    assert post_form(base, "/teacher/release", {"firm": "firm1"}, teacher) == 303
+    assert "firm1" not in game.teams and game.firm_of(token) is None
+    assert post_form(base, "/teacher/close", {"round": "1"}, teacher) == 303
+    assert post_form(base, "/teacher/close", {"round": "1"}, teacher) == 303  # closes no more
+    assert game.round == 2
+    assert post_form(base, "/team/levers", {"firm": "firm1", "promise": "1"},
+                     f"marketsim_team={token}") == 403  # a freed firm's old token
