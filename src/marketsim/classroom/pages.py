@@ -83,7 +83,7 @@ def messages(ok: str | None = None, problems: list[str] | None = None) -> str:
     if ok:
         html += f"<div class=\"box ok\" id=\"saved\">{escape(ok)}</div>"
     if problems:
-        items = "".join(f"<li>{escape(p)}</li>" for p in problems)
+        items = "".join(f"<li>{escape(_sentence(p))}</li>" for p in problems)
         html += f"<div class=\"box error\" id=\"problems\"><ul>{items}</ul></div>"
     return html
 
@@ -246,4 +246,10 @@ def teacher_page(game, join_url: str, *, ok: str | None = None,
 def message_page(title: str, text: str) -> str:
     """A page with one message (a refusal, a wrong link) and a way back."""
     return page(title, f"<h1>{escape(title)}</h1><div class=\"box error\" id=\"message\">"
-                       f"{escape(text)}</div><p><a href=\"/\">Back to the game</a></p>")
+                       f"{escape(_sentence(text))}</div><p><a href=\"/\">Back to the game</a>"
+                       f"</p>")
+
+
+def _sentence(text: str) -> str:
+    """A message as a sentence on a page (the command line's messages start in lower case)."""
+    return text[:1].upper() + text[1:]
