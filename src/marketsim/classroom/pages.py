@@ -170,7 +170,8 @@ def join_page(game, *, problems: list[str] | None = None, values: dict | None = 
 
 def team_page(game, firm: str, *, ok: str | None = None, problems: list[str] | None = None,
               entries: dict | None = None) -> str:
-    team = game.teams[firm]
+    team = game.teams.get(firm)  # None if the teacher has just freed the firm
+    name = team.name if team is not None else firm
     current = game.levers(firm)
     entries = entries or {}
     fields = []
@@ -198,7 +199,7 @@ def team_page(game, firm: str, *, ok: str | None = None, problems: list[str] | N
             f"<input type=\"hidden\" name=\"firm\" value=\"{escape(firm)}\">"
             f"<p class=\"muted\">{status}</p>{''.join(fields)}"
             f"<p><button type=\"submit\" id=\"save\">Save levers</button></p></form>")
-    body = (f"<h1>{escape(team.name)}: <span id=\"firm\">{escape(firm)}</span></h1>"
+    body = (f"<h1>{escape(name)}: <span id=\"firm\">{escape(firm)}</span></h1>"
             f"{_round_line(game)}{messages(ok, problems)}{form}"
             f"<h2>Your results</h2>{results_html(game.results_of(firm))}"
             f"<h2>League table</h2>{league_html(game.league(), highlight=firm)}")
