@@ -155,6 +155,9 @@ def _parser() -> argparse.ArgumentParser:
     from marketsim.experiments.studies.command import add_study_command
 
     add_study_command(commands)  # marketsim study NAME (docs/studies.md)
+    from marketsim.classroom.command import add_classroom_command
+
+    add_classroom_command(commands)  # marketsim classroom [SCENARIO] (docs/teaching.md)
     return parser
 
 
