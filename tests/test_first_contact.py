@@ -42,6 +42,8 @@ def test_progress_off_a_terminal_is_plain_lines_on_stderr(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "simulating: 4 of 4 (100%)" in captured.err  # the last line, whatever the speed
     assert "Time setup" in captured.out and "writing" in captured.out  # the save is timed too
+    words = " ".join(captured.out.split())  # the caption explains the columns
+    assert "counted per firm" in words and "0 = as expected" in words
 
 
 def test_line_progress_writes_a_line_a_tenth_and_the_time_left():

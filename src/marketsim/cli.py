@@ -22,7 +22,6 @@ in a period stops the run naming the period, firm and quantity (``docs/reliabili
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Sequence
@@ -162,80 +161,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------- run
-def _fmt_pct(value: float) -> str:
-    return "-" if math.isnan(value) else f"{100 * value:.1f}%"
-
-
-def _fmt_num(value: float, decimals: int = 0) -> str:
-    return "-" if math.isnan(value) else f"{value:,.{decimals}f}"
-
-
-def _summary_table(result):
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    from marketsim.outputs.plots import year_buyer_share
-
-    summary = result.summary()
-    buyers = year_buyer_share(result)  # the width of Peppers and Rogers' bar, with the log
-    last = min(max(1, round(result.scenario.market.share_of_customer_window)),
-               int(result.metrics["period"].nunique()))
-    table = Table(
-        box=box.SIMPLE_HEAVY, title="Firms", title_justify="left", title_style="bold",
-        caption=f"Last {last} period{'s' if last != 1 else ''}: market shares and retention are "
-                f"means, profit is the total; customers, share of customer and satisfaction are "
-                f"at the end." + ("" if buyers is None else " Buyers: the firm's share of the "
-                                  "buyers of the last year."), caption_justify="left")
-    table.add_column("Firm", style="bold")
-    headers = ["Customers", "Mkt share\nunits", "Mkt share\nrevenue", "Share of\ncustomer",
-               "Retention", "Mean\nsatisfaction", "Profit"]
-    if buyers is not None:
-        headers.insert(1, "Buyers\nlast year")
-    for header in headers:
-        table.add_column(header, justify="right")
-    for firm, row in summary.iterrows():
-        cells = [_fmt_num(row["customers"]), _fmt_pct(row["market_share_units"]),
-                 _fmt_pct(row["market_share_revenue"]), _fmt_pct(row["share_of_customer"]),
-                 _fmt_pct(row["retention"]), _fmt_num(row["mean_satisfaction"], 3),
-                 _fmt_num(row["profit"])]
-        if buyers is not None:
-            cells.insert(1, _fmt_pct(float(buyers.get(firm, float("nan")))))
-        table.add_row(escape(str(firm)), *cells)
-    return table
-
-
-#: Strategy measures in the command line's second table: header and decimals.
-_STRATEGY_COLUMNS = {
-    "cost_to_serve": ("Cost to\nserve", 0), "relationship_cost": ("Relationship\ncost", 0),
-    "fees": ("Fees", 0), "terminations": ("Termi-\nnations", 0),
-    "complaints_captured": ("Complaints\ncaptured", 0), "directed_units": ("Directed\nunits", 0),
-    "mean_knowledge": ("Mean\nknowledge", 3), "categories_per_buyer": ("Categories\nper buyer", 2),
-}
-
-
-def _strategy_table(result):
-    """The firms' relationship-strategy measures over the summary window, or ``None``."""
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    summary = result.summary()
-    shown = [c for c in _STRATEGY_COLUMNS if c in summary.columns]
-    if not shown:
-        return None
-    table = Table(box=box.SIMPLE_HEAVY, title="Relationship strategies", title_justify="left",
-                  title_style="bold", caption="Same periods: costs, fees and counts are totals, "
-                  "knowledge at the end, categories per buyer the mean.", caption_justify="left")
-    table.add_column("Firm", style="bold")
-    for column in shown:
-        table.add_column(_STRATEGY_COLUMNS[column][0], justify="right")
-    for firm, row in summary.iterrows():
-        table.add_row(escape(str(firm)), *[_fmt_num(row[c], _STRATEGY_COLUMNS[c][1])
-                                           for c in shown])
-    return table
-
-
 def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
@@ -288,8 +213,10 @@ def _show_and_save(result, out: Path, figures: bool, report: bool, console) -> i
 
     from rich.markup import escape
 
-    console.print(_summary_table(result))
-    strategies = _strategy_table(result)
+    from marketsim.outputs.summary_table import strategy_table, summary_table
+
+    console.print(summary_table(result))
+    strategies = strategy_table(result)
     if strategies is not None:
         console.print(strategies)
     saving = time.perf_counter()
