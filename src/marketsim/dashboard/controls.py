@@ -83,7 +83,7 @@ def FirmLevers(market):
 
     def setter(key):
         def set_value(value):
-            levers.set(chosen, key, value)
+            levers.set(chosen, key, value, spec)
             set_moves(moves + 1)
         return set_value
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from marketsim.scenario.firm_schema import Firm as FirmSpec
 from marketsim.scenario.relationship_levers import LEVELS
+from marketsim.scenario.strategy_params import check_lever
 
 
 def _mean(values: dict[str, float]) -> float:
@@ -104,10 +105,27 @@ class Lever:
             return {c: min(3.0, max(0.0, o.quality + shift)) for c, o in spec.offers.items()}
         if self.is_choice:
             if value not in self.choices:
-                raise ValueError(f"{self.label}: one of {', '.join(self.choices)} "
+                raise ValueError(f"{self.label}: must be one of {', '.join(self.choices)} "
                                  f"(got {value!r})")
             return value
         return float(value)
+
+    def checked(self, spec: FirmSpec, value: Any) -> Any:
+        """:meth:`decision` for ``value``, checked against the engine's range for the lever
+        (the scenario schema's, as ``--set`` and a ``scheduled`` strategy check it); a
+        :class:`ValueError` such as ``"Fast Cup: Price must be greater than 0 (got -1.0)"``
+        when it is outside."""
+        try:
+            if not self.is_choice:
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    raise ValueError(f"{self.target}: must be a number (got {value!r})")
+                if self.key == "quality":  # the decision clips each category: check the control
+                    check_lever("quality", float(value))
+            decision = self.decision(spec, value)
+            return check_lever(self.target, decision, categories=list(spec.offers))
+        except ValueError as exc:
+            message = str(exc).split(": ", 1)[-1]
+            raise ValueError(f"{spec.name}: {self.label} {message}") from None
 
 
 #: The levers of the page, in the order it shows them.
@@ -137,9 +155,14 @@ class LeverSettings:
 
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def set(self, firm: str, key: str, value: Any) -> None:
+    def set(self, firm: str, key: str, value: Any, spec: FirmSpec | None = None) -> None:
+        """Move ``firm``'s lever ``key`` to ``value``; with the firm's ``spec``, a value outside
+        the lever's range is refused first (a :class:`ValueError` naming firm, lever and range)
+        and nothing is moved."""
         if key not in LEVERS:
             raise KeyError(f"no lever {key!r}; levers: {', '.join(LEVERS)}")
+        if spec is not None:
+            LEVERS[key].checked(spec, value)
         self.values.setdefault(firm, {})[key] = value
 
     def clear(self, firm: str | None = None) -> None:

@@ -121,6 +121,11 @@ class DashboardMarket(MarketModel):
         """The value of a firm's control on the page: as moved, or as its scenario entry."""
         return self.levers.value(self.scenario.firms[self._index(firm)], key)
 
+    def set_lever(self, firm: str, key: str, value) -> None:
+        """Move a firm's control as the page does (checked: a :class:`ValueError` names what
+        is out of range); it applies from the next period."""
+        self.levers.set(firm, key, value, self.scenario.firms[self._index(firm)])
+
     def _index(self, firm: str) -> int:
         for f, spec in enumerate(self.scenario.firms):
             if spec.name == firm:
