@@ -220,7 +220,7 @@ def test_command_refuses_a_busy_port_and_bad_input_in_one_line(tmp_path, capsys)
     assert main(["classroom", "--port", "70000"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (f"marketsim: error: port {port} is busy (another program, perhaps "
-                      f"another game, uses it): choose another with --port")
+                      f"another game or dashboard, uses it): choose another with --port")
     assert "no such scenario file" in err[1] and "periods per round" in err[2]
     assert "--port must be from 1 to 65535" in err[3]
     assert not (tmp_path / "g").exists()

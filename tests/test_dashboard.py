@@ -258,7 +258,7 @@ def test_busy_port_is_one_line():
         taken.listen(1)
         port = taken.getsockname()[1]
         result = _launch("--port", str(port), "--customers", "200")
-    _one_line(result, f"port {port} is already in use", "--port")
+    _one_line(result, f"port {port} is busy", "--port")
 
 
 def test_bad_scenario_is_one_line(tmp_path):

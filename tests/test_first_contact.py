@@ -35,7 +35,8 @@ def test_run_says_it_warms_up(tmp_path, capsys):
     assert "Warm-up: 3 unrecorded weeks first" in out
 
 
-def test_progress_off_a_terminal_is_plain_lines_on_stderr(tmp_path, capsys):
+def test_progress_off_a_terminal_is_plain_lines_on_stderr(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MARKETSIM_PROGRESS", raising=False)  # a user's setting would hide them
     assert main(["run", str(CLASSROOM), "--customers", "300", "--periods", "4",
                  "--set", "market.warmup_periods=3", "--no-figures",
                  "--out", str(tmp_path / "run")]) == 0

@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "marketsim"
 ROOMS = ("base", "scenario", "kernels", "measures", "market", "reference", "outputs", "api",
          "experiments", "classroom", "dashboard", "entry")
 #: Top-level modules and the room each belongs to.
-TOP_LEVEL = {"errors": "base", "progress": "base", "api": "api", "cli": "entry",
+TOP_LEVEL = {"errors": "base", "progress": "base", "ports": "base", "api": "api", "cli": "entry",
              "__main__": "entry", "__init__": "entry"}
 #: The most modules the top level of the package may hold (entry points, errors, progress).
 MAX_TOP_LEVEL = 10

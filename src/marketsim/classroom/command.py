@@ -7,7 +7,6 @@ are imported when the command runs, so ``marketsim --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import errno
 import socket
 import sys
 import time
@@ -68,34 +67,6 @@ def _default_scenario() -> Path:
                          f"`marketsim classroom SCENARIO`")
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` (listening starts with the server), or one clear
-    :class:`RunOptionError`: a busy port, a port that needs privileges, an unknown address."""
-    from marketsim.errors import RunOptionError
-
-    if isinstance(port, bool) or not 1 <= port <= 65535:
-        raise RunOptionError(f"--port must be from 1 to 65535, got {port}")
-    try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError as exc:
-        raise RunOptionError(f"cannot open a socket: {exc.strerror or exc}") from None
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise RunOptionError(f"port {port} is busy (another program, perhaps another game, "
-                                 f"uses it): choose another with --port") from None
-        if exc.errno == errno.EACCES:
-            raise RunOptionError(f"port {port} needs administrator rights here: choose one "
-                                 f"above 1023 with --port") from None
-        raise RunOptionError(f"cannot listen on {host}:{port}: "
-                             f"{exc.strerror or exc}") from None
-    return sock
-
-
 def _lan_address() -> str:
     """This machine's address on its network (what other devices open), else 127.0.0.1."""
     try:
@@ -137,7 +108,9 @@ def run_classroom(args: argparse.Namespace, console) -> int:
     _checked_round_options(scenario, args.periods_per_round, args.rounds)
     out = args.out or Path("runs") / time.strftime("classroom-%Y%m%d-%H%M%S")
     record = GameRecord(out)
-    sock = _listening_socket(args.host, args.port)
+    from marketsim.ports import listening_socket
+
+    sock = listening_socket(args.host, args.port)
     try:
         return _serve(args, console, scenario, record, sock)
     finally:

@@ -11,9 +11,7 @@ stops the server with one line.
 
 from __future__ import annotations
 
-import errno
 import os
-import socket
 import sys
 import warnings
 
@@ -59,34 +57,14 @@ def check_settings(scenario: str | None, customers: int | None, seed: int,
     return settings
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """A listening socket on ``host:port``, or a DashboardError saying why not."""
-    if not 0 < port < 65536:
-        raise DashboardError(f"--port must be between 1 and 65535 (got {port})")
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    try:
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise DashboardError(f"port {port} is already in use (another dashboard or "
-                                 f"program?): choose another with --port") from None
-        if exc.errno == errno.EACCES:
-            raise DashboardError(f"port {port} needs privileges on this machine: choose one "
-                                 f"above 1023 with --port") from None
-        raise DashboardError(f"cannot listen on {host}:{port}: "
-                             f"{exc.strerror or exc}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
 def serve(scenario: str | None = None, *, port: int = DEFAULT_PORT,
           customers: int | None = None, seed: int = 0, host: str = "127.0.0.1",
           allow_code: bool = False) -> int:
     """Check the input, bind the port and serve the dashboard until Ctrl-C; the exit status."""
     settings = check_settings(scenario, customers, seed, allow_code)
-    sock = bind(host, port)
+    from marketsim.ports import listening_socket
+
+    sock = listening_socket(host, port)
     from marketsim.dashboard.assets import CACHE_VARIABLE, cache_dir, ensure_assets
     from marketsim.dashboard.settings import ENVIRONMENT
 
