@@ -211,6 +211,23 @@ def op_scale(data, rng):
     parent[key] = int(value) if isinstance(parent[key], int) and abs(value) < 2**63 else value
 
 
+def op_nudge(data, rng):
+    """A plausible change (times 0.5 to 2, or a whole number moved by one): mostly valid, so
+    the engine runs with values nobody shipped."""
+    path = _pick(rng, _leaves(data, numeric=True))
+    parent, key = _parent(data, path)
+    if isinstance(parent[key], int):
+        parent[key] = max(0, parent[key] + rng.choice((-1, 1)))
+    else:
+        parent[key] = parent[key] * rng.uniform(0.5, 2.0)
+
+
+def op_toggle(data, rng):
+    path = _pick(rng, [p for p in _leaves(data) if isinstance(_get(data, p), bool)])
+    parent, key = _parent(data, path)
+    parent[key] = not parent[key]
+
+
 def op_random_leaf(data, rng):
     path = _pick(rng, _leaves(data))
     parent, key = _parent(data, path)
@@ -358,7 +375,8 @@ def op_drop_table(data, rng):
 STRUCTURAL = {
     "delete_key": op_delete_key, "wrong_type": op_wrong_type,
     "extreme_number": op_extreme_number, "string_number": op_string_number,
-    "negate": op_negate, "scale": op_scale, "random_leaf": op_random_leaf,
+    "negate": op_negate, "scale": op_scale, "nudge": op_nudge, "toggle": op_toggle,
+    "random_leaf": op_random_leaf,
     "unknown_field": op_unknown_field, "rename_key": op_rename_key,
     "duplicate_item": op_duplicate_item, "huge_array": op_huge_array, "empty": op_empty,
     "deep_nesting": op_deep_nesting, "swap_values": op_swap_values,
@@ -367,7 +385,7 @@ STRUCTURAL = {
     "drop_table": op_drop_table,
 }
 #: How often each structural operator is drawn (the numeric ones most, as in the audit).
-STRUCTURAL_WEIGHTS = {"extreme_number": 6, "string_number": 2, "negate": 3, "scale": 3,
+STRUCTURAL_WEIGHTS = {"nudge": 6, "extreme_number": 6, "string_number": 2, "negate": 3, "scale": 3,
                       "random_leaf": 3, "bad_scheduled": 3, "bad_strategy": 2, "huge_array": 0.5,
                       "deep_nesting": 1}
 
@@ -678,6 +696,8 @@ def _small_experiment(data: dict) -> dict:
     settings = data.setdefault("experiment", {})
     settings["scenario"] = str((ROOT / "experiments" / settings.get("scenario", "")).resolve())
     settings.update(EXPERIMENT_BASE)
+    fixed = data.setdefault("fixed", {})
+    fixed.setdefault("market.warmup_periods", 1)  # shipped bases warm up for years
     return data
 
 
@@ -688,7 +708,7 @@ def scenario_mutant(index: int, seed: int = 0) -> Mutant:
 
 def experiment_mutant(index: int, seed: int = 0) -> Mutant:
     """Experiment mutant number ``index``: a shipped experiment made small (300 customers, 4
-    periods, 1 replication, its scenario path absolute), then mutated."""
+    periods, 1 replication, 1 warm-up period, its scenario path absolute), then mutated."""
     return _mutate("experiment", index, seed, EXPERIMENTS, _small_experiment, EXPERIMENT_OPS)
 
 
@@ -902,7 +922,9 @@ def _summary_block(output: str) -> str:
 
 # ---------------------------------------------------------------------------- experiment cases
 #: A mutant is swept for real (serially) only if it has at most this many runs.
-SWEEP_MAX_RUNS = 8
+SWEEP_MAX_RUNS = 16
+#: ... each of at most this many customer-periods (warm-up included).
+SWEEP_MAX_CUSTOMER_PERIODS = 20_000
 
 
 def check_experiment(mutant: Mutant, workdir: Path, *, sweep: bool = False,
@@ -938,7 +960,13 @@ def _experiment_stages(path: Path, workdir: Path, sweep: bool, figures: bool,
             return Outcome("unclear_error", "dry_run", output[-2000:])
         return Outcome("clear_error", "dry_run", output[:300])
     runs = re.search(r"= ([\d,]+) runs", output)
-    if not sweep or runs is None or int(runs.group(1).replace(",", "")) > SWEEP_MAX_RUNS:
+    size = re.search(r"Each run ([\d,]+) customers x ([\d,]+) periods \(\+([\d,]+) warm-up",
+                     output)
+    if not sweep or runs is None or size is None:
+        return Outcome("accepted", "dry_run")
+    customers, periods, warmup = (int(n.replace(",", "")) for n in size.groups())
+    if (int(runs.group(1).replace(",", "")) > SWEEP_MAX_RUNS
+            or customers * (periods + warmup) > SWEEP_MAX_CUSTOMER_PERIODS):
         return Outcome("accepted", "dry_run")
     stage[0] = "sweep"
     argv = ["sweep", str(path), "--executor", "serial", "--out", str(out)]

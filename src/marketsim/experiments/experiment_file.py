@@ -22,6 +22,9 @@ MAX_REPLICATIONS = 10_000
 MAX_RUNS = 100_000
 MAX_FACTORS = 64
 MAX_LEVELS = 10_000
+#: The longest output window (periods): the most periods a scenario may have
+#: (``market.periods``); a larger whole number overflowed the metrics' int64 periods.
+MAX_WINDOW = 100_000
 
 #: Metrics an output may summarise (every column of the metrics table but period and firm).
 METRICS = tuple(name for name in COLUMNS if name not in ("period", "firm"))
@@ -125,8 +128,9 @@ class Output(_Strict):
 
             raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
                              f"metrics: {', '.join(METRICS)}")
-        if isinstance(self.window, int) and self.window < 1:
-            raise ValueError(f"window must be at least 1 period (got {self.window})")
+        if isinstance(self.window, int) and not 1 <= self.window <= MAX_WINDOW:
+            raise ValueError(f"window must be from 1 to {MAX_WINDOW:,} periods or \"all\" "
+                             f"(got {self.window})")
         return self
 
     @property
