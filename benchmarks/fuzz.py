@@ -22,6 +22,7 @@ import json
 import multiprocessing as mp
 import os
 import queue
+import signal
 import sys
 import tempfile
 import time
@@ -38,6 +39,9 @@ GRACE_S = 30.0
 # ---------------------------------------------------------------------------- worker
 def _worker(tasks, results, settings: dict) -> None:
     """Check cases from ``tasks`` until it is empty; report ("start", ...) and ("done", ...)."""
+    from marketsim.experiments.parent_watch import exit_with_parent
+
+    exit_with_parent(settings["parent"])  # no orphan if the script is killed
     if settings["nice"]:
         os.nice(settings["nice"])
     from tests import fuzzing
@@ -141,8 +145,16 @@ def fuzz(n_scenarios: int, n_experiments: int, *, jobs: int = 1, seed: int = 0,
     for case in cases:
         tasks.put(case)
     settings = {"seed": seed, "limit": limit, "figures_every": figures_every, "nice": nice,
-                "keep": keep}
+                "keep": keep, "parent": os.getpid()}
     pool = Pool(jobs, settings, tasks, results)
+    try:
+        return _collect(cases, pool, tasks, results, limit, progress_every)
+    finally:
+        for pid in list(pool.workers):
+            pool.kill(pid)
+
+
+def _collect(cases, pool, tasks, results, limit, progress_every) -> list[dict]:
     records: dict[tuple[str, int], dict] = {}
     started = time.time()
     while len(records) < len(cases):
@@ -176,12 +188,10 @@ def fuzz(n_scenarios: int, n_experiments: int, *, jobs: int = 1, seed: int = 0,
                         "kind": late[0], "index": late[1], "outcome": "traceback",
                         "stage": "worker", "seconds": None,
                         "detail": f"the worker process died (exit code {code})"}
-            if len(records) + len(pool.workers) < len(cases) or not tasks.empty():
+            if not tasks.empty():
                 pool.start()
         if not pool.workers and len(records) < len(cases):
             pool.start()
-    for pid in list(pool.workers):
-        pool.kill(pid)
     return [records[case] for case in cases]
 
 
@@ -250,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="where to write the failing cases (JSON lines)")
     parser.add_argument("--keep", default=None, help="folder to keep failing files in")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # the workers are killed too
     started = time.time()
     records = fuzz(args.scenarios, args.experiments, jobs=args.jobs, seed=args.seed,
                    limit=args.limit, figures_every=args.figures_every, nice=args.nice,
