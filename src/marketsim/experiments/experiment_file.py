@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketsim.errors import MarketsimError
 from marketsim.measures.metrics import COLUMNS
@@ -128,10 +128,15 @@ class Output(_Strict):
 
             raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
                              f"metrics: {', '.join(METRICS)}")
-        if isinstance(self.window, int) and not 1 <= self.window <= MAX_WINDOW:
-            raise ValueError(f"window must be from 1 to {MAX_WINDOW:,} periods or \"all\" "
-                             f"(got {self.window})")
         return self
+
+    @field_validator("window")
+    @classmethod
+    def _window_in_range(cls, window):
+        if isinstance(window, int) and not 1 <= window <= MAX_WINDOW:
+            raise ValueError(f"must be from 1 to {MAX_WINDOW:,} periods, or \"all\" (got "
+                             f"{window})")
+        return window
 
     @property
     def key(self) -> str:
