@@ -908,16 +908,23 @@ def _scenario_stages(path: Path, workdir: Path, run: bool, figures: bool,
         return Outcome("traceback", "run", f"exit status {code}: {output[-2000:]}")
     metrics = pd.read_parquet(out / "metrics.parquet")
     problems = metrics_problems(metrics)
-    if re.search(r"\b(nan|inf)\b", _summary_block(output), re.I):
+    if re.search(r"\b(nan|inf)\b", _summary_block(output, metrics["firm"].unique()), re.I):
         problems.append("the printed summary shows nan or inf")
     if problems:
         return Outcome("silent_nan", "run", "; ".join(problems))
     return Outcome("ran", "run")
 
 
-def _summary_block(output: str) -> str:
-    """The numbers the run printed: the lines of its tables (between the header and 'Wrote')."""
-    return output.split("Wrote", 1)[0]
+def _summary_block(output: str, firms=()) -> str:
+    """The numbers the run printed: the lines of its tables (between the header line, which
+    names the scenario, and 'Wrote'), without the firms' names (a firm may be called "nan")."""
+    names = sorted(map(str, firms), key=len, reverse=True)
+    lines = []
+    for line in output.split("Wrote", 1)[0].splitlines()[1:]:
+        cells = line.strip()
+        name = next((n for n in names if cells == n or cells.startswith(n + " ")), "")
+        lines.append(cells[len(name):])  # the row's first cell is its firm's name
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------- experiment cases

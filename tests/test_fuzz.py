@@ -11,6 +11,7 @@ numbers are defined. ``benchmarks/fuzz.py`` runs the same checks over ten thousa
 from __future__ import annotations
 
 import math
+import re
 import sys
 
 import pytest
@@ -146,3 +147,13 @@ if __name__ == "__main__":  # a quick look at one case: python tests/test_fuzz.p
     kind, index = sys.argv[1], int(sys.argv[2])
     make = fuzzing.scenario_mutant if kind == "scenario" else fuzzing.experiment_mutant
     sys.stdout.buffer.write(make(index).data)
+
+
+def test_a_firm_called_nan_is_not_a_nan_in_the_summary():
+    """Found by benchmarks/fuzz.py (seed 1, scenario mutant 5231): a firm renamed "nan" was
+    taken for an undefined number in the printed summary; a real "nan" cell still counts."""
+    output = ("marketsim 0.1.0  nan: 200 customers\n"
+              "  Firm  Customers  Profit\n  nan   25   86\n  Other  0  0\nWrote 9 files\n")
+    assert not re.search(r"\bnan\b", fuzzing._summary_block(output, ["nan", "Other"]))
+    broken = output.replace("86", "nan")
+    assert re.search(r"\bnan\b", fuzzing._summary_block(broken, ["nan", "Other"]))

@@ -7,6 +7,7 @@ runs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -113,6 +114,10 @@ class Design(_Strict):
                                      description="A name for each design point, in order.")
 
 
+#: What an output's name may be: it becomes part of figure file names.
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 class Output(_Strict):
     """A number kept per run and firm: a statistic of a metric over a window of periods."""
 
@@ -129,6 +134,16 @@ class Output(_Strict):
             raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
                              f"metrics: {', '.join(METRICS)}")
         return self
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_name(cls, name):
+        """The name becomes part of figure file names (``points_NAME.png``): letters, digits,
+        ``_``, ``-`` and ``.`` only, so no name can reach outside the sweep's folder."""
+        if name is not None and not OUTPUT_NAME.fullmatch(name):
+            raise ValueError(f"must be 1 to 64 letters, digits, '_', '-' or '.', starting with a "
+                             f"letter or digit (got {name[:80]!r})")
+        return name
 
     @field_validator("window")
     @classmethod
