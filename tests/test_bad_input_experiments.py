@@ -58,6 +58,11 @@ def test_a_valid_experiment_still_loads():
         assert load_experiment(path).runs
 
 
+def test_an_output_name_that_is_a_file_name_is_accepted(tmp_path):
+    data = experiment(outputs=[{"metric": "retention", "name": "retention.13w-mean_2"}])
+    assert load_experiment(_write(tmp_path, data)).outputs[0].key == "retention.13w-mean_2"
+
+
 def test_a_million_point_grid_is_refused_before_building(tmp_path, capsys):
     factors = [{"path": "firms.MassMart.service", "range": [0.0, 0.5], "levels": 1000},
                {"path": "firms.Steady.service", "range": [0.0, 1.0], "levels": 1000}]
@@ -89,6 +94,10 @@ def test_paired_levels_are_counted_per_firm(tmp_path, capsys):
     ({"design": {"labels": ["a", "b", "c", "d"]}},
      "design.labels: one label per design point (4 labels for 2 points)"),
     ({"outputs": []}, "outputs: list should have at least 1 item"),
+    ({"outputs": [{"metric": "retention", "name": "a\u0000b"}]},  # found by benchmarks/fuzz.py
+     "outputs[0].name: must be 1 to 64 letters, digits"),
+    ({"outputs": [{"metric": "retention", "name": "../../escape"}]},
+     "outputs[0].name: must be 1 to 64 letters, digits"),
     ({"settings": {"firm": "NoSuchFirm"}}, "experiment.firm: no firm 'NoSuchFirm' in the base "
                                            "scenario"),
     ({"factors": [{"path": "firms.MassMart.strategy_params.changes", "values": [[1], [2]]}]},

@@ -7,9 +7,10 @@ runs.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from marketsim.errors import MarketsimError
 from marketsim.measures.metrics import COLUMNS
@@ -22,6 +23,9 @@ MAX_REPLICATIONS = 10_000
 MAX_RUNS = 100_000
 MAX_FACTORS = 64
 MAX_LEVELS = 10_000
+#: The longest output window (periods): the most periods a scenario may have
+#: (``market.periods``); a larger whole number overflowed the metrics' int64 periods.
+MAX_WINDOW = 100_000
 
 #: Metrics an output may summarise (every column of the metrics table but period and firm).
 METRICS = tuple(name for name in COLUMNS if name not in ("period", "firm"))
@@ -110,6 +114,10 @@ class Design(_Strict):
                                      description="A name for each design point, in order.")
 
 
+#: What an output's name may be: it becomes part of figure file names.
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
 class Output(_Strict):
     """A number kept per run and firm: a statistic of a metric over a window of periods."""
 
@@ -125,9 +133,25 @@ class Output(_Strict):
 
             raise ValueError(f"unknown metric '{self.metric}'{did_you_mean(self.metric, METRICS)}; "
                              f"metrics: {', '.join(METRICS)}")
-        if isinstance(self.window, int) and self.window < 1:
-            raise ValueError(f"window must be at least 1 period (got {self.window})")
         return self
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_file_name(cls, name):
+        """The name becomes part of figure file names (``points_NAME.png``): letters, digits,
+        ``_``, ``-`` and ``.`` only, so no name can reach outside the sweep's folder."""
+        if name is not None and not OUTPUT_NAME.fullmatch(name):
+            raise ValueError(f"must be 1 to 64 letters, digits, '_', '-' or '.', starting with a "
+                             f"letter or digit (got {name[:80]!r})")
+        return name
+
+    @field_validator("window")
+    @classmethod
+    def _window_in_range(cls, window):
+        if isinstance(window, int) and not 1 <= window <= MAX_WINDOW:
+            raise ValueError(f"must be from 1 to {MAX_WINDOW:,} periods, or \"all\" (got "
+                             f"{window})")
+        return window
 
     @property
     def key(self) -> str:
