@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from common import (
     SCENARIOS,
     NotMeasurable,
@@ -15,9 +16,10 @@ from common import (
     fmt,
     load,
     run,
-    spearman,
     variant,
 )
+
+from marketsim.experiments.studies.double_jeopardy import brand_pattern  # the study's measurement
 
 BATCHES = 50                 # batches of customers for the sampling SE of brand measures
 COMPARED = ("penetration", "purchase_frequency", "category_frequency", "scr",
@@ -87,7 +89,8 @@ def row_dirichlet_null(cfg) -> Row:
 
 def row_double_jeopardy(cfg) -> Row:
     """Double Jeopardy (Ehrenberg, Goodhardt and Barwise 1990): smaller brands have fewer buyers
-    who also buy them slightly less often.
+    who also buy them slightly less often. The measurement is the ``double_jeopardy`` study's
+    (:func:`marketsim.experiments.studies.double_jeopardy.brand_pattern`).
 
     Design (validity audit, "Double Jeopardy"): grocery_dirichlet.toml with all dynamics on,
     ``cfg.big_customers`` (30k quick, 100k full), 52 weeks, window of the last 13 weeks;
@@ -104,15 +107,15 @@ def row_double_jeopardy(cfg) -> Row:
               scenario="grocery_dirichlet.toml",
               settings={"customers": cfg.big_customers, "periods": periods,
                         "window": [window.start, window.stop - 1]})
-    pen, freq, scr, tables = [], [], [], []
-    for seed in cfg.seeds:
-        result = run(data, seed, customers=cfg.big_customers, transactions=True)
-        bp = result.brand_performance(window)
-        share = bp["market_share_purchases"]
-        pen.append(spearman(share, bp["penetration"]))
-        freq.append(spearman(share, bp["purchase_frequency"]))
-        scr.append(spearman(share, bp["scr_purchases"]))
-        tables.append(bp[["market_share_purchases", "penetration", "purchase_frequency"]])
+    seeds = [brand_pattern(seed, data=data, customers=cfg.big_customers, window=window)
+             for seed in cfg.seeds]
+    pen = [s["spearman_share_penetration"] for s in seeds]
+    freq = [s["spearman_share_frequency"] for s in seeds]
+    scr = [s["spearman_share_scr"] for s in seeds]
+    tables = [pd.DataFrame({"market_share_purchases": s["per_brand"]["share"],
+                            "penetration": s["per_brand"]["penetration"],
+                            "purchase_frequency": s["per_brand"]["frequency"]},
+                           index=s["brands"]) for s in seeds]
     qp = row.q("spearman_share_penetration", pen)
     qf = row.q("spearman_share_frequency", freq)
     row.q("spearman_share_scr", scr)
