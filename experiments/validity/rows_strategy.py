@@ -19,7 +19,12 @@ from common import (
     variant,
 )
 
-PROMISE_MULTIPLES = (0.8, 1.0, 1.2, 1.5, 2.0, 2.5)
+from marketsim.experiments.studies.promise_sweep import (  # the study's measurement
+    MULTIPLES,
+    promise_profits,
+)
+
+PROMISE_MULTIPLES = MULTIPLES
 LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
 PRICE_OVER_COST = {"thin": 9 / 7, "mid": 13 / 7, "fat": 16 / 7}   # the audit's 9/13/16 at cost 7
 CROSS_SELL_MULTIPLES = (0.0, 0.5, 1.0, 2.0, 4.0)
@@ -41,6 +46,7 @@ def profits(data: dict, seeds, customers: int, periods: int, firm_name: str,
 def row_promise_sweep(cfg) -> Row:
     """The promise sweep (MODEL.md section 4; Boulding et al. 1993): expectations set too low
     lose customers, set too high they disappoint, so profit should peak near the honest promise.
+    The measurement is the ``promise_sweep`` study's (:func:`promise_profits`).
 
     Design (validity audit, claim 5): default.toml, firm Steady (else the first honest firm),
     promise = 0.8, 1, 1.2, 1.5, 2, 2.5 x its honest promise (quality + service), 156 weeks at
@@ -63,11 +69,10 @@ def row_promise_sweep(cfg) -> Row:
               scenario="default.toml",
               settings={"customers": cfg.sweep_customers, "periods": max(horizons),
                         "firm": target, "honest_promise": honest})
-    results = {}
-    for k in PROMISE_MULTIPLES:
-        v = variant(data)
-        firm(v, target)["promise"] = min(3.0, k * honest)
-        results[k] = profits(v, cfg.seeds, cfg.sweep_customers, max(horizons), target, horizons)
+    per_seed = [promise_profits(seed, data=data, target=target, multiples=PROMISE_MULTIPLES,
+                                customers=cfg.sweep_customers, periods=max(horizons),
+                                horizons=horizons) for seed in cfg.seeds]
+    results = {k: {h: [s[k][h] for s in per_seed] for h in horizons} for k in PROMISE_MULTIPLES}
     parts, verdict = [], []
     for h in horizons:
         base = np.array(results[1.0][h])
