@@ -12,7 +12,6 @@ from common import (
     fmt,
     honest_promise,
     is_honest,
-    last,
     load,
     run,
     total,
@@ -23,10 +22,14 @@ from marketsim.experiments.studies.promise_sweep import (  # the study's measure
     MULTIPLES,
     promise_profits,
 )
+from marketsim.experiments.studies.relationship_levels import (  # the study's measurement
+    LEVELS,
+    PRICE_OVER_COST,
+    base_changes,
+    level_profits,
+)
 
 PROMISE_MULTIPLES = MULTIPLES
-LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
-PRICE_OVER_COST = {"thin": 9 / 7, "mid": 13 / 7, "fat": 16 / 7}   # the audit's 9/13/16 at cost 7
 CROSS_SELL_MULTIPLES = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
@@ -108,7 +111,8 @@ def level_firm(data: dict) -> str:
 
 def row_relationship_levels(cfg) -> Row:
     """Which relationship-marketing level pays (Kotler and Keller, seed 001): basic or reactive
-    for many customers at a thin margin, partnership for few customers at a fat margin.
+    for many customers at a thin margin, partnership for few customers at a fat margin. The
+    measurement is the ``relationship_levels`` study's (:func:`level_profits`).
 
     Design (experiments/relationship_levels.toml and the audit's claim 6): PartnerBank in
     relationship_strategies.toml at each of the five levels, crossed with its price (9/7, 13/7
@@ -119,11 +123,7 @@ def row_relationship_levels(cfg) -> Row:
     """
     data = load("relationship_strategies.toml")
     target = level_firm(data)
-    base = firm(data, target)
-    costs = {c: o["unit_cost"] for c, o in base["offers"].items()}
-    spare = 1.0 - sum(f["initial_share"] for f in data["firms"])
-    bases = {"few": {}, "many": {"initial_share": base["initial_share"] + spare,
-                                  "initial_awareness": max(0.9, base["initial_awareness"])}}
+    bases = base_changes(data, target)
     periods = data["market"]["periods"]
     row = Row(8, "relationship_levels", "Which relationship level pays depends on customers "
               "and margin", "best level: basic/reactive at (many, thin); partnership at (few, fat)",
@@ -132,27 +132,20 @@ def row_relationship_levels(cfg) -> Row:
               scenario="relationship_strategies.toml",
               settings={"customers": cfg.sweep_customers, "periods": periods, "firm": target,
                         "price_over_cost": PRICE_OVER_COST, "bases": bases})
+    cells = [(b, margin) for b in bases for margin in PRICE_OVER_COST]
+    per_seed = [level_profits(seed, data=data, target=target, cells=cells, levels=LEVELS,
+                              customers=cfg.sweep_customers) for seed in cfg.seeds]
     best, held = {}, {}
-    for b, changes in bases.items():
-        for margin, ratio in PRICE_OVER_COST.items():
-            means = {}
-            for level in LEVELS:
-                v = variant(data)
-                f = firm(v, target)
-                f.update(changes)
-                f["relationship_level"] = level
-                for c, o in f["offers"].items():
-                    o["price"] = round(ratio * costs[c], 4)
-                profit, customers = [], []
-                for seed in cfg.seeds:
-                    m = run(v, seed, customers=cfg.sweep_customers).metrics
-                    profit.append(total(m, "profit")[target])
-                    customers.append(last(m, "customers", 13)[target])
-                means[level] = row.q(f"{b}.{margin}.{level}.profit", profit)["mean"]
-                row.q(f"{b}.{margin}.{level}.customers", customers)
-            best[(b, margin)] = max(means, key=means.get)
-            held[(b, margin)] = row.quantities[f"{b}.{margin}.{best[(b, margin)]}.customers"][
-                "mean"]
+    for b, margin in cells:
+        means = {}
+        for level in LEVELS:
+            profit = [s[b, margin, level][0] for s in per_seed]
+            customers = [s[b, margin, level][1] for s in per_seed]
+            means[level] = row.q(f"{b}.{margin}.{level}.profit", profit)["mean"]
+            row.q(f"{b}.{margin}.{level}.customers", customers)
+        best[(b, margin)] = max(means, key=means.get)
+        held[(b, margin)] = row.quantities[f"{b}.{margin}.{best[(b, margin)]}.customers"][
+            "mean"]
     row.details["best_level"] = {f"{b}.{m}": lv for (b, m), lv in best.items()}
     row.holds = best[("many", "thin")] in ("basic", "reactive") and \
         best[("few", "fat")] == "partnership"

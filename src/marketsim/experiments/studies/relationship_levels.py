@@ -6,7 +6,8 @@ Armstrong), crossed with its margin (price 9/7, 13/7 and 16/7 of unit cost: thin
 file's own price is 13 at cost 7) and its customer base ("few": as shipped, 15% initial share;
 "many": the market's unallocated share added and initial awareness 0.9), every other lever as
 shipped; total profit over the file's 52 weeks, paired over seeds. The quick size runs the two
-corners the claim is about, (few, fat) and (many, thin); the full size the whole grid. The same
+corners the claim is about, (few, fat) and (many, thin), at the two extreme levels (basic and
+partnership, all the verdict reads); the full size every level over the whole grid. The same
 measurement as the validity table's row 8 (``experiments/validity/rows_strategy.py`` calls
 :func:`level_profits`).
 """
@@ -87,28 +88,33 @@ def cells_of(config) -> tuple[tuple[str, str], ...]:
     return CORNERS if config.quick else tuple((b, m) for b in BASES for m in PRICE_OVER_COST)
 
 
+def levels_of(config) -> tuple[str, ...]:
+    return ("basic", "partnership") if config.quick else LEVELS
+
+
 # ---------------------------------------------------------------------------- measure
 def measure(config) -> Findings:
     name = STUDY.scenarios[0]
     data = load_data(config.scenario(name))
-    cells = cells_of(config)
+    cells, levels = cells_of(config), levels_of(config)
     seeds = config.replicate(partial(level_profits, data=data, target=FIRM, cells=cells,
-                                     customers=config.customers(name)))
+                                     levels=levels, customers=config.customers(name)))
     rows, cases = [], {}
     for base, margin in cells:
         case = f"{base} customers, {margin} margin"
-        profit = {lv: np.array([s[base, margin, lv][0] for s in seeds]) for lv in LEVELS}
-        for lv in LEVELS:
+        profit = {lv: np.array([s[base, margin, lv][0] for s in seeds]) for lv in levels}
+        for lv in levels:
             rows.append(row(case, FIRM, f"profit_{lv}", profit[lv]))
             rows.append(row(case, FIRM, f"customers_{lv}",
                             [s[base, margin, lv][1] for s in seeds]))
             if lv != "basic":
                 rows.append(row(case, FIRM, f"{lv}_minus_basic", profit[lv] - profit["basic"],
                                 decides=(base, margin) in CORNERS and lv == "partnership"))
-        means = {lv: float(profit[lv].mean()) for lv in LEVELS}
+        means = {lv: float(profit[lv].mean()) for lv in levels}
         best = max(means, key=means.get)
         kotler = KOTLER[base, margin]
-        rows.append(row(case, FIRM, "kotler_minus_best", profit[kotler] - profit[best]))
+        if kotler in profit:
+            rows.append(row(case, FIRM, "kotler_minus_best", profit[kotler] - profit[best]))
         cases[case] = {"base": base, "margin": margin, "best_level": best,
                        "kotler_level": kotler, "in_verdict": (base, margin) in CORNERS}
     frame = table(rows)
@@ -118,8 +124,8 @@ def measure(config) -> Findings:
         else:  # beside the verdict: Kotler's level not detectably worse than the best
             info["holds"] = bool(lookup(frame, case, FIRM, "kotler_minus_best")["hi"] >= 0)
     f = firm(data, FIRM)
-    info = {"cells": [list(c) for c in cells], "unit_cost": {c: o["unit_cost"] for c, o in
-                                                            f["offers"].items()},
+    info = {"cells": [list(c) for c in cells], "levels": list(levels),
+            "unit_cost": {c: o["unit_cost"] for c, o in f["offers"].items()},
             "price_in_file": {c: o["price"] for c, o in f["offers"].items()},
             "customers": config.customers(name) or data["population"]["customers"],
             "periods": data["market"]["periods"],
@@ -147,18 +153,18 @@ def figure(findings: Findings, config):
 
     from marketsim.outputs.plot_style import PAPER_STYLE, palette, paper_axes
 
-    t = findings.table
+    t, levels = findings.table, findings.data["levels"]
     cases = list(findings.cases)
     colours = palette(cases)
     with mpl.rc_context(PAPER_STYLE):
         fig = Figure(figsize=(7.2, 3.6), layout="constrained")
         ax = fig.subplots(1, 1)
-        x = np.arange(len(LEVELS))
+        x = np.arange(len(levels))
         ax.axhline(0, color="#999999", linewidth=0.7)
         for k, case in enumerate(cases):
             info = findings.cases[case]
             mean, lo, hi = [0.0], [0.0], [0.0]
-            for lv in LEVELS[1:]:
+            for lv in levels[1:]:
                 r = lookup(t, case, FIRM, f"{lv}_minus_basic")
                 mean.append(r["mean"]), lo.append(r["lo"]), hi.append(r["hi"])
             mean, lo, hi = map(np.array, (mean, lo, hi))
@@ -167,7 +173,7 @@ def figure(findings: Findings, config):
             ax.errorbar(x + shift, mean, yerr=[mean - lo, hi - mean], color=colours[case],
                         linestyle=style, marker="o", markersize=3.5, capsize=2,
                         label=f"{case} (best: {info['best_level']})")
-        ax.set_xticks(x, LEVELS)
+        ax.set_xticks(x, levels)
         ax.set_xlabel("PartnerBank's relationship level")
         ax.set_ylabel("Profit over 52 weeks minus basic's")
         paper_axes(ax)
@@ -181,6 +187,7 @@ def figure(findings: Findings, config):
 # ---------------------------------------------------------------------------- report
 def report(findings: Findings, config) -> str:
     t, info = findings.table, findings.data
+    levels = info["levels"]
     lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
              f"**Source.** {STUDY.source}.", "",
              (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** (partnership "
@@ -191,10 +198,10 @@ def report(findings: Findings, config) -> str:
               f"{list(info['price_in_file'].values())[0]:g} on a unit cost of "
               f"{list(info['unit_cost'].values())[0]:g}. Total profit at each level, mean [95% "
               "interval] over seeds, and the paired difference from basic:"), "",
-             "| cell | " + " | ".join(LEVELS) + " | partnership - basic | best | Kotler's |",
-             "|" + " --- |" * (len(LEVELS) + 4)]
+             "| cell | " + " | ".join(levels) + " | partnership - basic | best | Kotler's |",
+             "|" + " --- |" * (len(levels) + 4)]
     for case, c in findings.cases.items():
-        cells = [fmt_row(lookup(t, case, FIRM, f"profit_{lv}"), money=True) for lv in LEVELS]
+        cells = [fmt_row(lookup(t, case, FIRM, f"profit_{lv}"), money=True) for lv in levels]
         d = fmt_row(lookup(t, case, FIRM, "partnership_minus_basic"), money=True)
         lines.append(f"| {case}{'' if c['in_verdict'] else ' (beside)'} | "
                      + " | ".join(cells) + f" | {d} | {c['best_level']} | {c['kotler_level']} |")
@@ -227,9 +234,13 @@ def _differences(findings: Findings) -> list[str]:
                          f"{findings.cases[case]['kotler_level']}, difference "
                          f"{fmt_row(lookup(t, case, FIRM, 'kotler_minus_best'), money=True)}"
                          for case in off) + ".")
+    levels = findings.data["levels"]
+    if len(levels) < len(LEVELS):
+        notes.append(f"- this size runs only {' and '.join(levels)} at the two corners (what "
+                     "the verdict reads); the full size runs all five levels over the whole "
+                     "grid.")
     notes.append("- the number of customers is set through the firm's starting share and "
-                 "awareness; the cost of each level is per customer served, so a larger base "
-                 "scales cost and margin alike and changes the best level less than the margin "
-                 "does. Kotler's grid reads 'many customers' as low margin per customer, which "
-                 "the design separates.")
+                 "awareness, and each level's cost is per customer served, so a larger base "
+                 "scales a level's cost with its margin; Kotler's grid reads 'many customers' "
+                 "as little margin per customer, which this design varies separately.")
     return notes
