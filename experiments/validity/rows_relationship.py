@@ -9,26 +9,24 @@ import numpy as np
 from common import (
     NotMeasurable,
     Row,
-    current,
     firm,
     fmt,
     load,
-    model,
     periods_per_year,
     run,
     total,
     variant,
 )
 
-SHOCK_PERIOD = 27
-PRICE_CUT = 0.15
-#: One tie at a time: the retention fields each programme sets (values from the scenario,
-#: these defaults where the scenario's firm does not run that programme).
-TIES = {"financial": {"reward_rate": 0.03, "points_expiry": 0.05},
-        "social": {"personal_service": 0.4, "personal_service_cost": 0.15},
-        "structural": {"structural_investment": 0.3, "structural_cost": 0.1}}
-SWITCHES = {"financial": "reward_rate", "social": "personal_service",
-            "structural": "structural_investment"}
+from marketsim.experiments.studies.which_tie import (  # the study's measurement
+    PRICE_CUT,
+    SHOCK_PERIOD,
+    SWITCHES,
+    TIES,
+    one_tie,
+    tie_losses,
+)
+
 STRUCTURAL_LEVELS = (0.45, 0.6, 0.8, 1.0)
 
 
@@ -45,56 +43,16 @@ def tie_firm(data: dict) -> str:
     return best
 
 
-def one_tie(data: dict, target: str, tie: str | None) -> tuple[dict, dict]:
-    """The scenario with the target running only ``tie`` (None: no programme), and the
-    programme's retention fields."""
-    v = variant(data)
-    retention = firm(v, target)["retention"]
-    shipped = firm(data, target)["retention"]
-    for switch in SWITCHES.values():
-        retention[switch] = 0.0
-    fields = {}
-    if tie is not None:
-        uses = shipped[SWITCHES[tie]] > 0
-        fields = {k: (shipped[k] if uses else default) for k, default in TIES[tie].items()}
-        retention.update(fields)
-    return v, fields
 
 
-def shocked(data: dict, target: str, shock: str, fields: dict) -> dict:
-    """Every rival cuts its prices by 15% (``price_cut``) or copies the programme (``copy``)
-    from week 27, through the ``scheduled`` strategy (replacing a rival's own strategy)."""
-    v = variant(data)
-    for f in v["firms"]:
-        if f["name"] == target:
-            continue
-        if shock == "price_cut":
-            change = {"price": {c: round((1 - PRICE_CUT) * o["price"], 4)
-                                for c, o in f["offers"].items()}}
-        else:
-            change = {f"retention.{k}": value for k, value in fields.items()}
-        f["strategy"] = "scheduled"
-        f["strategy_params"] = {"changes": [{"period": SHOCK_PERIOD, **change}]}
-    return v
 
 
-def lost_share(data: dict, target: str, seed: int, customers: int, periods: int) -> float:
-    """Share of the target's customers at the end of week 26 who are not its customers at the
-    end of the run."""
-    m = model(data, seed, customers=customers, periods=periods)
-    f = [x.name for x in m.firms].index(target)
-    for _ in range(SHOCK_PERIOD - 1):
-        m.step()
-    held = current(m.population.status[:, f])
-    for _ in range(periods - SHOCK_PERIOD + 1):
-        m.step()
-    gone = held & ~current(m.population.status[:, f])
-    return float(gone.sum() / max(held.sum(), 1))
 
 
 def row_which_tie(cfg) -> Row:
     """Which tie survives a competitor's move (Berry and Parasuraman 1991): financial ties are
-    the easiest to copy, structural ties the hardest.
+    the easiest to copy, structural ties the hardest. The measurement is the ``which_tie``
+    study's (:func:`tie_losses`).
 
     Design (validity audit, claim 4): default.toml, CloseCo with one tie at a time (reward
     points, personal service, structural investment at the scenario's values; none as a
@@ -114,18 +72,18 @@ def row_which_tie(cfg) -> Row:
               settings={"customers": cfg.customers, "periods": periods, "firm": target,
                         "shock_period": SHOCK_PERIOD, "price_cut": PRICE_CUT})
     parts, verdict = [], []
+    per_seed = [tie_losses(seed, data=data, target=target, customers=cfg.customers,
+                           periods=periods) for seed in cfg.seeds]
     baseline = {}
     for tie in (None, *TIES):
-        v, fields = one_tie(data, target, tie)
         name = tie or "none"
-        row.details[f"programme.{name}"] = fields
-        baseline[name] = [lost_share(v, target, s, cfg.customers, periods) for s in cfg.seeds]
+        row.details[f"programme.{name}"] = one_tie(data, target, tie)[1]
+        baseline[name] = [s["no_shock", name] for s in per_seed]
         row.q(f"no_shock.{name}.lost", baseline[name])
         for shock in ("price_cut", "copy"):
             if shock == "copy" and tie is None:
                 continue
-            lost = [lost_share(shocked(v, target, shock, fields), target, s, cfg.customers,
-                               periods) for s in cfg.seeds]
+            lost = [s[shock, name] for s in per_seed]
             row.q(f"{shock}.{name}.lost", lost)
             row.q(f"{shock}.{name}.excess", np.subtract(lost, baseline[name]))
     for shock in ("price_cut", "copy"):
