@@ -13,11 +13,13 @@ from common import (
     fmt,
     load,
     periods_per_year,
-    run,
-    total,
-    variant,
 )
 
+from marketsim.experiments.studies.retention_economics import (  # the study's measurement
+    STRUCTURAL_LEVELS,
+    clv_ratio,
+    retention_runs,
+)
 from marketsim.experiments.studies.which_tie import (  # the study's measurement
     PRICE_CUT,
     SHOCK_PERIOD,
@@ -26,8 +28,6 @@ from marketsim.experiments.studies.which_tie import (  # the study's measurement
     one_tie,
     tie_losses,
 )
-
-STRUCTURAL_LEVELS = (0.45, 0.6, 0.8, 1.0)
 
 
 def tie_firm(data: dict) -> str:
@@ -103,17 +103,10 @@ def row_which_tie(cfg) -> Row:
     return row
 
 
-def clv_ratio(r_base: float, r_new: float, d: float, form: str) -> float:
-    """CLV(r_new) / CLV(r_base) - 1 for ``m r / (1 + d - r)`` (form "r") or the package's
-    ``m (1 + d) / (1 + d - r)`` (form "1+d"), r and d per period."""
-    if form == "r":
-        return (r_new / (1 + d - r_new)) / (r_base / (1 + d - r_base)) - 1
-    return (1 + d - r_base) / (1 + d - r_new) - 1
-
-
 def row_retention_economics(cfg) -> Row:
     """Retention economics (Reichheld and Sasser 1990, HBR 68(5): 5 points more retention, 25-85%
-    more profit at 80-95% base retention; Gupta and Lehmann 2003 for the closed form).
+    more profit at 80-95% base retention; Gupta and Lehmann 2003 for the closed form). The
+    measurement is the ``retention_economics`` study's (:func:`retention_runs`, :func:`clv_ratio`).
 
     Design (validity audit, claim 2): default.toml, CloseCo's structural investment raised from
     its shipped level to 0.45, 0.6, 0.8, 1.0 at the same cost per customer (structural cost
@@ -126,7 +119,7 @@ def row_retention_economics(cfg) -> Row:
     data = load("default.toml")
     target = tie_firm(data)
     shipped = firm(data, target)["retention"]
-    x0, c0 = shipped["structural_investment"], shipped["structural_cost"]
+    x0 = shipped["structural_investment"]
     periods, ppy = 78, periods_per_year(data)
     d = data["market"]["discount_rate"]
     row = Row(10, "retention_economics", "Retention economics: +5 points of retention raise "
@@ -138,24 +131,20 @@ def row_retention_economics(cfg) -> Row:
               settings={"customers": cfg.customers, "periods": periods, "firm": target,
                         "levels": [x0, *STRUCTURAL_LEVELS], "discount_rate": d})
 
+    levels = (x0, *[x for x in STRUCTURAL_LEVELS if x > x0])
+    per_seed = [retention_runs(seed, data=data, target=target, levels=levels,
+                               customers=cfg.customers, periods=periods)
+                for seed in cfg.seeds]
+
     def measure(x: float):
-        v = variant(data)
-        r = firm(v, target)["retention"]
-        r["structural_investment"] = x
-        r["structural_cost"] = x0 * c0 / x if x > 0 else 0.0
-        weekly, profit = [], []
-        for seed in cfg.seeds:
-            m = run(v, seed, customers=cfg.customers, periods=periods).metrics
-            rows = m[m["firm"] == target]
-            weekly.append(float(rows["retention"].mean()))
-            profit.append(total(m, "profit")[target])
-        return np.array(weekly), np.array(profit)
+        return (np.array([s[x]["weekly_retention"] for s in per_seed]),
+                np.array([s[x]["profit"] for s in per_seed]))
 
     base_r, base_p = measure(x0)
     row.q("base.annual_retention", base_r ** ppy)
     row.q("base.profit", base_p)
     gains = {}
-    for x in (x for x in STRUCTURAL_LEVELS if x > x0):
+    for x in levels[1:]:
         r, p = measure(x)
         gains[x] = (r, p, 100 * np.mean(r ** ppy - base_r ** ppy))
         row.details[f"gain_points.x{x}"] = gains[x][2]
