@@ -13,11 +13,12 @@ from common import (
     honest_promise,
     is_honest,
     load,
-    run,
-    total,
-    variant,
 )
 
+from marketsim.experiments.studies.customer_base import (  # the study's measurement
+    EFFORTS,
+    management_profits,
+)
 from marketsim.experiments.studies.promise_sweep import (  # the study's measurement
     MULTIPLES,
     promise_profits,
@@ -30,20 +31,9 @@ from marketsim.experiments.studies.relationship_levels import (  # the study's m
 )
 
 PROMISE_MULTIPLES = MULTIPLES
-CROSS_SELL_MULTIPLES = (0.0, 0.5, 1.0, 2.0, 4.0)
+CROSS_SELL_MULTIPLES = EFFORTS
 
 
-def profits(data: dict, seeds, customers: int, periods: int, firm_name: str,
-            horizons=None) -> dict[int, list[float]]:
-    """The firm's total profit per seed, over periods 1..h for each horizon h (one run of
-    ``periods`` serves every shorter horizon: nothing in a run looks ahead)."""
-    horizons = horizons or (periods,)
-    out = {h: [] for h in horizons}
-    for seed in seeds:
-        m = run(data, seed, customers=customers, periods=periods).metrics
-        for h in horizons:
-            out[h].append(total(m, "profit", h)[firm_name])
-    return out
 
 
 def row_promise_sweep(cfg) -> Row:
@@ -169,7 +159,8 @@ def managing_firm(data: dict) -> str:
 
 def row_termination(cfg) -> Row:
     """Terminating unprofitable customers (Peppers and Rogers, seed 004: differentiate by
-    value) should raise profit.
+    value) should raise profit. The measurement is the ``customer_base`` study's
+    (:func:`management_profits`).
 
     Design (validity audit, claim 9): OneToOneBank in relationship_strategies.toml with
     ``customer_management.terminate_negative_clv`` true and false, everything else as shipped,
@@ -184,16 +175,12 @@ def row_termination(cfg) -> Row:
               "total profit over the run; paired seeds", scenario="relationship_strategies.toml",
               settings={"customers": cfg.customers, "periods": data["market"]["periods"],
                         "firm": target})
-    profit, terminations = {}, []
-    for on in (True, False):
-        v = variant(data)
-        firm(v, target)["customer_management"]["terminate_negative_clv"] = on
-        profit[on] = []
-        for seed in cfg.seeds:
-            m = run(v, seed, customers=cfg.customers).metrics
-            profit[on].append(total(m, "profit")[target])
-            if on:
-                terminations.append(total(m, "terminations")[target])
+    per_seed = [management_profits(seed, data=data, target=target, customers=cfg.customers,
+                                   variants={"terminate": {"terminate": True},
+                                             "keep": {"terminate": False}})
+                for seed in cfg.seeds]
+    profit = {True: [s["terminate"] for s in per_seed], False: [s["keep"] for s in per_seed]}
+    terminations = [s["terminate: terminations"] for s in per_seed]
     d = row.q("profit_terminate_minus_keep", np.subtract(profit[True], profit[False]))
     row.q("profit_terminate", profit[True])
     row.q("profit_keep", profit[False])
@@ -208,7 +195,8 @@ def row_termination(cfg) -> Row:
 
 def row_cross_selling(cfg) -> Row:
     """Cross-selling (seed 004): more effort sells more but, if it cost anything or annoyed
-    customers, profit would peak at an interior effort.
+    customers, profit would peak at an interior effort. The measurement is the
+    ``customer_base`` study's (:func:`management_profits`).
 
     Design (validity audit, claim 9): OneToOneBank in relationship_strategies.toml, its
     ``customer_management.cross_sell`` at 0, 0.5, 1, 2, 4 x the scenario's value, 52 weeks at
@@ -226,12 +214,10 @@ def row_cross_selling(cfg) -> Row:
     if shipped <= 0:
         row.status = f"not measurable: {target}'s cross_sell is 0 in the scenario"
         return row
-    profit = {}
-    for k in CROSS_SELL_MULTIPLES:
-        v = variant(data)
-        firm(v, target)["customer_management"]["cross_sell"] = k * shipped
-        profit[k] = profits(v, cfg.seeds, cfg.customers, v["market"]["periods"], target)[
-            v["market"]["periods"]]
+    per_seed = [management_profits(seed, data=data, target=target, customers=cfg.customers,
+                                   variants={k: {"effort": k} for k in CROSS_SELL_MULTIPLES})
+                for seed in cfg.seeds]
+    profit = {k: [s[k] for s in per_seed] for k in CROSS_SELL_MULTIPLES}
     means = {}
     for k in CROSS_SELL_MULTIPLES:
         row.q(f"profit.x{k}", profit[k])
