@@ -293,3 +293,29 @@ def test_new_entrant_word_of_mouth_raises_imitation(ran):
         t, "word of mouth off", firm, "r2")["hi"]
     cases = study["verdict"]["cases"]
     assert cases["no_imitation_without_word_of_mouth"]["holds"] == bool(off["lo"] <= 0)
+
+
+def test_customer_base_management_on_the_file_and_under_its_mechanisms(ran):
+    study = ran("customer_base")
+    t, firm = study["table"], "OneToOneBank"
+    # where customers differ in cost to serve, terminating negative-value ones raises profit
+    assert lookup(t, "termination (varying cost to serve)", firm,
+                  "terminate_minus_keep")["lo"] > 0
+    # free contacts: the most effort sells the most; costed contacts: an interior optimum
+    free, costed = "cross-selling (file: free contacts)", "cross-selling (costed contacts)"
+    top = max(study["findings"].data["efforts"])
+    assert lookup(t, free, firm, f"x{top:g}_minus_none")["lo"] > 0
+    assert lookup(t, costed, firm, "best_middle_minus_none")["lo"] > 0
+    assert lookup(t, costed, firm, "best_middle_minus_most")["lo"] > 0
+    cases = study["verdict"]["cases"]
+    assert not cases["termination (varying cost to serve)"]["in_verdict"]
+    assert cases["termination (file)"]["holds"] == bool(
+        lookup(t, "termination (file)", firm, "terminate_minus_keep")["lo"] > 0)
+    assert cases[free]["holds"] == bool(
+        lookup(t, free, firm, "best_middle_minus_none")["lo"] > 0
+        and lookup(t, free, firm, "best_middle_minus_most")["lo"] > 0)
+    assert cases["segment targeting (file)"]["holds"] == bool(all(
+        lookup(t, "segment targeting (file)", firm, q)["lo"] > 0
+        for q in ("affluent_only_minus_everyone", "affluent_only_minus_no_one")))
+    assert study["verdict"]["holds"] == bool(all(
+        info["holds"] for info in cases.values() if info["in_verdict"]))

@@ -20,7 +20,7 @@ from marketsim.errors import RunOptionError, did_you_mean
 STUDIES = ("mass_vs_centric", "retention_economics", "satisfaction_loyalty", "which_tie",
            "promise_sweep",
            "relationship_levels",
-           "double_jeopardy", "new_entrant", "customer_base",
+           "double_jeopardy", "new_entrant", "customer_base", "satisfaction_chain",
            "classic_nulls")
 
 
