@@ -319,3 +319,17 @@ def test_customer_base_management_on_the_file_and_under_its_mechanisms(ran):
         for q in ("affluent_only_minus_everyone", "affluent_only_minus_no_one")))
     assert study["verdict"]["holds"] == bool(all(
         info["holds"] for info in cases.values() if info["in_verdict"]))
+
+
+def test_satisfaction_chain_by_segment(ran):
+    study = ran("satisfaction_chain")
+    t = study["table"]
+    cases = study["verdict"]["cases"]
+    # the competitive market: in every segment the most satisfied fifth stays more
+    for segment in cases["default"]["segments"]:
+        assert lookup(t, "default", segment, "retention_top_minus_bottom")["lo"] > 0
+    for case, info in cases.items():
+        assert info["holds"] == all(
+            lookup(t, case, segment, f"{link}_top_minus_bottom")["lo"] > 0
+            for segment in info["segments"] for link in ("retention", "margin"))
+    assert study["verdict"]["holds"] == all(info["holds"] for info in cases.values())

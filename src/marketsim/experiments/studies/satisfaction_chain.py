@@ -239,18 +239,32 @@ def _differences(findings: Findings) -> list[str]:
                              f"{fmt_row(r, pct=True)} more of its customers a year and brings "
                              f"{fmt_row(g, digits=1)} more margin per customer.")
                 continue
-            broken = [link for link, ok in links.items() if not ok]
-            notes.append(f"- {case}, {seg}: the chain breaks at {' and '.join(broken)} "
-                         f"(retention Q5 - Q1 {fmt_row(r, pct=True)}, margin Q5 - Q1 "
-                         f"{fmt_row(g, digits=1)}).")
+            parts = []
+            for link, q in (("retention", r), ("margin", g)):
+                if links[link]:
+                    continue
+                parts.append(f"{link} {'reverses' if q['hi'] < 0 else 'is not detectable'} "
+                             f"(Q5 - Q1 {fmt_row(q, pct=link == 'retention', digits=3 if link == 'retention' else 1)})")  # noqa: E501
+            notes.append(f"- {case}, {seg}: the chain breaks: " + "; ".join(parts) + ".")
+    reversed_ = [(case, seg) for case, info in findings.cases.items() for seg in info["segments"]
+                 if lookup(t, case, seg, "retention_top_minus_bottom")["hi"] < 0]
+    if reversed_:
+        notes.append(
+            "- where retention falls with satisfaction (" + ", ".join(
+                f"{c}: {s}" for c, s in reversed_) + "): this study does not isolate why. In "
+            "retail_bank few customers defect (the file is calibrated to the CMA's 3% a year "
+            "of current-account switching) and those lost are mostly lapses of a secondary "
+            "relationship (a card or savings account unused for a year, the file's comment). "
+            "A likely reason is that satisfaction is highest early in a relationship, when a "
+            "first experience beats expectations that have not yet caught up, and young "
+            "secondary relationships are the ones that lapse; satisfaction in the model is "
+            "disconfirmation against expectations that adapt, so long, stable relationships "
+            "settle near zero.")
     if not findings.holds:
-        notes.append("- where a link does not show: in the model satisfaction moves a "
-                     "customer's value of its firm smoothly, and a customer leaves only when a "
-                     "rival's value exceeds it by the switching threshold; where thresholds are "
-                     "high (retail_bank, calibrated to the CMA's 3% a year of switching) "
-                     "almost everyone stays whatever the satisfaction, as in the captive market "
-                     "of the satisfaction_loyalty study. Margin follows purchases, which in the "
-                     "model depend on the category rate and the choice among known brands, not "
-                     "on satisfaction itself: a satisfied customer buys more from the firm only "
-                     "through staying and through share of customer.")
+        notes.append("- Heskett et al.'s chain runs through staying and through buying more; "
+                     "in the model a satisfied customer buys more from its firm only through "
+                     "staying and through its share of the category (the category rate itself "
+                     "does not rise with satisfaction), so the margin link is at most as "
+                     "strong as the retention and share links behind it. Anderson and Mittal's "
+                     "point that the links differ between segments shows here.")
     return notes
