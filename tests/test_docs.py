@@ -73,3 +73,25 @@ def test_every_source_file_the_docs_name_exists():
             if not ((package / name).is_file() or (ROOT / name).is_file()):
                 missing.append(f"{path.name}: {name}")
     assert missing == []
+
+
+def test_every_link_and_cited_file_in_the_docs_can_be_opened():
+    """Relative links of README.md and docs/ resolve to files in the repository, and the files
+    cited by name (MODEL.md, PERFORMANCE.md) ship in docs/: a user can open everything the
+    docs point at (issue #21, first contact)."""
+    import re
+
+    missing = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = path.read_text("utf-8")
+        for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (path.parent / target).exists():
+                missing.append(f"{path.name}: {target}")
+        for cited in set(re.findall(r"\b([A-Z]+\.md)\b", text)) - {"README.md"}:
+            if not (ROOT / "docs" / cited).is_file() and not (ROOT / cited).is_file():
+                missing.append(f"{path.name}: cites {cited}")
+        if "shared folder" in text or "../shared" in text:
+            missing.append(f"{path.name}: cites the project's shared folder")
+    assert missing == []

@@ -33,3 +33,62 @@ def test_run_says_it_warms_up(tmp_path, capsys):
                  "--out", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert "Warm-up: 3 unrecorded weeks first" in out
+
+
+def test_progress_off_a_terminal_is_plain_lines_on_stderr(tmp_path, capsys):
+    assert main(["run", str(CLASSROOM), "--customers", "300", "--periods", "4",
+                 "--set", "market.warmup_periods=3", "--no-figures",
+                 "--out", str(tmp_path / "run")]) == 0
+    captured = capsys.readouterr()
+    assert "simulating: 4 of 4 (100%)" in captured.err  # the last line, whatever the speed
+    assert "Time setup" in captured.out and "writing" in captured.out  # the save is timed too
+    words = " ".join(captured.out.split())  # the caption explains the columns
+    assert "counted per firm" in words and "0 = as expected" in words
+
+
+def test_line_progress_writes_a_line_a_tenth_and_the_time_left():
+    import io
+
+    from marketsim.progress import LineProgress
+
+    stream = io.StringIO()
+    progress = LineProgress(stream, min_seconds=0.0)
+    task = progress.add_task("runs", total=200)
+    for _ in range(200):
+        progress.update(task, advance=1)
+    progress.stop()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 10 and lines[-1].startswith("runs: 200 of 200 (100%)")
+    assert "20 of 200 (10%)" in lines[0] and "s left" in lines[0]
+    quiet = io.StringIO()
+    slow = LineProgress(quiet, min_seconds=3600.0)  # at most a line an hour: only the last
+    task = slow.add_task("periods", total=50)
+    for done in range(1, 51):
+        slow.update(task, completed=done)
+    assert quiet.getvalue().splitlines() == [quiet.getvalue().splitlines()[-1]]
+    assert quiet.getvalue().startswith("periods: 50 of 50 (100%)")
+
+
+def test_marketsim_progress_0_silences_the_lines(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MARKETSIM_PROGRESS", "0")
+    assert main(["run", str(CLASSROOM), "--customers", "300", "--periods", "2",
+                 "--set", "market.warmup_periods=3", "--no-figures",
+                 "--out", str(tmp_path / "run")]) == 0
+    assert "simulating" not in capsys.readouterr().err
+
+
+def test_help_loads_neither_the_engine_nor_the_validation():
+    """`marketsim --help` answers at once: building the parser imports none of pydantic,
+    NumPy, Numba, pandas or Mesa, nor the installed-package metadata (measured: 0.3 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, marketsim.cli as cli; cli._parser(); "
+            "print(sorted(m for m in ('pydantic', 'numpy', 'numba', 'pandas', 'mesa', "
+            "'importlib.metadata', 'marketsim.scenario.schema') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    version = subprocess.run([sys.executable, "-m", "marketsim", "--version"],
+                             capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.startswith("marketsim ")

@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "marketsim"
 
 #: The rooms in import order: a room may import itself and the rooms listed before it.
 ROOMS = ("base", "scenario", "kernels", "measures", "market", "reference", "outputs", "api",
-         "experiments", "entry")
+         "experiments", "classroom", "entry")
 #: Top-level modules and the room each belongs to.
 TOP_LEVEL = {"errors": "base", "progress": "base", "api": "api", "cli": "entry",
              "__main__": "entry", "__init__": "entry"}

@@ -14,11 +14,12 @@ import pandas as pd
 import pytest
 
 from marketsim import run
-from marketsim.cli import _summary_table, main
+from marketsim.cli import main
 from marketsim.errors import RunFolderError, ScenarioError, SimulationError
 from marketsim.market.checks import check_period
 from marketsim.market.model import MarketModel
 from marketsim.measures.metrics import RAW, RAW_INDEX, summary_frame
+from marketsim.outputs.summary_table import summary_table
 from marketsim.scenario.schema import parse_scenario
 from marketsim.scenario.strategy_registry import Strategy, register_strategy
 from tests.helpers import market_dict, scenario
@@ -168,7 +169,7 @@ def _printed(table) -> str:
 
 
 class _Result:
-    """What ``_summary_table`` reads of a run."""
+    """What ``summary_table`` reads of a run."""
 
     def __init__(self, metrics):
         self.metrics = metrics
@@ -193,7 +194,7 @@ def test_summary_shows_undefined_not_zero(metrics):
     assert math.isnan(row["mean_satisfaction"]) and math.isnan(row["share_of_customer"])
     other = summary.drop(index=firm)
     assert other[["profit", "revenue", "mean_satisfaction"]].notna().all().all()
-    line = next(line for line in _printed(_summary_table(_Result(broken))).splitlines()
+    line = next(line for line in _printed(summary_table(_Result(broken))).splitlines()
                 if line.strip().startswith(firm))
     cells = line.split()
     assert cells[-1] == "-" and cells[-2] == "-"  # satisfaction and profit

@@ -7,20 +7,13 @@ Numba kernels each period. Start with :func:`run`::
     result = marketsim.run("scenarios/default.toml", customers=20_000, seed=1)
     print(result.summary())
 
-:func:`run_many` runs a scenario over seeds and gives any measure with its 95% interval.
+:func:`resume` finishes a run from its checkpoint; :func:`run_many` runs a scenario over
+seeds and gives any measure with its 95% interval.
 """
 
 from __future__ import annotations
 
-from importlib import metadata as _metadata
-
 from marketsim.errors import MarketsimError, ScenarioError
-from marketsim.scenario.schema import Scenario, load_scenario
-
-try:
-    __version__ = _metadata.version("marketsim")
-except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "MarketModel",
@@ -31,15 +24,27 @@ __all__ = [
     "__version__",
     "load_run",
     "load_scenario",
+    "resume",
     "run",
     "run_many",
 ]
 
 
 def __getattr__(name: str):
+    if name == "__version__":  # importlib.metadata: read when asked (`marketsim --help` is quick)
+        from importlib import metadata
+
+        try:
+            return metadata.version("marketsim")
+        except metadata.PackageNotFoundError:  # a source tree that is not installed
+            return "0+unknown"
     # The engine (Numba kernels, Mesa, pandas) loads on first use, so that reading or
     # validating a scenario, and refusing a run too large for memory, stay quick.
-    if name in ("run", "RunResult"):
+    if name in ("Scenario", "load_scenario"):  # pydantic: loaded when a scenario is read
+        from marketsim.scenario import schema
+
+        return getattr(schema, name)
+    if name in ("run", "resume", "RunResult"):
         from marketsim import api
 
         return getattr(api, name)

@@ -4,7 +4,8 @@
 per-firm summary and writes tables, the resolved scenario, ``run.json`` and figures to
 ``runs/<scenario name>`` (with ``--report``, also ``report.html``; ``--set PATH=VALUE`` changes a
 scenario field). ``marketsim report RUN_DIR`` writes the HTML report of a run folder;
-``marketsim compare RUN_A RUN_B`` puts two run folders side by side. ``marketsim validate
+``marketsim compare RUN_A RUN_B`` puts two run folders side by side; ``marketsim resume DIR``
+finishes a run written with ``--checkpoint-every K`` and killed. ``marketsim validate
 FILE...`` checks scenario files; ``marketsim new NAME`` writes a commented starter scenario
 ``NAME.toml``; ``marketsim sweep`` runs an experiment file and ``marketsim study NAME`` a
 classic study (docs/studies.md).
@@ -21,13 +22,12 @@ in a period stops the run naming the period, firm and quantity (``docs/reliabili
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from marketsim.errors import MarketsimError, shorten
+from marketsim.errors import MarketsimError, RunOptionError, shorten
 
 #: Exit status of a run or validation that succeeded, of bad files in ``validate``, and of
 #: invalid input (scenario, options). A traceback (a bug) exits with 1, so a script can tell
@@ -46,11 +46,23 @@ def _version() -> str:
     return __version__
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: the installed version, looked up only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {_version()}", flush=True)  # on stdout, as argparse's own
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="marketsim",
         description="Agent-based market simulation: market share versus share of customer.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = commands.add_parser(
@@ -79,7 +91,26 @@ def _parser() -> argparse.ArgumentParser:
                           "(firms.CloseCo.retention.reward_rate=0.05); VALUE is TOML; "
                           "repeat for several")
     run.add_argument("--allow-code", action="store_true", help=ALLOW_CODE_HELP)
+    run.add_argument("--checkpoint-every", type=int, metavar="K",
+                     help="write the whole state to DIR/checkpoint.marketsim every K periods "
+                          "(atomically), so `marketsim resume DIR` can finish a killed run "
+                          "with identical results")
     run.set_defaults(handler=_cmd_run)
+
+    resume = commands.add_parser(
+        "resume", help="finish a run from its checkpoint",
+        description="Finish a run started with `marketsim run --checkpoint-every K --out DIR` "
+                    "and interrupted: continues from DIR/checkpoint.marketsim and writes the "
+                    "same files, bit-identical to the run never interrupted.")
+    resume.add_argument("run_dir", metavar="DIR", type=Path,
+                        help="the run's output folder (or its checkpoint file)")
+    resume.add_argument("--threads", type=int, metavar="K",
+                        help="Numba threads (results do not depend on it)")
+    resume.add_argument("--allow-code", action="store_true",
+                        help="resume a checkpoint not written by you on this machine "
+                             "(resuming unpickles Python objects, which can run code: only "
+                             "for files you trust)")
+    resume.set_defaults(handler=_cmd_resume)
 
     report = commands.add_parser(
         "report", help="write the HTML report of a run folder",
@@ -123,84 +154,13 @@ def _parser() -> argparse.ArgumentParser:
     from marketsim.experiments.studies.command import add_study_command
 
     add_study_command(commands)  # marketsim study NAME (docs/studies.md)
+    from marketsim.classroom.command import add_classroom_command
+
+    add_classroom_command(commands)  # marketsim classroom [SCENARIO] (docs/teaching.md)
     return parser
 
 
 # ---------------------------------------------------------------------------- run
-def _fmt_pct(value: float) -> str:
-    return "-" if math.isnan(value) else f"{100 * value:.1f}%"
-
-
-def _fmt_num(value: float, decimals: int = 0) -> str:
-    return "-" if math.isnan(value) else f"{value:,.{decimals}f}"
-
-
-def _summary_table(result):
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    from marketsim.outputs.plots import year_buyer_share
-
-    summary = result.summary()
-    buyers = year_buyer_share(result)  # the width of Peppers and Rogers' bar, with the log
-    last = min(max(1, round(result.scenario.market.share_of_customer_window)),
-               int(result.metrics["period"].nunique()))
-    table = Table(
-        box=box.SIMPLE_HEAVY, title="Firms", title_justify="left", title_style="bold",
-        caption=f"Last {last} period{'s' if last != 1 else ''}: market shares and retention are "
-                f"means, profit is the total; customers, share of customer and satisfaction are "
-                f"at the end." + ("" if buyers is None else " Buyers: the firm's share of the "
-                                  "buyers of the last year."), caption_justify="left")
-    table.add_column("Firm", style="bold")
-    headers = ["Customers", "Mkt share\nunits", "Mkt share\nrevenue", "Share of\ncustomer",
-               "Retention", "Mean\nsatisfaction", "Profit"]
-    if buyers is not None:
-        headers.insert(1, "Buyers\nlast year")
-    for header in headers:
-        table.add_column(header, justify="right")
-    for firm, row in summary.iterrows():
-        cells = [_fmt_num(row["customers"]), _fmt_pct(row["market_share_units"]),
-                 _fmt_pct(row["market_share_revenue"]), _fmt_pct(row["share_of_customer"]),
-                 _fmt_pct(row["retention"]), _fmt_num(row["mean_satisfaction"], 3),
-                 _fmt_num(row["profit"])]
-        if buyers is not None:
-            cells.insert(1, _fmt_pct(float(buyers.get(firm, float("nan")))))
-        table.add_row(escape(str(firm)), *cells)
-    return table
-
-
-#: Strategy measures in the command line's second table: header and decimals.
-_STRATEGY_COLUMNS = {
-    "cost_to_serve": ("Cost to\nserve", 0), "relationship_cost": ("Relationship\ncost", 0),
-    "fees": ("Fees", 0), "terminations": ("Termi-\nnations", 0),
-    "complaints_captured": ("Complaints\ncaptured", 0), "directed_units": ("Directed\nunits", 0),
-    "mean_knowledge": ("Mean\nknowledge", 3), "categories_per_buyer": ("Categories\nper buyer", 2),
-}
-
-
-def _strategy_table(result):
-    """The firms' relationship-strategy measures over the summary window, or ``None``."""
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
-    summary = result.summary()
-    shown = [c for c in _STRATEGY_COLUMNS if c in summary.columns]
-    if not shown:
-        return None
-    table = Table(box=box.SIMPLE_HEAVY, title="Relationship strategies", title_justify="left",
-                  title_style="bold", caption="Same periods: costs, fees and counts are totals, "
-                  "knowledge at the end, categories per buyer the mean.", caption_justify="left")
-    table.add_column("Firm", style="bold")
-    for column in shown:
-        table.add_column(_STRATEGY_COLUMNS[column][0], justify="right")
-    for firm, row in summary.iterrows():
-        table.add_row(escape(str(firm)), *[_fmt_num(row[c], _STRATEGY_COLUMNS[c][1])
-                                           for c in shown])
-    return table
-
-
 def _cmd_run(args, console) -> int:
     from rich.markup import escape
 
@@ -237,27 +197,70 @@ def _cmd_run(args, console) -> int:
         console.print(f"Warm-up: {scenario.market.warmup_periods} unrecorded "
                       f"{scenario.market.period_unit}s first, so the market starts settled.",
                       highlight=False)
+    if args.checkpoint_every is not None and args.checkpoint_every < 1:
+        raise RunOptionError(f"--checkpoint-every must be at least 1, got {args.checkpoint_every}")
+    save = {"out": str(out), "figures": args.figures, "report": args.report}
     result = run(scenario, seed=args.seed, threads=args.threads, transactions=log,
-                 progress=True, allow_code=args.allow_code)
-    console.print(_summary_table(result))
-    strategies = _strategy_table(result)
+                 progress=True, allow_code=args.allow_code,
+                 checkpoint=out if args.checkpoint_every else None,
+                 checkpoint_every=args.checkpoint_every, save_options=save)
+    return _show_and_save(result, out, args.figures, args.report, console)
+
+
+def _show_and_save(result, out: Path, figures: bool, report: bool, console) -> int:
+    """Print the summary, write the run folder, print what was written and the timings."""
+    import time
+
+    from rich.markup import escape
+
+    from marketsim.outputs.summary_table import strategy_table, summary_table
+
+    console.print(summary_table(result))
+    strategies = strategy_table(result)
     if strategies is not None:
         console.print(strategies)
-    written = result.save(out, figures=args.figures, report=args.report)  # all or nothing
+    saving = time.perf_counter()
+    written = result.save(out, figures=figures, report=report)  # all or nothing
+    saved_s = time.perf_counter() - saving
     console.print(f"[bold]Wrote[/] {len(written)} files to {escape(str(out))}/")
     for path in written:
         console.print(f"  {escape(str(path))}", highlight=False)
     t = result.timings
     threads = f"{result.threads} thread{'s' if result.threads != 1 else ''}"
+    what = "tables, figures and report" if report else "tables and figures" if figures else "tables"
     console.print(
         f"[bold]Throughput[/] {t['customer_periods_per_s'] / 1e6:,.2f} M customer-periods/s "
         f"({result.customers:,} customers x {result.periods} periods in {t['periods_s']:.2f} s, "
         f"{threads})", highlight=False)
     console.print(
-        f"[bold]Time[/] setup {t['setup_s']:.2f} s, total {t['total_s']:.2f} s; model state "
+        f"[bold]Time[/] setup {t['setup_s']:.2f} s (building the market and its warm-up), "
+        f"periods {t['periods_s']:.2f} s, writing {saved_s:.2f} s "
+        f"({what}); "
+        f"total {t['total_s'] + saved_s:.2f} s. Model state "
         f"{result.state_bytes / max(result.customers, 1):,.0f} bytes per customer",
         highlight=False)
     return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- resume
+def _cmd_resume(args, console) -> int:
+    from rich.markup import escape
+
+    from marketsim.api import resume
+    from marketsim.outputs.checkpoint import load_checkpoint
+
+    job = load_checkpoint(args.run_dir, trust=args.allow_code)
+    scenario = job.model.scenario
+    out = args.run_dir if args.run_dir.is_dir() else args.run_dir.parent
+    console.print(
+        f"[bold]marketsim {escape(_version())}[/]  resuming {escape(scenario.market.name)} at "
+        f"{scenario.market.period_unit} {job.period} of {scenario.market.periods} "
+        f"(seed {job.seed}) from {escape(str(out))}", highlight=False)
+    if job.folder is not None:
+        job.folder = str(out)  # the folder may have been moved since
+    result = resume(job, threads=args.threads, progress=True, allow_code=args.allow_code)
+    return _show_and_save(result, out, bool(job.save.get("figures", True)),
+                          bool(job.save.get("report", False)), console)
 
 
 # ---------------------------------------------------------------------------- report

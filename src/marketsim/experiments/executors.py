@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from marketsim.errors import RunOptionError
-from marketsim.scenario.schema import Scenario
+
+if TYPE_CHECKING:  # pydantic loads when a scenario is read, not for `marketsim --help`
+    from marketsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -246,7 +248,8 @@ class DaskExecutor:
             try:
                 self.client = Client(self.scheduler, timeout="20s")
             except (OSError, TimeoutError) as exc:
-                raise RunOptionError(f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
+                raise RunOptionError(
+                    f"--scheduler {self.scheduler}: cannot connect ({exc})") from None
         if self.processes or self.scheduler is not None:
             self.client.run(warm_worker, self.warm_scenario)
         return self

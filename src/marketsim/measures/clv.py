@@ -359,7 +359,7 @@ def rfm(transactions: pd.DataFrame, *, firm: str | None = None, periods=None,
 
     Columns: ``customer_id, firm, frequency, recency, T, monetary_value`` (pass ``firm=`` for
     one firm; drop ``firm`` before handing the frame to a model). Feed it to e.g.
-    ``lifetimes.BetaGeoFitter().fit(df.frequency, df.recency, df.T)`` or PyMC-Marketing's
+    ``lifetimes.BetaGeoFitter().fit(df["frequency"], df["recency"], df["T"])`` or PyMC-Marketing's
     ``clv.BetaGeoModel(data=df)``.
     """
     log = _window(transactions, periods)

@@ -33,7 +33,8 @@ RUN_FILES = frozenset({
     "state.npz", "levers.parquet", "report.html", "share_vs_share_of_customer.png",
     "market_share.png", "share_of_customer.png", "retention.png", "satisfaction.png",
     "dirichlet_table.png", "whale_curve.png", "clv_distribution.png",
-    "satisfaction_loyalty.png", "tie_decomposition.png", "cost_to_serve.png"})
+    "satisfaction_loyalty.png", "tie_decomposition.png", "cost_to_serve.png",
+    "checkpoint.marketsim"})  # a finished save removes the run's checkpoint
 COMMIT_FILE = "run.json"
 #: Bytes the writability probe writes (one page: a full disk refuses it).
 PROBE_BYTES = 4096
