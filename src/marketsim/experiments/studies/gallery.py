@@ -60,6 +60,14 @@ def _fmt(value) -> str:
     return f"{value:.4g}"
 
 
+def _took(seconds, workers) -> str:
+    """``; its runs took 38 s on 2 workers`` (empty where verdict.json has no time)."""
+    if seconds is None:
+        return ""
+    return (f"; its runs took {float(seconds):,.0f} s" + (
+        f" on {workers} worker{'s' if workers != 1 else ''}" if workers else ""))
+
+
 def _section(report: str, heading: str) -> str:
     start = report.find(heading)
     if start < 0:
@@ -84,7 +92,8 @@ def study_section(name: str, folder: Path, images: Path, gallery: Path) -> str:
              + "".join(f"; {case}: {'holds' if info.get('holds') else 'does not hold'}"
                        f"{'' if info.get('in_verdict', True) else ' (outside the verdict)'}"
                        for case, info in verdict.get("cases", {}).items())
-             + f" ({len(seeds)} seeds, {'quick' if settings.get('quick') else 'full'} size).",
+             + f" ({len(seeds)} seeds, {'quick' if settings.get('quick') else 'full'} size"
+             + _took(verdict.get("seconds"), settings.get("workers")) + ").",
              "", f"![{name}]({image.relative_to(gallery.parent).as_posix()})", "",
              "| case | firm | quantity | mean | 95% interval |", "| --- | --- | --- | --- | --- |"]
     for q in verdict["quantities"]:
