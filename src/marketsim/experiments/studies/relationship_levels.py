@@ -214,6 +214,17 @@ def report(findings: Findings, config) -> str:
     return "\n".join(lines)
 
 
+def _why_not(d, want: str, findings: Findings) -> str:
+    """Why a corner of the verdict does not hold, from its interval alone."""
+    seeds = int(d["n"])
+    if d["lo"] <= 0 <= d["hi"]:
+        return (f" The interval includes 0: at this cell the partnership's extra cost and the "
+                f"margin it keeps nearly cancel, and {seeds} seeds at "
+                f"{findings.data['customers']:,} customers cannot tell the two levels apart.")
+    return (f" The difference lies {'below' if want == 'above' else 'above'} 0: the other "
+            "level pays here, against the claim.")
+
+
 def _differences(findings: Findings) -> list[str]:
     t = findings.table
     notes = []
@@ -224,7 +235,8 @@ def _differences(findings: Findings) -> list[str]:
         want = "above" if c["margin"] == "fat" else "below"
         notes.append(f"- {case}: partnership minus basic {fmt_row(d, money=True)} (the claim "
                      f"wants it {want} 0: {'holds' if c['holds'] else 'does not hold'}); best "
-                     f"level by mean profit: {c['best_level']}.")
+                     f"level by mean profit: {c['best_level']}."
+                     + ("" if c["holds"] else _why_not(d, want, findings)))
     off = [case for case, c in findings.cases.items() if not c["in_verdict"]]
     if off:
         notes.append("- beside the verdict, the other cells (best by mean profit against Kotler's "
