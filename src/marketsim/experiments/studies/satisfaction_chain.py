@@ -158,9 +158,8 @@ def holds(frame: pd.DataFrame) -> bool:
 def figure(findings: Findings, config):
     import matplotlib as mpl
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
 
-    from marketsim.outputs.plot_style import PAPER_STYLE, palette, paper_axes
+    from marketsim.outputs.plot_style import PAPER_STYLE, palette, paper_axes, percent_formatter
 
     t = findings.table
     with mpl.rc_context(PAPER_STYLE):
@@ -180,13 +179,14 @@ def figure(findings: Findings, config):
                                 label=seg)
                 ax.set_xticks(x, [f"Q{b}" for b in x])
                 if link == "retention":
-                    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+                    ax.yaxis.set_major_formatter(percent_formatter())
                     verdict = "holds" if info["holds"] else "does not hold"
                     ax.set_title(f"{info['scenario']} ({verdict})", fontsize=8)
                 else:
                     paper_axes(ax)
-                    ax.set_xlabel("Satisfaction quintile within firm and segment (Q1 least)")
                 ax.legend(fontsize=6, loc="best")
+        fig.supxlabel("Satisfaction quintile within firm and segment (Q1 least)",
+                      fontsize=mpl.rcParams["axes.labelsize"])
         axes[0, 0].set_ylabel("Still a customer a year later")
         axes[1, 0].set_ylabel("Gross margin a customer brings in the year")
         fig.suptitle("The satisfaction-retention-profit chain by segment: mean and 95% "

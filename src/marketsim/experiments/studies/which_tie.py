@@ -185,9 +185,8 @@ def holds(frame: pd.DataFrame) -> bool:
 def figure(findings: Findings, config):
     import matplotlib as mpl
     from matplotlib.figure import Figure
-    from matplotlib.ticker import PercentFormatter
 
-    from marketsim.outputs.plot_style import PAPER_STYLE, palette
+    from marketsim.outputs.plot_style import PAPER_STYLE, palette, percent_formatter
 
     t = findings.table
     colours = palette(list(TIES))
@@ -209,7 +208,7 @@ def figure(findings: Findings, config):
                 ax.legend(fontsize=6.5, loc="upper right")
             ax.axhline(0, color="#999999", linewidth=0.6)
             ax.set_xticks(range(len(TIES)), [f"{tie}" for tie in TIES])
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            ax.yaxis.set_major_formatter(percent_formatter())
             verdict = "holds" if findings.cases[shock]["holds"] else "does not hold"
             ax.set_title(f"{titles[shock]} ({verdict})", fontsize=8)
         axes[0].set_ylabel(f"{FIRM}'s week-26 customers lost\nby week 52, minus no shock")
