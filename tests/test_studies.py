@@ -200,3 +200,136 @@ def test_a_study_may_run_longer_than_the_scenario_file():
     assert findings.cases["competitive"]["periods"] == 60
     assert findings.cases["captive"]["periods"] == 40
     assert findings.holds == satisfaction_loyalty.holds(findings.table)
+
+
+# ---------------------------------------------------------------------------- issue #19's others
+def _verdict_matches(study, rule) -> None:
+    """Each case's verdict in verdict.json is the one the table gives by ``rule(table, case)``."""
+    for case, info in study["verdict"]["cases"].items():
+        assert info["holds"] == rule(study["table"], case), case
+
+
+def test_retention_economics_profit_and_equity_rise_with_retention(ran):
+    study = ran("retention_economics")
+    t, module = study["table"], study["module"]
+    firm = module.FIRM
+    levels = study["findings"].data["levels"]
+    gains = [lookup(t, f"structural {x:g}", firm, "retention_gain_points") for x in levels[1:]]
+    profits = [lookup(t, f"structural {x:g}", firm, "profit_change") for x in levels[1:]]
+    # more structural investment at the same cost per customer: more retention, more profit
+    assert all(g["lo"] > 0 for g in gains) and all(p["lo"] > 0 for p in profits)
+    assert profits[-1]["lo"] > profits[0]["hi"]
+    # customer equity (the future margins counted) rises with retention too
+    assert lookup(t, f"structural {levels[-1]:g}", firm, "customer_equity_change")["lo"] > 0
+    picked = lookup(t, "+5 points", firm, "profit_change")
+    assert study["verdict"]["holds"] == bool(picked["lo"] >= module.BAND[0])
+    closed = lookup(t, "+5 points", firm, "profit_minus_closed_form")
+    assert study["verdict"]["cases"]["closed_form"]["holds"] == bool(
+        closed["lo"] <= 0 <= closed["hi"])
+    report = (study["folder"] / "report.md").read_text("utf-8")
+    assert ("does not hold" in report.split("## Where")[1]) != study["verdict"]["holds"]
+
+
+def test_which_tie_price_cut_ranks_the_ties(ran):
+    study = ran("which_tie")
+    t = study["table"]
+    # a rival's price cut: financial ties lose more customers than structural ones
+    assert lookup(t, "price_cut", "financial - structural", "excess_loss_difference")["lo"] > 0
+    # a price cut takes customers whatever the tie (paired against no shock)
+    for tie in ("none", "financial", "social", "structural"):
+        assert lookup(t, "price_cut", tie, "excess_loss")["lo"] > 0
+    _verdict_matches(study, lambda t, shock: all(
+        lookup(t, shock, pair, "excess_loss_difference")["lo"] > 0
+        for pair in ("financial - social", "social - structural")))
+
+
+def test_promise_sweep_too_much_loses_at_both_horizons(ran):
+    study = ran("promise_sweep")
+    t = study["table"]
+    for case in ("52 weeks", "156 weeks"):
+        # over-promising by far (2 and 2.5 x) loses against the honest promise, paired
+        assert lookup(t, case, "Steady", "x2.0_minus_honest")["hi"] < 0
+        assert lookup(t, case, "Steady", "x2.5_minus_honest")["hi"] < 0
+    _verdict_matches(study, lambda t, case: bool(
+        (t[(t["case"] == case) & t["decides"]]["hi"] < 0).all()))
+
+
+def test_relationship_levels_reverse_along_the_diagonal(ran):
+    study = ran("relationship_levels")
+    t = study["table"]
+    few_fat = lookup(t, "few customers, fat margin", "PartnerBank", "partnership_minus_basic")
+    many_thin = lookup(t, "many customers, thin margin", "PartnerBank",
+                       "partnership_minus_basic")
+    # partnership pays with few customers at a fat margin, basic with many at a thin one
+    assert few_fat["lo"] > 0 and many_thin["hi"] < 0
+    assert study["verdict"]["holds"]
+
+
+def test_double_jeopardy_penetration_side_and_the_dirichlet_norms(ran):
+    study = ran("double_jeopardy")
+    t = study["table"]
+    # smaller brands have fewer buyers, and the Dirichlet's norms say their buyers buy less
+    assert lookup(t, "grocery", "all", "spearman_share_penetration")["lo"] > 0
+    assert lookup(t, "grocery", "all", "spearman_share_frequency_dirichlet")["lo"] > 0
+    info = study["findings"].data
+    gap = f"{info['largest']} - {info['smallest']}"
+    assert lookup(t, "grocery", gap, "penetration_gap")["lo"] > 0
+    _verdict_matches(study, lambda t, side: bool(
+        lookup(t, "grocery", "all", f"spearman_share_{side}")["lo"] > 0))
+    if not study["verdict"]["cases"]["frequency"]["holds"]:
+        report = (study["folder"] / "report.md").read_text("utf-8")
+        assert "frequency: the claim does not hold" in report
+
+
+def test_new_entrant_word_of_mouth_raises_imitation(ran):
+    study = ran("new_entrant")
+    t = study["table"]
+    firm = study["findings"].data["entrant"]
+    on, off = lookup(t, "word of mouth on", firm, "q"), lookup(t, "word of mouth off", firm, "q")
+    # word of mouth is imitation: q is higher with it, on the same seeds, and so are adopters
+    assert lookup(t, "on - off", firm, "q_difference")["lo"] > 0 and on["lo"] > off["hi"]
+    assert lookup(t, "on - off", firm, "adopters_difference")["lo"] > 0
+    assert lookup(t, "word of mouth on", firm, "r2")["lo"] > lookup(
+        t, "word of mouth off", firm, "r2")["hi"]
+    cases = study["verdict"]["cases"]
+    assert cases["no_imitation_without_word_of_mouth"]["holds"] == bool(off["lo"] <= 0)
+
+
+def test_customer_base_management_on_the_file_and_under_its_mechanisms(ran):
+    study = ran("customer_base")
+    t, firm = study["table"], "OneToOneBank"
+    # where customers differ in cost to serve, terminating negative-value ones raises profit
+    assert lookup(t, "termination (varying cost to serve)", firm,
+                  "terminate_minus_keep")["lo"] > 0
+    # free contacts: the most effort sells the most; costed contacts: an interior optimum
+    free, costed = "cross-selling (file: free contacts)", "cross-selling (costed contacts)"
+    top = max(study["findings"].data["efforts"])
+    assert lookup(t, free, firm, f"x{top:g}_minus_none")["lo"] > 0
+    assert lookup(t, costed, firm, "best_middle_minus_none")["lo"] > 0
+    assert lookup(t, costed, firm, "best_middle_minus_most")["lo"] > 0
+    cases = study["verdict"]["cases"]
+    assert not cases["termination (varying cost to serve)"]["in_verdict"]
+    assert cases["termination (file)"]["holds"] == bool(
+        lookup(t, "termination (file)", firm, "terminate_minus_keep")["lo"] > 0)
+    assert cases[free]["holds"] == bool(
+        lookup(t, free, firm, "best_middle_minus_none")["lo"] > 0
+        and lookup(t, free, firm, "best_middle_minus_most")["lo"] > 0)
+    assert cases["segment targeting (file)"]["holds"] == bool(all(
+        lookup(t, "segment targeting (file)", firm, q)["lo"] > 0
+        for q in ("affluent_only_minus_everyone", "affluent_only_minus_no_one")))
+    assert study["verdict"]["holds"] == bool(all(
+        info["holds"] for info in cases.values() if info["in_verdict"]))
+
+
+def test_satisfaction_chain_by_segment(ran):
+    study = ran("satisfaction_chain")
+    t = study["table"]
+    cases = study["verdict"]["cases"]
+    # the competitive market: in every segment the most satisfied fifth stays more
+    for segment in cases["default"]["segments"]:
+        assert lookup(t, "default", segment, "retention_top_minus_bottom")["lo"] > 0
+    for case, info in cases.items():
+        assert info["holds"] == all(
+            lookup(t, case, segment, f"{link}_top_minus_bottom")["lo"] > 0
+            for segment in info["segments"] for link in ("retention", "margin"))
+    assert study["verdict"]["holds"] == all(info["holds"] for info in cases.values())

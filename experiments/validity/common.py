@@ -9,7 +9,6 @@ Analysis*, section 11.2). Intervals are over seeds: mean +- t(0.975, n - 1) sd /
 
 from __future__ import annotations
 
-import copy
 import math
 import sys
 from dataclasses import dataclass, field
@@ -21,11 +20,21 @@ from scipy import stats
 
 import marketsim
 from marketsim.api import resolve_scenario
+from marketsim.experiments.studies import runs
+from marketsim.experiments.studies.runs import (  # noqa: F401 (the rows import them from here)
+    honest_promise,
+    is_honest,
+    last,
+    mean_quality,
+    periods_per_year,
+    spearman,
+    total,
+    variant,
+)
 from marketsim.kernels import layout
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
-PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12, "quarter": 4, "year": 1}
 
 
 class NotMeasurable(Exception):
@@ -73,12 +82,14 @@ def firm_names(data: dict) -> list[str]:
     return [f["name"] for f in data["firms"]]
 
 
+
+
 def firm(data: dict, name: str) -> dict:
-    """The firm's dictionary (edited in place by variants)."""
-    for f in data["firms"]:
-        if f["name"] == name:
-            return f
-    raise NotMeasurable(f"no firm named {name!r} (firms: {', '.join(firm_names(data))})")
+    """The firm's dictionary (edited in place by variants); NotMeasurable if none."""
+    try:
+        return runs.firm(data, name)
+    except KeyError as exc:
+        raise NotMeasurable(str(exc).strip('"')) from None
 
 
 def by_preset(data: dict, preset: str) -> str | None:
@@ -86,30 +97,18 @@ def by_preset(data: dict, preset: str) -> str | None:
     return next((f["name"] for f in data["firms"] if f.get("preset") == preset), None)
 
 
-def mean_quality(f: dict) -> float:
-    return float(np.mean([o["quality"] for o in f["offers"].values()]))
 
 
 def mean_price(f: dict) -> float:
     return float(np.mean([o["price"] for o in f["offers"].values()]))
 
 
-def honest_promise(f: dict) -> float:
-    """The promise that states what the firm delivers: quality + service (docs/model.md)."""
-    return mean_quality(f) + f["service"]
 
 
-def is_honest(f: dict) -> bool:
-    return abs(f["promise"] - honest_promise(f)) < 1e-6
 
 
-def periods_per_year(data: dict) -> int:
-    return PERIODS_PER_YEAR[data["market"]["period_unit"]]
 
 
-def variant(data: dict) -> dict:
-    """A deep copy to edit for one variant of a comparison."""
-    return copy.deepcopy(data)
 
 
 # ------------------------------------------------------------------ runs
@@ -134,17 +133,8 @@ def current(status: np.ndarray) -> np.ndarray:
     return (status == layout.FIRST_TIME) | (status == layout.REGULAR)
 
 
-def last(metrics, column: str, periods: int) -> dict[str, float]:
-    """Per firm, the mean of ``column`` over the last ``periods`` periods of a metrics table."""
-    top = metrics["period"].max()
-    recent = metrics[metrics["period"] > top - periods]
-    return recent.groupby("firm", observed=True)[column].mean().to_dict()
 
 
-def total(metrics, column: str, upto: int | None = None) -> dict[str, float]:
-    """Per firm, the sum of ``column`` over periods 1..upto (all periods by default)."""
-    rows = metrics if upto is None else metrics[metrics["period"] <= upto]
-    return rows.groupby("firm", observed=True)[column].sum().to_dict()
 
 
 def classic_models():
@@ -188,13 +178,6 @@ def fmt(q: dict, digits: int = 3, pct: bool = False, k: bool = False) -> str:
     return f"{num(q['mean'])} [{num(q['lo'])}, {num(q['hi'])}]"
 
 
-def spearman(x, y) -> float:
-    """Spearman rank correlation (NaN with fewer than 3 points or a constant input)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3 or np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
-        return float("nan")
-    return float(stats.spearmanr(x[ok], y[ok]).statistic)
 
 
 # ------------------------------------------------------------------ the row record

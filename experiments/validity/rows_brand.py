@@ -7,7 +7,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 from common import (
+    ROOT,
     SCENARIOS,
     NotMeasurable,
     Row,
@@ -15,9 +17,10 @@ from common import (
     fmt,
     load,
     run,
-    spearman,
-    variant,
 )
+
+from marketsim.experiments.studies.double_jeopardy import brand_pattern  # the study's measurement
+from marketsim.experiments.studies.new_entrant import entrant_fits  # the study's measurement
 
 BATCHES = 50                 # batches of customers for the sampling SE of brand measures
 COMPARED = ("penetration", "purchase_frequency", "category_frequency", "scr",
@@ -87,7 +90,8 @@ def row_dirichlet_null(cfg) -> Row:
 
 def row_double_jeopardy(cfg) -> Row:
     """Double Jeopardy (Ehrenberg, Goodhardt and Barwise 1990): smaller brands have fewer buyers
-    who also buy them slightly less often.
+    who also buy them slightly less often. The measurement is the ``double_jeopardy`` study's
+    (:func:`marketsim.experiments.studies.double_jeopardy.brand_pattern`).
 
     Design (validity audit, "Double Jeopardy"): grocery_dirichlet.toml with all dynamics on,
     ``cfg.big_customers`` (30k quick, 100k full), 52 weeks, window of the last 13 weeks;
@@ -104,15 +108,15 @@ def row_double_jeopardy(cfg) -> Row:
               scenario="grocery_dirichlet.toml",
               settings={"customers": cfg.big_customers, "periods": periods,
                         "window": [window.start, window.stop - 1]})
-    pen, freq, scr, tables = [], [], [], []
-    for seed in cfg.seeds:
-        result = run(data, seed, customers=cfg.big_customers, transactions=True)
-        bp = result.brand_performance(window)
-        share = bp["market_share_purchases"]
-        pen.append(spearman(share, bp["penetration"]))
-        freq.append(spearman(share, bp["purchase_frequency"]))
-        scr.append(spearman(share, bp["scr_purchases"]))
-        tables.append(bp[["market_share_purchases", "penetration", "purchase_frequency"]])
+    seeds = [brand_pattern(seed, data=data, customers=cfg.big_customers, window=window)
+             for seed in cfg.seeds]
+    pen = [s["spearman_share_penetration"] for s in seeds]
+    freq = [s["spearman_share_frequency"] for s in seeds]
+    scr = [s["spearman_share_scr"] for s in seeds]
+    tables = [pd.DataFrame({"market_share_purchases": s["per_brand"]["share"],
+                            "penetration": s["per_brand"]["penetration"],
+                            "purchase_frequency": s["per_brand"]["frequency"]},
+                           index=s["brands"]) for s in seeds]
     qp = row.q("spearman_share_penetration", pen)
     qf = row.q("spearman_share_frequency", freq)
     row.q("spearman_share_scr", scr)
@@ -176,21 +180,10 @@ def row_gamma_gamma(cfg) -> Row:
     return row
 
 
-def entrant_series(data: dict, entrant: str, seed: int, customers: int, periods: int):
-    """The entrant's first purchases (metrics ``acquisitions``) per period from its entry (the
-    first period with advertising spend or an acquisition) to the end."""
-    m = run(data, seed, customers=customers, periods=periods).metrics
-    rows = m[m["firm"] == entrant].sort_values("period")
-    active = (rows["acquisition_spend"] > 0) | (rows["acquisitions"] > 0)
-    if not active.any():
-        return np.zeros(0)
-    start = rows.loc[active, "period"].min()
-    return rows.loc[rows["period"] >= start, "acquisitions"].to_numpy(float)
-
-
 def row_new_entrant(cfg) -> Row:
     """New-entrant diffusion through advertising and word of mouth (Bass 1969): word of mouth
-    is the imitation term q, so without it q should be 0.
+    is the imitation term q, so without it q should be 0. The measurement is the
+    ``new_entrant`` study's (:func:`entrant_fits`).
 
     Design (validity audit, "New entrant"): new_entrant.toml, 52 weeks quick / 104 full,
     20k / 50k customers; the entrant (initial share 0) and its first purchases per week from
@@ -209,19 +202,13 @@ def row_new_entrant(cfg) -> Row:
               "discrete Bass NLS fit with WOM on and off (all segments word_of_mouth = 0)",
               scenario="new_entrant.toml",
               settings={"customers": customers, "periods": periods, "entrant": entrants[0]})
-    cm = classic_models()
-    off = variant(data)
-    for segment in off["segments"]:
-        segment["word_of_mouth"] = 0.0
-    fits = {"on": [], "off": []}
-    for seed in cfg.seeds:
-        for tag, scenario in (("on", data), ("off", off)):
-            series = entrant_series(scenario, entrants[0], seed, customers, periods)
-            fits[tag].append(cm.fit_bass_discrete(series) if series.sum() > 0 else None)
+    per_seed = [entrant_fits(seed, data=data, customers=customers, periods=periods,
+                             root=str(ROOT)) for seed in cfg.seeds]
+    fits = {tag: [s[tag] if np.isfinite(s[tag]["q"]) else None for s in per_seed]
+            for tag in ("on", "off")}
     for tag, fitted in fits.items():
         for name in ("p", "q", "se_q", "m", "r2"):
-            row.q(f"wom_{tag}.{name}", [getattr(f, name) if f else float("nan")
-                                        for f in fitted])
+            row.q(f"wom_{tag}.{name}", [f[name] if f else float("nan") for f in fitted])
     q_on, q_off = row.quantities["wom_on.q"], row.quantities["wom_off.q"]
     se_on, se_off = row.quantities["wom_on.se_q"]["mean"], row.quantities["wom_off.se_q"]["mean"]
     diff = row.q("q_on_minus_off", np.subtract(q_on["values"], q_off["values"]))

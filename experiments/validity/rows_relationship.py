@@ -9,27 +9,25 @@ import numpy as np
 from common import (
     NotMeasurable,
     Row,
-    current,
     firm,
     fmt,
     load,
-    model,
     periods_per_year,
-    run,
-    total,
-    variant,
 )
 
-SHOCK_PERIOD = 27
-PRICE_CUT = 0.15
-#: One tie at a time: the retention fields each programme sets (values from the scenario,
-#: these defaults where the scenario's firm does not run that programme).
-TIES = {"financial": {"reward_rate": 0.03, "points_expiry": 0.05},
-        "social": {"personal_service": 0.4, "personal_service_cost": 0.15},
-        "structural": {"structural_investment": 0.3, "structural_cost": 0.1}}
-SWITCHES = {"financial": "reward_rate", "social": "personal_service",
-            "structural": "structural_investment"}
-STRUCTURAL_LEVELS = (0.45, 0.6, 0.8, 1.0)
+from marketsim.experiments.studies.retention_economics import (  # the study's measurement
+    STRUCTURAL_LEVELS,
+    clv_ratio,
+    retention_runs,
+)
+from marketsim.experiments.studies.which_tie import (  # the study's measurement
+    PRICE_CUT,
+    SHOCK_PERIOD,
+    SWITCHES,
+    TIES,
+    one_tie,
+    tie_losses,
+)
 
 
 def tie_firm(data: dict) -> str:
@@ -45,56 +43,16 @@ def tie_firm(data: dict) -> str:
     return best
 
 
-def one_tie(data: dict, target: str, tie: str | None) -> tuple[dict, dict]:
-    """The scenario with the target running only ``tie`` (None: no programme), and the
-    programme's retention fields."""
-    v = variant(data)
-    retention = firm(v, target)["retention"]
-    shipped = firm(data, target)["retention"]
-    for switch in SWITCHES.values():
-        retention[switch] = 0.0
-    fields = {}
-    if tie is not None:
-        uses = shipped[SWITCHES[tie]] > 0
-        fields = {k: (shipped[k] if uses else default) for k, default in TIES[tie].items()}
-        retention.update(fields)
-    return v, fields
 
 
-def shocked(data: dict, target: str, shock: str, fields: dict) -> dict:
-    """Every rival cuts its prices by 15% (``price_cut``) or copies the programme (``copy``)
-    from week 27, through the ``scheduled`` strategy (replacing a rival's own strategy)."""
-    v = variant(data)
-    for f in v["firms"]:
-        if f["name"] == target:
-            continue
-        if shock == "price_cut":
-            change = {"price": {c: round((1 - PRICE_CUT) * o["price"], 4)
-                                for c, o in f["offers"].items()}}
-        else:
-            change = {f"retention.{k}": value for k, value in fields.items()}
-        f["strategy"] = "scheduled"
-        f["strategy_params"] = {"changes": [{"period": SHOCK_PERIOD, **change}]}
-    return v
 
 
-def lost_share(data: dict, target: str, seed: int, customers: int, periods: int) -> float:
-    """Share of the target's customers at the end of week 26 who are not its customers at the
-    end of the run."""
-    m = model(data, seed, customers=customers, periods=periods)
-    f = [x.name for x in m.firms].index(target)
-    for _ in range(SHOCK_PERIOD - 1):
-        m.step()
-    held = current(m.population.status[:, f])
-    for _ in range(periods - SHOCK_PERIOD + 1):
-        m.step()
-    gone = held & ~current(m.population.status[:, f])
-    return float(gone.sum() / max(held.sum(), 1))
 
 
 def row_which_tie(cfg) -> Row:
     """Which tie survives a competitor's move (Berry and Parasuraman 1991): financial ties are
-    the easiest to copy, structural ties the hardest.
+    the easiest to copy, structural ties the hardest. The measurement is the ``which_tie``
+    study's (:func:`tie_losses`).
 
     Design (validity audit, claim 4): default.toml, CloseCo with one tie at a time (reward
     points, personal service, structural investment at the scenario's values; none as a
@@ -114,18 +72,18 @@ def row_which_tie(cfg) -> Row:
               settings={"customers": cfg.customers, "periods": periods, "firm": target,
                         "shock_period": SHOCK_PERIOD, "price_cut": PRICE_CUT})
     parts, verdict = [], []
+    per_seed = [tie_losses(seed, data=data, target=target, customers=cfg.customers,
+                           periods=periods) for seed in cfg.seeds]
     baseline = {}
     for tie in (None, *TIES):
-        v, fields = one_tie(data, target, tie)
         name = tie or "none"
-        row.details[f"programme.{name}"] = fields
-        baseline[name] = [lost_share(v, target, s, cfg.customers, periods) for s in cfg.seeds]
+        row.details[f"programme.{name}"] = one_tie(data, target, tie)[1]
+        baseline[name] = [s["no_shock", name] for s in per_seed]
         row.q(f"no_shock.{name}.lost", baseline[name])
         for shock in ("price_cut", "copy"):
             if shock == "copy" and tie is None:
                 continue
-            lost = [lost_share(shocked(v, target, shock, fields), target, s, cfg.customers,
-                               periods) for s in cfg.seeds]
+            lost = [s[shock, name] for s in per_seed]
             row.q(f"{shock}.{name}.lost", lost)
             row.q(f"{shock}.{name}.excess", np.subtract(lost, baseline[name]))
     for shock in ("price_cut", "copy"):
@@ -145,17 +103,10 @@ def row_which_tie(cfg) -> Row:
     return row
 
 
-def clv_ratio(r_base: float, r_new: float, d: float, form: str) -> float:
-    """CLV(r_new) / CLV(r_base) - 1 for ``m r / (1 + d - r)`` (form "r") or the package's
-    ``m (1 + d) / (1 + d - r)`` (form "1+d"), r and d per period."""
-    if form == "r":
-        return (r_new / (1 + d - r_new)) / (r_base / (1 + d - r_base)) - 1
-    return (1 + d - r_base) / (1 + d - r_new) - 1
-
-
 def row_retention_economics(cfg) -> Row:
     """Retention economics (Reichheld and Sasser 1990, HBR 68(5): 5 points more retention, 25-85%
-    more profit at 80-95% base retention; Gupta and Lehmann 2003 for the closed form).
+    more profit at 80-95% base retention; Gupta and Lehmann 2003 for the closed form). The
+    measurement is the ``retention_economics`` study's (:func:`retention_runs`, :func:`clv_ratio`).
 
     Design (validity audit, claim 2): default.toml, CloseCo's structural investment raised from
     its shipped level to 0.45, 0.6, 0.8, 1.0 at the same cost per customer (structural cost
@@ -168,7 +119,7 @@ def row_retention_economics(cfg) -> Row:
     data = load("default.toml")
     target = tie_firm(data)
     shipped = firm(data, target)["retention"]
-    x0, c0 = shipped["structural_investment"], shipped["structural_cost"]
+    x0 = shipped["structural_investment"]
     periods, ppy = 78, periods_per_year(data)
     d = data["market"]["discount_rate"]
     row = Row(10, "retention_economics", "Retention economics: +5 points of retention raise "
@@ -180,24 +131,20 @@ def row_retention_economics(cfg) -> Row:
               settings={"customers": cfg.customers, "periods": periods, "firm": target,
                         "levels": [x0, *STRUCTURAL_LEVELS], "discount_rate": d})
 
+    levels = (x0, *[x for x in STRUCTURAL_LEVELS if x > x0])
+    per_seed = [retention_runs(seed, data=data, target=target, levels=levels,
+                               customers=cfg.customers, periods=periods)
+                for seed in cfg.seeds]
+
     def measure(x: float):
-        v = variant(data)
-        r = firm(v, target)["retention"]
-        r["structural_investment"] = x
-        r["structural_cost"] = x0 * c0 / x if x > 0 else 0.0
-        weekly, profit = [], []
-        for seed in cfg.seeds:
-            m = run(v, seed, customers=cfg.customers, periods=periods).metrics
-            rows = m[m["firm"] == target]
-            weekly.append(float(rows["retention"].mean()))
-            profit.append(total(m, "profit")[target])
-        return np.array(weekly), np.array(profit)
+        return (np.array([s[x]["weekly_retention"] for s in per_seed]),
+                np.array([s[x]["profit"] for s in per_seed]))
 
     base_r, base_p = measure(x0)
     row.q("base.annual_retention", base_r ** ppy)
     row.q("base.profit", base_p)
     gains = {}
-    for x in (x for x in STRUCTURAL_LEVELS if x > x0):
+    for x in levels[1:]:
         r, p = measure(x)
         gains[x] = (r, p, 100 * np.mean(r ** ppy - base_r ** ppy))
         row.details[f"gain_points.x{x}"] = gains[x][2]

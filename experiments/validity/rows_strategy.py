@@ -12,35 +12,34 @@ from common import (
     fmt,
     honest_promise,
     is_honest,
-    last,
     load,
-    run,
-    total,
-    variant,
 )
 
-PROMISE_MULTIPLES = (0.8, 1.0, 1.2, 1.5, 2.0, 2.5)
-LEVELS = ("basic", "reactive", "accountable", "proactive", "partnership")
-PRICE_OVER_COST = {"thin": 9 / 7, "mid": 13 / 7, "fat": 16 / 7}   # the audit's 9/13/16 at cost 7
-CROSS_SELL_MULTIPLES = (0.0, 0.5, 1.0, 2.0, 4.0)
+from marketsim.experiments.studies.customer_base import (  # the study's measurement
+    EFFORTS,
+    management_profits,
+)
+from marketsim.experiments.studies.promise_sweep import (  # the study's measurement
+    MULTIPLES,
+    promise_profits,
+)
+from marketsim.experiments.studies.relationship_levels import (  # the study's measurement
+    LEVELS,
+    PRICE_OVER_COST,
+    base_changes,
+    level_profits,
+)
+
+PROMISE_MULTIPLES = MULTIPLES
+CROSS_SELL_MULTIPLES = EFFORTS
 
 
-def profits(data: dict, seeds, customers: int, periods: int, firm_name: str,
-            horizons=None) -> dict[int, list[float]]:
-    """The firm's total profit per seed, over periods 1..h for each horizon h (one run of
-    ``periods`` serves every shorter horizon: nothing in a run looks ahead)."""
-    horizons = horizons or (periods,)
-    out = {h: [] for h in horizons}
-    for seed in seeds:
-        m = run(data, seed, customers=customers, periods=periods).metrics
-        for h in horizons:
-            out[h].append(total(m, "profit", h)[firm_name])
-    return out
 
 
 def row_promise_sweep(cfg) -> Row:
     """The promise sweep (MODEL.md section 4; Boulding et al. 1993): expectations set too low
     lose customers, set too high they disappoint, so profit should peak near the honest promise.
+    The measurement is the ``promise_sweep`` study's (:func:`promise_profits`).
 
     Design (validity audit, claim 5): default.toml, firm Steady (else the first honest firm),
     promise = 0.8, 1, 1.2, 1.5, 2, 2.5 x its honest promise (quality + service), 156 weeks at
@@ -63,11 +62,10 @@ def row_promise_sweep(cfg) -> Row:
               scenario="default.toml",
               settings={"customers": cfg.sweep_customers, "periods": max(horizons),
                         "firm": target, "honest_promise": honest})
-    results = {}
-    for k in PROMISE_MULTIPLES:
-        v = variant(data)
-        firm(v, target)["promise"] = min(3.0, k * honest)
-        results[k] = profits(v, cfg.seeds, cfg.sweep_customers, max(horizons), target, horizons)
+    per_seed = [promise_profits(seed, data=data, target=target, multiples=PROMISE_MULTIPLES,
+                                customers=cfg.sweep_customers, periods=max(horizons),
+                                horizons=horizons) for seed in cfg.seeds]
+    results = {k: {h: [s[k][h] for s in per_seed] for h in horizons} for k in PROMISE_MULTIPLES}
     parts, verdict = [], []
     for h in horizons:
         base = np.array(results[1.0][h])
@@ -103,7 +101,8 @@ def level_firm(data: dict) -> str:
 
 def row_relationship_levels(cfg) -> Row:
     """Which relationship-marketing level pays (Kotler and Keller, seed 001): basic or reactive
-    for many customers at a thin margin, partnership for few customers at a fat margin.
+    for many customers at a thin margin, partnership for few customers at a fat margin. The
+    measurement is the ``relationship_levels`` study's (:func:`level_profits`).
 
     Design (experiments/relationship_levels.toml and the audit's claim 6): PartnerBank in
     relationship_strategies.toml at each of the five levels, crossed with its price (9/7, 13/7
@@ -114,11 +113,7 @@ def row_relationship_levels(cfg) -> Row:
     """
     data = load("relationship_strategies.toml")
     target = level_firm(data)
-    base = firm(data, target)
-    costs = {c: o["unit_cost"] for c, o in base["offers"].items()}
-    spare = 1.0 - sum(f["initial_share"] for f in data["firms"])
-    bases = {"few": {}, "many": {"initial_share": base["initial_share"] + spare,
-                                  "initial_awareness": max(0.9, base["initial_awareness"])}}
+    bases = base_changes(data, target)
     periods = data["market"]["periods"]
     row = Row(8, "relationship_levels", "Which relationship level pays depends on customers "
               "and margin", "best level: basic/reactive at (many, thin); partnership at (few, fat)",
@@ -127,27 +122,20 @@ def row_relationship_levels(cfg) -> Row:
               scenario="relationship_strategies.toml",
               settings={"customers": cfg.sweep_customers, "periods": periods, "firm": target,
                         "price_over_cost": PRICE_OVER_COST, "bases": bases})
+    cells = [(b, margin) for b in bases for margin in PRICE_OVER_COST]
+    per_seed = [level_profits(seed, data=data, target=target, cells=cells, levels=LEVELS,
+                              customers=cfg.sweep_customers) for seed in cfg.seeds]
     best, held = {}, {}
-    for b, changes in bases.items():
-        for margin, ratio in PRICE_OVER_COST.items():
-            means = {}
-            for level in LEVELS:
-                v = variant(data)
-                f = firm(v, target)
-                f.update(changes)
-                f["relationship_level"] = level
-                for c, o in f["offers"].items():
-                    o["price"] = round(ratio * costs[c], 4)
-                profit, customers = [], []
-                for seed in cfg.seeds:
-                    m = run(v, seed, customers=cfg.sweep_customers).metrics
-                    profit.append(total(m, "profit")[target])
-                    customers.append(last(m, "customers", 13)[target])
-                means[level] = row.q(f"{b}.{margin}.{level}.profit", profit)["mean"]
-                row.q(f"{b}.{margin}.{level}.customers", customers)
-            best[(b, margin)] = max(means, key=means.get)
-            held[(b, margin)] = row.quantities[f"{b}.{margin}.{best[(b, margin)]}.customers"][
-                "mean"]
+    for b, margin in cells:
+        means = {}
+        for level in LEVELS:
+            profit = [s[b, margin, level][0] for s in per_seed]
+            customers = [s[b, margin, level][1] for s in per_seed]
+            means[level] = row.q(f"{b}.{margin}.{level}.profit", profit)["mean"]
+            row.q(f"{b}.{margin}.{level}.customers", customers)
+        best[(b, margin)] = max(means, key=means.get)
+        held[(b, margin)] = row.quantities[f"{b}.{margin}.{best[(b, margin)]}.customers"][
+            "mean"]
     row.details["best_level"] = {f"{b}.{m}": lv for (b, m), lv in best.items()}
     row.holds = best[("many", "thin")] in ("basic", "reactive") and \
         best[("few", "fat")] == "partnership"
@@ -171,7 +159,8 @@ def managing_firm(data: dict) -> str:
 
 def row_termination(cfg) -> Row:
     """Terminating unprofitable customers (Peppers and Rogers, seed 004: differentiate by
-    value) should raise profit.
+    value) should raise profit. The measurement is the ``customer_base`` study's
+    (:func:`management_profits`).
 
     Design (validity audit, claim 9): OneToOneBank in relationship_strategies.toml with
     ``customer_management.terminate_negative_clv`` true and false, everything else as shipped,
@@ -186,16 +175,12 @@ def row_termination(cfg) -> Row:
               "total profit over the run; paired seeds", scenario="relationship_strategies.toml",
               settings={"customers": cfg.customers, "periods": data["market"]["periods"],
                         "firm": target})
-    profit, terminations = {}, []
-    for on in (True, False):
-        v = variant(data)
-        firm(v, target)["customer_management"]["terminate_negative_clv"] = on
-        profit[on] = []
-        for seed in cfg.seeds:
-            m = run(v, seed, customers=cfg.customers).metrics
-            profit[on].append(total(m, "profit")[target])
-            if on:
-                terminations.append(total(m, "terminations")[target])
+    per_seed = [management_profits(seed, data=data, target=target, customers=cfg.customers,
+                                   variants={"terminate": {"terminate": True},
+                                             "keep": {"terminate": False}})
+                for seed in cfg.seeds]
+    profit = {True: [s["terminate"] for s in per_seed], False: [s["keep"] for s in per_seed]}
+    terminations = [s["terminate: terminations"] for s in per_seed]
     d = row.q("profit_terminate_minus_keep", np.subtract(profit[True], profit[False]))
     row.q("profit_terminate", profit[True])
     row.q("profit_keep", profit[False])
@@ -210,7 +195,8 @@ def row_termination(cfg) -> Row:
 
 def row_cross_selling(cfg) -> Row:
     """Cross-selling (seed 004): more effort sells more but, if it cost anything or annoyed
-    customers, profit would peak at an interior effort.
+    customers, profit would peak at an interior effort. The measurement is the
+    ``customer_base`` study's (:func:`management_profits`).
 
     Design (validity audit, claim 9): OneToOneBank in relationship_strategies.toml, its
     ``customer_management.cross_sell`` at 0, 0.5, 1, 2, 4 x the scenario's value, 52 weeks at
@@ -228,12 +214,10 @@ def row_cross_selling(cfg) -> Row:
     if shipped <= 0:
         row.status = f"not measurable: {target}'s cross_sell is 0 in the scenario"
         return row
-    profit = {}
-    for k in CROSS_SELL_MULTIPLES:
-        v = variant(data)
-        firm(v, target)["customer_management"]["cross_sell"] = k * shipped
-        profit[k] = profits(v, cfg.seeds, cfg.customers, v["market"]["periods"], target)[
-            v["market"]["periods"]]
+    per_seed = [management_profits(seed, data=data, target=target, customers=cfg.customers,
+                                   variants={k: {"effort": k} for k in CROSS_SELL_MULTIPLES})
+                for seed in cfg.seeds]
+    profit = {k: [s[k] for s in per_seed] for k in CROSS_SELL_MULTIPLES}
     means = {}
     for k in CROSS_SELL_MULTIPLES:
         row.q(f"profit.x{k}", profit[k])

@@ -129,6 +129,14 @@ def thousands(value: float, _position=None) -> str:
     return f"{value:.6g}" if value != 0 else "0"
 
 
+def percent_formatter():
+    """Tick labels for shares (0.925 -> ``92.5%``, 0.9 -> ``90%``): as many decimals as the
+    tick needs, so ticks half a point apart never read as the same or a rounded percentage."""
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda x, _: f"{round(100 * x, 6):g}%")
+
+
 def paper_axes(ax: Axes, *, x_thousands: bool = False, y_thousands: bool = True) -> Axes:
     """Thousands separators on the axes asked for (``matplotlib.ticker.FuncFormatter``)."""
     from matplotlib.ticker import FuncFormatter

@@ -17,7 +17,11 @@ import importlib
 from marketsim.errors import RunOptionError, did_you_mean
 
 #: The studies, in the order of issue #19's list (module names).
-STUDIES = ("mass_vs_centric", "satisfaction_loyalty", "classic_nulls")
+STUDIES = ("mass_vs_centric", "retention_economics", "satisfaction_loyalty", "which_tie",
+           "promise_sweep",
+           "relationship_levels",
+           "double_jeopardy", "new_entrant", "customer_base", "satisfaction_chain",
+           "classic_nulls")
 
 
 def get_study(name: str):

@@ -60,6 +60,26 @@ def _fmt(value) -> str:
     return f"{value:.4g}"
 
 
+def _took(seconds, workers) -> str:
+    """``; its runs took 38 s on 2 workers`` (empty where verdict.json has no time)."""
+    if seconds is None:
+        return ""
+    return (f"; its runs took {float(seconds):,.0f} s" + (
+        f" on {workers} worker{'s' if workers != 1 else ''}" if workers else ""))
+
+
+def _truth(path: Path) -> dict:
+    """The ``truth`` column of a ``table.csv`` that has one (the classic nulls: the value the
+    scenario file states), by (case, firm, quantity); empty otherwise."""
+    import csv
+
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r.get("truth") not in (None, "")]
+    return {(r["case"], r["firm"], r["quantity"]): float(r["truth"]) for r in rows}
+
+
 def _section(report: str, heading: str) -> str:
     start = report.find(heading)
     if start < 0:
@@ -77,6 +97,7 @@ def study_section(name: str, folder: Path, images: Path, gallery: Path) -> str:
     image = images / f"{name}.png"
     shutil.copyfile(folder / "figure.png", image)
     settings = verdict.get("settings", {})
+    truth = _truth(folder / "table.csv")
     seeds = settings.get("seeds", [])
     lines = [f"## {verdict['title']} (`{name}`)", "",
              f"**Claim.** {verdict['claim']}. *Source:* {verdict['source']}.", "",
@@ -84,12 +105,17 @@ def study_section(name: str, folder: Path, images: Path, gallery: Path) -> str:
              + "".join(f"; {case}: {'holds' if info.get('holds') else 'does not hold'}"
                        f"{'' if info.get('in_verdict', True) else ' (outside the verdict)'}"
                        for case, info in verdict.get("cases", {}).items())
-             + f" ({len(seeds)} seeds, {'quick' if settings.get('quick') else 'full'} size).",
+             + f" ({len(seeds)} seeds, {'quick' if settings.get('quick') else 'full'} size"
+             + _took(verdict.get("seconds"), settings.get("workers")) + ").",
              "", f"![{name}]({image.relative_to(gallery.parent).as_posix()})", "",
-             "| case | firm | quantity | mean | 95% interval |", "| --- | --- | --- | --- | --- |"]
+             "| case | firm | quantity | mean | 95% interval |"
+             + (" file value |" if truth else ""),
+             "| --- | --- | --- | --- | --- |" + (" --- |" if truth else "")]
     for q in verdict["quantities"]:
         lines.append(f"| {q['case']} | {q['firm']} | {q['quantity']} | {_fmt(q['mean'])} | "
-                     f"[{_fmt(q['lo'])}, {_fmt(q['hi'])}] |")
+                     f"[{_fmt(q['lo'])}, {_fmt(q['hi'])}] |" + (
+                         f" {_fmt(truth.get((q['case'], str(q['firm']), q['quantity'])))} |"
+                         if truth else ""))
     why = _section(report, "## Where and why the simulation differs")
     if why:
         lines += ["", "**Where and why the simulation differs.**", "", why]

@@ -57,12 +57,17 @@ def _current(status: np.ndarray) -> np.ndarray:
     return (status == layout.FIRST_TIME) | (status == layout.REGULAR)
 
 
+def quintile(sat: np.ndarray) -> np.ndarray:
+    """The quintile (0 to BINS - 1) of each value of ``sat`` among ``sat``'s own values."""
+    edges = np.quantile(sat, np.linspace(0, 1, BINS + 1)[1:-1])
+    return np.searchsorted(edges, sat, side="right")
+
+
 def curve(sat: np.ndarray, lost: np.ndarray):
     """Held, lost and mean satisfaction per quintile of ``sat`` (None if too few pairs)."""
     if sat.size < BINS * MIN_PER_BIN:
         return None
-    edges = np.quantile(sat, np.linspace(0, 1, BINS + 1)[1:-1])
-    index = np.searchsorted(edges, sat, side="right")
+    index = quintile(sat)
     held = np.bincount(index, minlength=BINS).astype(float)
     gone = np.bincount(index, weights=lost.astype(float), minlength=BINS)
     mean_s = np.bincount(index, weights=sat, minlength=BINS) / np.maximum(held, 1)
