@@ -70,6 +70,23 @@ def test_line_progress_writes_a_line_a_tenth_and_the_time_left():
     assert quiet.getvalue().startswith("periods: 50 of 50 (100%)")
 
 
+def test_a_new_stage_counts_its_time_from_its_own_start(monkeypatch):
+    """Compiling and the warm-up ("building market") do not enter the simulation's time left
+    (a fresh clone printed "6 of 52 (12%), 39 s, about 299 s left" with 2 s to go)."""
+    import io
+
+    from marketsim import progress as progress_module
+
+    clock = iter([0.0, 39.0, 39.0, 39.5, 39.5, 39.5])
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: next(clock))
+    stream = io.StringIO()
+    lines = progress_module.LineProgress(stream, min_seconds=0.0)
+    task = lines.add_task("building market", total=52)  # t = 0
+    lines.update(task, description="simulating")  # t = 39: the periods start
+    lines.update(task, completed=6)  # t = 39.5
+    assert stream.getvalue().strip() == "simulating: 6 of 52 (12%), 0 s, about 4 s left"
+
+
 def test_marketsim_progress_0_silences_the_lines(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MARKETSIM_PROGRESS", "0")
     assert main(["run", str(CLASSROOM), "--customers", "300", "--periods", "2",

@@ -45,14 +45,17 @@ class LineProgress:
     def update(self, task_id: int, *, completed: float | None = None,
                advance: float | None = None, description: str | None = None, **fields) -> None:
         task = self.tasks[task_id]
-        if description is not None:
-            task["description"] = description
+        now = time.monotonic()
+        if description is not None and description != task["description"]:
+            # a new stage ("building market" -> "simulating"): its time and time left count
+            # from here, so compiling and the warm-up do not inflate the estimate
+            task.update(description=description, start=now, start_done=task["completed"],
+                        last_time=now)
         if completed is not None:
             task["completed"] = completed
         if advance is not None:
             task["completed"] += advance
         total, done = task["total"], task["completed"]
-        now = time.monotonic()
         step = max(total / 10, 1) if total else 1
         finished = total is not None and done >= total
         if (done - task["last_line"] >= step and now - task["last_time"] >= self.min_seconds

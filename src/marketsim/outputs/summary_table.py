@@ -76,6 +76,7 @@ def strategy_table(result):
     if not shown:
         return None
     table = Table(box=box.SIMPLE_HEAVY, title="Relationship strategies", title_justify="left",
+                  min_width=72,  # else one column's table wraps its caption a word a line
                   title_style="bold", caption="Same periods: costs, fees and counts are totals, "
                   "knowledge at the end, categories per buyer the mean.", caption_justify="left")
     table.add_column("Firm", style="bold")
