@@ -60,6 +60,16 @@ def launch_settings() -> DashboardSettings:
                              allow_code=os.environ.get(ENVIRONMENT["allow_code"]) == "1")
 
 
+def _session_context():
+    """This page's Solara session (None outside solara-server, in a notebook)."""
+    try:
+        from solara.server.kernel_context import get_current_context
+
+        return get_current_context()
+    except Exception:  # noqa: BLE001 - not under solara-server: no page tracking
+        return None
+
+
 def _page_connected(context) -> bool:
     """Whether a browser page of this session is still connected."""
     if context is None:
@@ -156,12 +166,19 @@ def Figures(market: DashboardMarket):
     update_counter.get()
     key = (id(market), market.period)
     shown = solara.use_ref(None)
+    context = _session_context()
 
     def draw():
+        if not _page_connected(context):
+            return None  # nobody to show it to
         started = time.perf_counter()
         market.drawing = True
         try:
             return plots.draw_all(market)
+        except Exception:
+            if _page_connected(context):
+                raise
+            return None  # the page closed while drawing (matplotlib's settings went with it)
         finally:
             market.drawing = False
             market.draw_seconds = time.perf_counter() - started
@@ -190,12 +207,7 @@ def Page():
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(8)
     error = solara.use_reactive(None)
-    try:
-        from solara.server.kernel_context import get_current_context
-
-        context = get_current_context()
-    except Exception:  # noqa: BLE001 - not under solara-server (a notebook): no page tracking
-        context = None
+    context = _session_context()
 
     def on_close():
         reason = getattr(context, "close_reason", "unknown")
