@@ -76,11 +76,14 @@ def play_rate(market: DashboardMarket, seconds: float) -> tuple[float, int]:
 
     drawer = threading.Thread(target=draw_loop)
     drawer.start()
-    started, periods = time.perf_counter(), 0
+    started, first = time.perf_counter(), market.period
     while time.perf_counter() - started < seconds:
+        before = market.period
         market.step()
-        periods += 1
+        if market.period == before:  # the scenario's last period is behind us
+            break
     elapsed = time.perf_counter() - started
+    periods = market.period - first
     done.set()
     drawer.join()
     return periods / elapsed, drawn[0]

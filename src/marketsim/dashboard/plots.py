@@ -156,6 +156,6 @@ def draw_all(market: DashboardMarket) -> list[bytes]:
     images = []
     for figure in figures:
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI)
+        figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", pad_inches=0.08)
         images.append(buffer.getvalue())
     return images
