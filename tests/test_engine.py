@@ -131,3 +131,26 @@ def test_fused_period_equals_phase_by_phase(kind):
     phased.run()
     assert_same_state(fused, phased)
     assert fused.transactions().equals(phased.transactions())
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_a_returning_customer_starts_a_new_cumulative_margin(fused):
+    """Like tenure, ``cumulative_margin`` starts again when an ex-customer returns: a pair
+    reactivated this period holds this period's margin only, at most its spend (costs are >= 0),
+    not the margin of the relationship it left (which the firm's lifetime-value scoring would
+    otherwise divide by the new tenure, docs/odd-findings.md item 1)."""
+    from marketsim.kernels.layout import WINDOW_DECAY
+    model = MarketModel(scenario(customers=3000, periods=40), seed=5, fused=fused)
+    p, decay = model.population, model.behaviour[WINDOW_DECAY]
+    carried = 0
+    for _ in range(40):
+        status = p.status.copy()
+        margin = p.cumulative_margin.astype(np.float64)
+        window = p.window_spend.astype(np.float64)
+        model.step()
+        back = (status == EX_CUSTOMER) & (p.status == REGULAR)
+        assert (p.tenure[back] == 1).all()
+        spend = p.window_spend.astype(np.float64)[back] - decay * window[back]
+        assert (p.cumulative_margin[back] <= spend + 1e-3).all(), "old margin carried over"
+        carried += int((margin[back] > spend + 1e-3).sum())
+    assert carried > 0  # some returning customers had earned more before than they spent now

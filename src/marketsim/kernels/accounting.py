@@ -29,7 +29,7 @@ N_ACCOUNTS = 7
 
 
 @inline_helper
-def book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
+def book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure, service_intensity,
                   cumulative_margin, window_spend, totals):
     """Book this period's sales and programme costs.
 
@@ -38,8 +38,13 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intens
     personal_service_cost + structural_investment * structural_cost`` is charged on the
     customers a firm holds at the end of the period, times the customer's service intensity
     (1 unless customers differ in cost to serve). ``cumulative_margin`` accumulates the
-    margin (the realised customer value, Gupta and Lehmann 2003); ``window_spend`` is the
-    exponentially weighted spend behind share of customer (``W <- decay W + spend``).
+    margin (the realised customer value, Gupta and Lehmann 2003) of the current relationship:
+    like tenure it starts again when a customer returns, so a current customer whose tenure
+    is 1 (acquired or reactivated this period, tenure counted in step 7) starts from 0 and an
+    earlier relationship's margin does not enter the firm's lifetime-value scoring
+    (:mod:`marketsim.kernels.targeting`, which divides it by tenure); an ex-customer keeps the
+    margin of the relationship it left. ``window_spend`` is the exponentially weighted spend
+    behind share of customer (``W <- decay W + spend``).
 
     ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
@@ -65,13 +70,15 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intens
         totals[chunk, f, ACC_SERVICE_COST] += serve
         margin = spend - goods - reward - serve
         held = np.float64(cumulative_margin[i, f])
+        held = select(is_current(status[i, f]) & (tenure[i, f] == 1), 0.0, held)  # a new one
         cumulative_margin[i, f] = select(margin != 0.0, held + margin, held)
         window_spend[i, f] = decay * np.float64(window_spend[i, f]) + spend
 
 
 @parallel_kernel
 def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shape, basket_size,
-         behaviour, units, status, service_intensity, cumulative_margin, window_spend, totals):
+         behaviour, units, status, tenure, service_intensity, cumulative_margin, window_spend,
+         totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, n_categories, n_firms = units.shape
     decay = behaviour[WINDOW_DECAY]
@@ -84,5 +91,5 @@ def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shap
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
                          spend_key, spend_shape, basket_size, units, basket)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
-                          cumulative_margin, window_spend, totals)
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure,
+                          service_intensity, cumulative_margin, window_spend, totals)

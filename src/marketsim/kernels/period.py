@@ -196,8 +196,8 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                             status, tie_financial, tie_social, tie_structural, tenure,
                             defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, service_intensity,
-                          cumulative_margin, window_spend, accounts)
+            book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure,
+                          service_intensity, cumulative_margin, window_spend, accounts)
             if relationship_on or n_categories > 1:
                 book_relationship(i, chunk, relationship_on, relationship, segment, units,
                                   status, targeting, knowledge, service_intensity,

@@ -246,7 +246,7 @@ class MarketModel(mesa.Model):
         if on:  # communities and co-creation carry reports further
             rel.amplify_reports(r, p.segment, p.wom_firm)
         # 10. Accounting.
-        book(firms.params, *basket_prices, self.behaviour, p.units, p.status,
+        book(firms.params, *basket_prices, self.behaviour, p.units, p.status, p.tenure,
              p.service_intensity, p.cumulative_margin, p.window_spend, self._accounts)
         # relationship costs, fees, knowledge (if on); categories per buyer
         rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,
