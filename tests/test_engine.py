@@ -154,3 +154,49 @@ def test_a_returning_customer_starts_a_new_cumulative_margin(fused):
         assert (p.cumulative_margin[back] <= spend + 1e-3).all(), "old margin carried over"
         carried += int((margin[back] > spend + 1e-3).sum())
     assert carried > 0  # some returning customers had earned more before than they spent now
+
+
+def test_scoring_during_the_warm_up_reads_the_markets_own_retention(monkeypatch):
+    """A firm that scores customers by lifetime value does so from the first warm-up period on
+    the retention and margin the warm-up market shows, as it does later: the placeholder
+    retention (0.9) is read only before any period has run (docs/odd.md)."""
+    from marketsim.market import model as engine
+    from marketsim.scenario.schema import Scenario
+    from tests.test_reference import relationship_strategies
+
+    read = []
+    factor = engine.clv_factor
+    monkeypatch.setattr(engine, "clv_factor", lambda r, d: (read.append(r), factor(r, d))[1])
+    data = relationship_strategies()
+    data["market"]["warmup_periods"] = 6
+    model = MarketModel(Scenario.model_validate(data), seed=3)
+    assert len(read) == 6  # one scoring firm, once a warm-up period
+    assert read[0] == 0.9
+    assert all(0.0 < r < 1.0 and r != 0.9 for r in read[1:]), read
+    model.step()
+    model.step()  # period 2 scores on period 1's retention, as its strategy reads it
+    metrics = model.metrics()
+    first = metrics[(metrics["period"] == 1) & (metrics["firm"] == model.firms[0].name)]
+    assert read[-1] == first["retention"].iloc[0]
+
+
+def test_retention_counts_a_terminated_customer_as_not_kept():
+    """Retention is the share of the customers held at the start of a period still held at its
+    end (MODEL.md section 3): a customer the firm terminated was held and is not kept, so a
+    terminating firm's retention is below the share of its other customers that stayed."""
+    from marketsim.measures.metrics import RAW_INDEX
+    from marketsim.scenario.schema import Scenario
+    from tests.test_reference import relationship_strategies
+
+    model = MarketModel(Scenario.model_validate(relationship_strategies()), seed=2)
+    model.run()
+    raw, metrics = model.raw, model.metrics()
+    start, defected, terminated = (raw[:, 0, RAW_INDEX[name]] for name in (
+        "customers_start", "defections_of_start", "terminations"))
+    assert terminated.sum() > 0
+    retention = metrics[metrics["firm"] == model.firms[0].name]["retention"].to_numpy()
+    np.testing.assert_allclose(retention, (start - defected) / (start + terminated))
+    assert (retention[terminated > 0] < ((start - defected) / start)[terminated > 0]).all()
+    # the customers held at the end of a period: next period's, before its terminations
+    np.testing.assert_array_equal(start[1:] + terminated[1:],
+                                  raw[:-1, 0, RAW_INDEX["customers"]])

@@ -286,9 +286,11 @@ def test_state_changes_are_legal(scenario, seed):
         assert (p.recency[bought] == 0).all()
         waited = np.minimum(before["recency"][~bought].astype(np.int64) + 1, 255)
         assert (p.recency[~bought] == waited).all()
-        # margin: each period's change is revenue less costs, plus fees
-        margin = (p.cumulative_margin.astype(np.float64)
-                  - before["cumulative_margin"].astype(np.float64)).sum(axis=0)
+        # margin: each period's change is revenue less costs, plus fees; a relationship begun
+        # this period (tenure 1) starts its cumulative margin from 0
+        started = held & (p.tenure == 1)
+        held_margin = np.where(started, 0.0, before["cumulative_margin"].astype(np.float64))
+        margin = (p.cumulative_margin.astype(np.float64) - held_margin).sum(axis=0)
         if model.period >= 1:  # warm-up periods are not recorded
             expected = (_raw(model, "revenue") - _raw(model, "cost_of_goods")
                         - _raw(model, "reward_cost") - _raw(model, "service_cost")

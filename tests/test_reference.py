@@ -88,7 +88,7 @@ def relationship_strategies() -> dict:
     data = with_programmes(market_dict(customers=1000, periods=14, n_firms=3, categories=2))
     data["network"] = {"kind": "small_world", "degree": 4, "rewiring": 0.2}
     data["behaviour"] = {"performance_noise": 0.3}
-    data["market"]["warmup_periods"] = 2
+    data["market"]["warmup_periods"] = 5
     data["segments"][1]["service_intensity"] = {"mean": 1.5, "spread": 0.8}
     data["firms"][0].update({
         "preset": "customer_centric", "relationship_level": "partnership",

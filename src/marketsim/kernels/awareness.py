@@ -27,9 +27,10 @@ def become_aware(i, n_firms, advertising_key, forgetting_key, awareness_decay, t
     never create awareness.
 
     Forgetting (``awareness_decay`` ``delta > 0``): a customer aware of ``f`` but not its
-    customer, whom neither ``f``'s advertising nor any report about ``f`` reached this period,
-    drops ``f`` from its consideration set with probability ``delta`` (one draw per pair, its
-    own stream), before this period's exposures count. Awareness then follows the
+    customer, whom neither ``f``'s advertising (global word of mouth, drawn with it, included)
+    nor any report about ``f`` reached this period, drops ``f`` from its consideration set
+    with probability ``delta`` (one draw per pair, its own stream), before this period's
+    exposures count. Awareness then follows the
     Nerlove-Arrow goodwill recursion ``A' = A + r (1 - A) - delta A (1 - r)`` among
     non-customers, steady at about ``r / (r + delta)`` (Nerlove and Arrow 1962; Dodson and
     Muller 1978 add forgetting to diffusion).

@@ -115,6 +115,9 @@ class MarketModel(mesa.Model):
         self._measures = np.zeros((N_CHUNKS, n_firms, N_MEASURES))
         self._relationship_totals = np.zeros((N_CHUNKS, n_firms, rel.N_RELATIONSHIP_TOTALS))
         self._scoring: set[int] = set()
+        # each firm's row of last period's metrics, warm-up periods included: what its scoring
+        # of customers reads (strategies read ``firm.last_results``, recorded periods only)
+        self._market_results: list[dict[str, Any]] = [{} for _ in self.firms]
         self.record_transactions = record_transactions
         self.fused = fused
         self.warm_up()
@@ -158,8 +161,7 @@ class MarketModel(mesa.Model):
             self._customer_period(firms)
         else:
             self._customer_phases(firms)
-        if recorded:
-            self._collect(firms)
+        self._collect(firms, recorded)
 
     def _customer_phases(self, firms: FirmArrays) -> None:
         """Steps 2-11, one kernel per phase, in the order of MODEL.md section 2."""
@@ -308,10 +310,11 @@ class MarketModel(mesa.Model):
                     self._scoring.discard(f)
                 continue
             self._scoring.add(f)
-            retention = firm.last_results.get("retention", float("nan"))
+            results = self._market_results[f]
+            retention = results.get("retention", float("nan"))
             factor = clv_factor(0.9 if np.isnan(retention) else retention,
                                 self.scenario.market.discount_rate)
-            score_customers(f, factor, mean_margin(firm.last_results), manage.shrinkage_periods,
+            score_customers(f, factor, mean_margin(results), manage.shrinkage_periods,
                             manage.assessment_periods, manage.terminate_negative_clv,
                             one.top_tier_clv is not None, one.top_tier_clv or 0.0,
                             manage.low_tier_clv is not None, manage.low_tier_clv or 0.0,
@@ -321,8 +324,14 @@ class MarketModel(mesa.Model):
     def _key(self, period: int, stream: int) -> np.uint64:
         return rng.stream_key(self.seed, period, stream)
 
-    def _collect(self, firms: FirmArrays) -> None:
-        row = self.raw[self.period - 1]
+    def _collect(self, firms: FirmArrays, recorded: bool) -> None:
+        """The period's row of raw totals: stored (a recorded period) and handed to the firms'
+        strategies as ``last_results``; warm-up periods' rows only reach the firms' scoring of
+        customers (``_market_results``), so that it judges lifetime value on the market's own
+        retention and margin from the first warm-up period on, not on placeholders."""
+        if not recorded and not self._scoring:
+            return
+        row = self.raw[self.period - 1] if recorded else np.zeros_like(self.raw[0])
         row[:, PURCHASE_SLICE] = self._purchase_counts.sum(axis=0)
         row[:, DEFECTION_SLICE] = self._defection_counts.sum(axis=0)
         row[:, ACCOUNTS_SLICE] = self._accounts.sum(axis=0)
@@ -334,7 +343,8 @@ class MarketModel(mesa.Model):
         check_period(row, self._names, self.period)  # finite, revenue >= 0, shares in [0, 1]
         results = firm_results(row, self.population.n_customers, self.period,
                                [f.name for f in self.firms])
-        for firm, record in zip(self.firms, results):
+        self._market_results = results
+        for firm, record in zip(self.firms, results if recorded else ()):
             firm.last_results = record
 
     def _record_transactions(self, firms: FirmArrays) -> None:

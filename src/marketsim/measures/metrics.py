@@ -56,7 +56,8 @@ COLUMNS = {
     "penetration": "buyers over all customers in the market",
     "share_of_customer": "mean over the firm's customers of its share of their (windowed) spend",
     "share_of_customer_weighted": "firm's windowed spend over its customers' total windowed spend",
-    "retention": "share of the customers held at the start of the period still held at its end",
+    "retention": "share of the customers held at the start of the period still held at its end "
+                 "(a customer the firm terminated is not held)",
     "churn": "1 - retention",
     "acquisitions": "prospects who bought for the first time",
     "reactivations": "ex-customers who bought again",
@@ -98,7 +99,10 @@ def metric_columns(raw: np.ndarray, n_customers: int) -> dict[str, np.ndarray]:
     col = {name: raw[:, :, k] for name, k in RAW_INDEX.items()}
     total = {name: col[name].sum(axis=1, keepdims=True) for name in ("units", "revenue", "buyers")}
     customers = col["customers"]
-    retention = _ratio(col["customers_start"] - col["defections_of_start"], col["customers_start"])
+    # customers_start is counted at the purchase step, after the firm's terminations (step 2):
+    # a terminated customer was held at the start of the period and is not held at its end
+    held_at_start = col["customers_start"] + col["terminations"]
+    retention = _ratio(col["customers_start"] - col["defections_of_start"], held_at_start)
     relationship_cost = col["level_cost"] + col["type_cost"] + col["tier_cost"]
     profit = (col["revenue"] - col["cost_of_goods"] - col["acquisition_spend"]
               - col["reward_cost"] - col["service_cost"])

@@ -369,11 +369,9 @@ class Customer(mesa.Agent):
         ``spend = sum_c units price``; ``margin = spend - cost of goods - reward_rate spend -
         cost_to_serve``, the cost to serve (personal service and structural investment, each
         times its cost) charged while the firm holds the customer. ``cumulative_margin`` adds up
-        the margin (realised customer value, Gupta and Lehmann 2003) of the current
-        relationship: it starts again from 0 for a customer acquired or reactivated this period
-        (tenure 1), as tenure does; ``window_spend`` is the
+        the current relationship's margin (realised customer value, Gupta and Lehmann 2003),
+        from 0 again at tenure 1 (acquired or back this period); ``window_spend`` is the
         exponentially weighted spend behind share of customer (``W <- decay W + spend``).
-        Returns one account per firm.
         """
         decay = self.model.window_decay
         accounts = []
@@ -391,7 +389,7 @@ class Customer(mesa.Agent):
                          + firm.structural_investment * firm.structural_cost)
                 serve = serve * self.service_intensity
             margin = spend - goods - reward - serve
-            if rel.is_customer and rel.tenure == 1:  # a new relationship: its margin starts at 0
+            if rel.is_customer and rel.tenure == 1:  # a new relationship
                 rel.cumulative_margin = 0.0
             if margin != 0.0:
                 rel.cumulative_margin = f32(rel.cumulative_margin + margin)

@@ -18,7 +18,6 @@ then over chunks, so float totals may differ in the last bits (counts are exact)
 
 from __future__ import annotations
 
-import math
 from itertools import accumulate
 from typing import Any
 
@@ -26,7 +25,6 @@ import mesa
 import numpy as np
 
 from marketsim.kernels import rng
-from marketsim.kernels.targeting import clv_factor, mean_margin
 from marketsim.market.firms import Firm
 from marketsim.market.population import allocate, base_shares
 from marketsim.market.relationship import uses_relationships
@@ -73,6 +71,7 @@ class ReferenceMarket(mesa.Model):
         self.connect_customers()
         self.raw = np.zeros((scenario.market.periods, len(self.firms), len(RAW)))
         self._scoring: set[int] = set()
+        self.market_results: list[dict[str, Any]] = [{} for _ in self.firms]
         # Warm-up: unrecorded periods numbered up to 0, levers as in the scenario.
         self.period = -scenario.market.warmup_periods
         while self.period < 0:
@@ -118,8 +117,7 @@ class ReferenceMarket(mesa.Model):
         self.count_categories(tally)
         self.relationship_phase(period, tally, "book_relationship")
         self.measure(tally)
-        if self.period >= 1:
-            self.collect(period, tally)
+        self.collect(period, tally)
 
     def _key(self, stream: int) -> int:
         return int(rng.stream_key(self.seed, self.period, stream))
@@ -170,21 +168,18 @@ class ReferenceMarket(mesa.Model):
 
     def target_customers(self) -> None:
         """1b. Firms that differentiate customers by predicted lifetime value mark them: value
-        tiers and terminations (Peppers and Rogers' identify and differentiate; the lifetime
-        value of Gupta and Lehmann 2003 from each customer's margin per period so far)."""
+        tiers and terminations (Peppers and Rogers; Gupta and Lehmann 2003's lifetime value)."""
         for firm in self.firms:
-            one, manage = firm.one_to_one, firm.customer_management
-            if not (manage.scores_customers or one.top_tier_clv is not None):
+            if not (firm.customer_management.scores_customers
+                    or firm.one_to_one.top_tier_clv is not None):
                 if firm.index in self._scoring:  # policy switched off: marks cleared
                     for customer in self.customers:
                         customer.relationships[firm.index].targeting = 0
                     self._scoring.discard(firm.index)
                 continue
             self._scoring.add(firm.index)
-            retention = firm.last_results.get("retention", float("nan"))
-            factor = clv_factor(0.9 if math.isnan(retention) else retention,
-                                self.scenario.market.discount_rate)
-            rm.score_customers(self.customers, firm, factor, mean_margin(firm.last_results))
+            rm.score_customers(self.customers, firm, self.market_results[firm.index],
+                               self.scenario.market.discount_rate)
 
     def count_categories(self, tally: Tally) -> None:
         """Categories each buyer bought from each firm this period (categories per buyer)."""
@@ -317,14 +312,20 @@ class ReferenceMarket(mesa.Model):
 
     def collect(self, period: PeriodContext, tally: Tally) -> None:
         """Store the period's raw totals and hand each firm its row of the metrics table, which
-        its strategy reads next period."""
+        its strategy reads next period; a warm-up period's row reaches only the firms' scoring
+        of customers (``market_results``), so it never judges on placeholders."""
+        recorded = self.period >= 1
+        if not recorded and not self._scoring:
+            return
         for firm in period.firms:
             tally.add(firm.index, "acquisition_spend", firm.acquisition_spend)
         row = tally.as_array()
-        self.raw[self.period - 1] = row
+        if recorded:
+            self.raw[self.period - 1] = row
         results = firm_results(row, len(self.customers), self.period,
                                [f.name for f in self.firms])
-        for firm, record in zip(self.firms, results):
+        self.market_results = results
+        for firm, record in zip(self.firms, results if recorded else ()):
             firm.last_results = record
 
     # ------------------------------------------------------------------ results

@@ -9,11 +9,14 @@ is an integer 0-255 as in the engine's uint8 array.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from marketsim.kernels.layout import EX_CUSTOMER, FIRST_TIME, REGULAR
 from marketsim.kernels.relationship import WOM_REACH_BANDS
+from marketsim.kernels.targeting import clv_factor
+from marketsim.kernels.targeting import mean_margin as margin_per_customer
 from marketsim.market.relationship import LEVEL_EFFECTS, TYPE_EFFECTS
 from marketsim.reference.precision import f32
 from marketsim.reference.rng import customer_key, draw_bits, poisson, uniform
@@ -246,14 +249,18 @@ def amplify_report(customer: Customer, period: PeriodContext) -> None:
         customer.report += band * 2 * n_firms
 
 
-def score_customers(customers: list[Customer], firm: Firm, factor: float,
-                    mean_margin: float) -> None:
+def score_customers(customers: list[Customer], firm: Firm, results: dict,
+                    discount_rate: float) -> None:
     """One firm marks its customers (:mod:`marketsim.kernels.targeting`): terminated ones stay
     marked until ``termination_periods`` after their last purchase; a current customer with
     enough tenure gets ``clv = factor * (cumulative_margin + k mean_margin) / (tenure + k)``
-    (``k`` the firm's ``shrinkage_periods``) and is marked terminated
-    (negative, if the firm terminates), top tier or low tier."""
+    (``k`` the firm's ``shrinkage_periods``; ``factor`` :func:`clv_factor` at last period's
+    retention, 0.9 before there is one; ``mean_margin`` from last period's ``results``) and is
+    marked terminated (negative, if the firm terminates), top tier or low tier."""
     one, manage = firm.one_to_one, firm.customer_management
+    retention = results.get("retention", float("nan"))
+    factor = clv_factor(0.9 if math.isnan(retention) else retention, discount_rate)
+    mean_margin = margin_per_customer(results)
     for customer in customers:
         rel = customer.relationships[firm.index]
         mark = 0
