@@ -260,9 +260,11 @@ def test_relationship_levels_reverse_along_the_diagonal(ran):
     few_fat = lookup(t, "few customers, fat margin", "PartnerBank", "partnership_minus_basic")
     many_thin = lookup(t, "many customers, thin margin", "PartnerBank",
                        "partnership_minus_basic")
-    # partnership pays with few customers at a fat margin, basic with many at a thin one
-    assert few_fat["lo"] > 0 and many_thin["hi"] < 0
-    assert study["verdict"]["holds"]
+    # partnership pays with few customers at a fat margin, and pays less (or loses) with many
+    # at a thin one; whether basic wins the thin corner outright is the verdict (at full size it
+    # does not, docs/studies.md), so the test checks that the verdict is the table's
+    assert few_fat["lo"] > 0 and many_thin["hi"] < few_fat["lo"]
+    assert study["verdict"]["holds"] == bool(many_thin["hi"] < 0)
 
 
 def test_double_jeopardy_penetration_side_and_the_dirichlet_norms(ran):
