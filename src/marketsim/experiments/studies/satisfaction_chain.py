@@ -182,9 +182,9 @@ def figure(findings: Findings, config):
                     ax.yaxis.set_major_formatter(percent_formatter())
                     verdict = "holds" if info["holds"] else "does not hold"
                     ax.set_title(f"{info['scenario']} ({verdict})", fontsize=8)
+                    ax.legend(fontsize=6, loc="best")  # once per column: the rows share it
                 else:
                     paper_axes(ax)
-                ax.legend(fontsize=6, loc="best")
         fig.supxlabel("Satisfaction quintile within firm and segment (Q1 least)",
                       fontsize=mpl.rcParams["axes.labelsize"])
         axes[0, 0].set_ylabel("Still a customer a year later")
