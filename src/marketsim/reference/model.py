@@ -57,6 +57,7 @@ class ReferenceMarket(mesa.Model):
         self.reference_price = [float(c.reference_price) for c in scenario.categories]
         self.complaint_reach = float(scenario.behaviour.complaint_reach)
         self.window_decay = 1.0 - 1.0 / scenario.market.share_of_customer_window
+        self.tenure_profile = scenario.behaviour.active_tenure_profile()  # reference.accounting
         # Cumulative segment shares, normalised as in marketsim.market.population.segment_arrays.
         shares = np.array([s.share for s in scenario.segments])
         self.segment_cumulative_share = [float(x) for x in np.cumsum(shares) / shares.sum()]
