@@ -123,7 +123,9 @@ class TenureProfile(Strict):
     time_constant: float = Field(
         104.0, gt=0.0, le=100_000.0,
         description="tau_T: periods of tenure in which 63% of the growth and of the saving "
-                    "is reached (1 - exp(-1)). 104 = two years of weekly periods.")
+                    "is reached (1 - exp(-1)). 104 = two years of weekly periods (the "
+                    "literature memo's choice; Reichheld and Sasser's profits still rise in "
+                    "year 5).")
 
 
 class Behaviour(Strict):
