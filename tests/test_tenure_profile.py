@@ -123,10 +123,10 @@ def test_five_points_of_retention_gain_about_as_much_with_the_profile():
     customers held, most of them there since the warm-up began (median tenure 172 of at most
     183 weeks; seed 1, 10,000 customers), so the customers the higher retention keeps are
     about as old as the rest and the margin-weighted h hardly moves (0.789 against 0.791); the
-    fixed acquisition budget, a smaller part of a larger margin, pulls the other way. Reichheld and Sasser's
-    amplification needs a base whose tenure the extra retention lengthens; this test guards
-    the measured null in the shipped market (within one point of profit change on each
-    seed), not their claim."""
+    fixed acquisition budget, a smaller part of a larger margin, pulls the other way.
+    Reichheld and Sasser's amplification needs a base whose tenure the extra retention
+    lengthens; this test guards the measured null in the shipped market (within one point of
+    profit change on each seed), not their claim."""
     from marketsim.experiments.studies.retention_economics import retention_runs
     from marketsim.experiments.studies.runs import load_data, variant
 
