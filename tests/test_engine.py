@@ -133,6 +133,30 @@ def test_fused_period_equals_phase_by_phase(kind):
     assert fused.transactions().equals(phased.transactions())
 
 
+def test_fused_period_equals_phase_by_phase_with_the_tenure_profile():
+    """The tenure profile (spend and cost to serve following tenure at the end of the period)
+    gives the same state and transaction log in the fused and phase-by-phase paths, and the
+    log's revenue still adds up to the metrics' revenue."""
+    data = market_dict(customers=4000, periods=10, n_firms=3, categories=2)
+    data["firms"][0]["retention"] = {"reward_rate": 0.05, "personal_service": 0.5,
+                                     "structural_investment": 0.5}
+    data["behaviour"] = {"tenure_profile": {"spend_growth": 0.5, "cost_decline": 0.3,
+                                            "time_constant": 4.0},
+                         "spend": {"shape": 6.25, "heterogeneity": 3.74}}
+    sc = scenario(data)
+    fused = MarketModel(sc, seed=7, fused=True, record_transactions=True)
+    phased = MarketModel(sc, seed=7, fused=False, record_transactions=True)
+    fused.run()
+    phased.run()
+    assert_same_state(fused, phased)
+    log = fused.transactions()
+    assert log.equals(phased.transactions())
+    revenue = log.groupby("firm", observed=True)["revenue"].sum()
+    metrics = fused.metrics().groupby("firm", observed=True)["revenue"].sum()
+    np.testing.assert_allclose(revenue.to_numpy(), metrics.loc[revenue.index].to_numpy(),
+                               rtol=1e-9)
+
+
 @pytest.mark.parametrize("fused", [True, False])
 def test_a_returning_customer_starts_a_new_cumulative_margin(fused):
     """Like tenure, ``cumulative_margin`` starts again when an ex-customer returns: a pair

@@ -149,6 +149,16 @@ def revised_mechanisms() -> dict:
     return data
 
 
+def tenure_profile() -> dict:
+    """The revised mechanisms with the tenure profile on (Reichheld and Sasser 1990): spend
+    rising and cost to serve falling with tenure, on a time constant short enough for the
+    twelve periods."""
+    data = revised_mechanisms()
+    data["behaviour"]["tenure_profile"] = {"spend_growth": 0.8, "cost_decline": 0.4,
+                                           "time_constant": 5.0}
+    return data
+
+
 CASES = [
     pytest.param(one_category_small_world, 1, id="1cat-small_world-seed1"),
     pytest.param(one_category_small_world, 29, id="1cat-small_world-seed29"),
@@ -160,6 +170,7 @@ CASES = [
     pytest.param(relationship_strategies, 17, id="relationship-strategies-seed17"),
     pytest.param(revised_mechanisms, 6, id="revised-mechanisms-seed6"),
     pytest.param(revised_mechanisms, 21, id="revised-mechanisms-seed21"),
+    pytest.param(tenure_profile, 13, id="tenure-profile-seed13"),
 ]
 
 #: An outside decision applied in some period (as a dashboard would), case by case.
@@ -181,6 +192,7 @@ def assert_same_customers(engine: MarketModel, reference: ReferenceMarket, when:
 @pytest.mark.parametrize("build, seed, fused", [
     *[pytest.param(*case.values, True, id=case.id) for case in CASES],
     pytest.param(revised_mechanisms, 6, False, id="revised-mechanisms-seed6-phased"),
+    pytest.param(tenure_profile, 13, False, id="tenure-profile-seed13-phased"),
 ])
 def test_engine_equals_reference(build, seed, fused):
     scenario = parse_scenario(copy.deepcopy(build()))
@@ -223,6 +235,8 @@ def test_engine_equals_reference(build, seed, fused):
         assert (state.satisfaction > 0.1).any()    # some customers delighted
         assert (state.promise_bias[:, 2] > 0.3).any()  # the over-promiser found out
         assert ((state.dropout > 0) & (state.purchase_rate.sum(axis=1) == 0)).any()  # dropped
+    if build is tenure_profile:  # long relationships, well into the profile (h > 0.8)
+        assert (engine.population.tenure >= 9).any()
 
 
 def test_reference_firms_follow_their_strategies():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import prange
 
@@ -14,6 +16,9 @@ from marketsim.kernels.layout import (
     REWARD_RATE,
     STRUCTURAL_COST,
     STRUCTURAL_INVESTMENT,
+    TENURE_COST_DECLINE,
+    TENURE_SPEND_GROWTH,
+    TENURE_TIME_CONSTANT,
     WINDOW_DECAY,
 )
 
@@ -29,7 +34,7 @@ N_ACCOUNTS = 7
 
 
 @inline_helper
-def book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure, service_intensity,
+def book_customer(i, n_firms, chunk, firm, behaviour, basket, status, tenure, service_intensity,
                   cumulative_margin, window_spend, totals):
     """Book this period's sales and programme costs.
 
@@ -46,9 +51,22 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure, servic
     margin of the relationship it left. ``window_spend`` is the exponentially weighted spend
     behind share of customer (``W <- decay W + spend``).
 
+    With the optional tenure profile (``behaviour.tenure_profile``; Reichheld and Sasser 1990,
+    "Zero defections: quality comes to services", HBR 68(5): profit per customer rises with
+    tenure) and ``h = 1 - exp(-tenure / tau_T)``, the pair's spend and cost of goods are
+    multiplied by ``1 + g_T h`` (a long-standing customer buys more per occasion) and its cost
+    to serve by ``1 - phi_T h`` (the firm learns to serve it). Tenure is the pair's at the end
+    of the period (counted in step 7, 0 once defected), so a customer acquired this period
+    (tenure 1) already has a little of it. ``units`` stay the occasions; points earned (step 7)
+    follow the occasions' spend without the profile. Off (``tau_T = 0``) no exp() is taken.
+
     ``totals[chunk, f]`` receives the sums of units, revenue,
     cost of goods, buyers, reward cost, cost to serve, customers.
     """
+    decay = behaviour[WINDOW_DECAY]
+    growth_rate = behaviour[TENURE_SPEND_GROWTH]
+    decline = behaviour[TENURE_COST_DECLINE]
+    time_constant = behaviour[TENURE_TIME_CONSTANT]
     intensity = np.float64(service_intensity[i])
     for f in range(n_firms):
         # Branch-free (see marketsim.kernels.common.mask): a pair that bought nothing has units,
@@ -56,11 +74,19 @@ def book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure, servic
         bought = basket[f, B_UNITS]
         spend = basket[f, B_SPEND]
         goods = basket[f, B_GOODS]
+        seasoning = 0.0
+        if time_constant > 0.0:  # the tenure profile: h = 1 - exp(-tenure / tau_T)
+            seasoning = 1.0 - math.exp(-np.float64(tenure[i, f]) / time_constant)
+            growth = 1.0 + growth_rate * seasoning
+            spend = spend * growth
+            goods = goods * growth
         reward = firm[f, REWARD_RATE] * spend
         current = mask(is_current(status[i, f]))
         serve = (firm[f, PERSONAL_SERVICE] * firm[f, PERSONAL_SERVICE_COST]
                  + firm[f, STRUCTURAL_INVESTMENT] * firm[f, STRUCTURAL_COST]) * current
         serve = serve * intensity
+        if time_constant > 0.0:
+            serve = serve * (1.0 - decline * seasoning)
         totals[chunk, f, ACC_CUSTOMERS] += current
         totals[chunk, f, ACC_UNITS] += bought
         totals[chunk, f, ACC_REVENUE] += spend
@@ -81,7 +107,6 @@ def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shap
          totals):
     """Step 10 for every customer; ``totals`` (N_CHUNKS, F, N_ACCOUNTS) float64."""
     n_customers, n_categories, n_firms = units.shape
-    decay = behaviour[WINDOW_DECAY]
     for chunk in prange(N_CHUNKS):
         start, stop = chunk_range(n_customers, chunk)
         for f in range(n_firms):
@@ -91,5 +116,5 @@ def book(firm, price, unit_cost, quality, reference_price, spend_key, spend_shap
         for i in range(start, stop):
             tally_basket(i, n_firms, n_categories, price, unit_cost, quality, reference_price,
                          spend_key, spend_shape, basket_size, units, basket)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure,
+            book_customer(i, n_firms, chunk, firm, behaviour, basket, status, tenure,
                           service_intensity, cumulative_margin, window_spend, totals)

@@ -64,7 +64,10 @@ AWARENESS_DECAY = 15       # delta: chance an unexposed non-customer forgets a f
 PERSONAL_BONDED = 16       # 1: the personal benefit counts only through the social bond
 TRIAL_ON_AWARENESS = 17    # 1: becoming aware of a firm is buying from it once (a trial)
 SPEND_SHAPE = 18           # p: Gamma shape of spend per occasion (0: one price per occasion)
-N_BEHAVIOUR = 19
+TENURE_SPEND_GROWTH = 19   # g_T: spend multiplier 1 + g_T (1 - exp(-tenure / tau_T))
+TENURE_COST_DECLINE = 20   # phi_T: cost to serve times 1 - phi_T (1 - exp(-tenure / tau_T))
+TENURE_TIME_CONSTANT = 21  # tau_T in periods (0: no tenure profile, the exp() is skipped)
+N_BEHAVIOUR = 22
 
 # Customer weights columns (array shape (N, 8)): four benefits then four costs.
 W_PRODUCT, W_SERVICES, W_PERSONAL, W_IMAGE = 0, 1, 2, 3

@@ -44,7 +44,6 @@ from marketsim.kernels.layout import (
     STRUCTURAL_DECAY,
     STRUCTURAL_GROWTH,
     TRIAL_ON_AWARENESS,
-    WINDOW_DECAY,
 )
 from marketsim.kernels.measures import N_MEASURES, measure_customer
 from marketsim.kernels.purchase import purchase_customer
@@ -103,7 +102,6 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
     social_decay = behaviour[SOCIAL_DECAY]
     structural_growth = behaviour[STRUCTURAL_GROWTH]
     structural_decay = behaviour[STRUCTURAL_DECAY]
-    decay = behaviour[WINDOW_DECAY]
     awareness_decay = behaviour[AWARENESS_DECAY]
     trial = behaviour[TRIAL_ON_AWARENESS] != 0.0
     spend_shape = behaviour[SPEND_SHAPE]
@@ -196,7 +194,7 @@ def customer_period(firm_slots, category_slots, keys, firm, price, quality, unit
                             status, tie_financial, tie_social, tie_structural, tenure,
                             defection_counts)
             # 10. accounting (does not read reports, so it may precede step 9)
-            book_customer(i, n_firms, chunk, firm, decay, basket, status, tenure,
+            book_customer(i, n_firms, chunk, firm, behaviour, basket, status, tenure,
                           service_intensity, cumulative_margin, window_spend, accounts)
             if relationship_on or n_categories > 1:
                 book_relationship(i, chunk, relationship_on, relationship, segment, units,

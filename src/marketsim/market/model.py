@@ -189,8 +189,6 @@ class MarketModel(mesa.Model):
             management.directed_purchases_all(key(t, rng.STREAM_SUGGESTION), r, firms.sells,
                                               p.segment, p.purchase_rate, p.last_firm, p.status,
                                               p.recency, p.units, totals)
-        if self.record_transactions and self.period >= 1:
-            self._record_transactions(firms)
         # 4. Experience: delivered performance (each kernel sums the basket from these).
         basket_prices = (firms.price, firms.unit_cost, firms.quality, self.reference_price,
                          key(t, rng.STREAM_SPEND), self.behaviour[layout.SPEND_SHAPE],
@@ -253,6 +251,8 @@ class MarketModel(mesa.Model):
         # relationship costs, fees, knowledge (if on); categories per buyer
         rel.book_relationship_all(on, r, p.segment, p.units, p.status, p.targeting, p.knowledge,
                                   p.service_intensity, p.cumulative_margin, totals)
+        if self.record_transactions and self.period >= 1:  # tenure as accounting saw it
+            self._record_transactions(firms)
         # 11. Metrics.
         measure(p.status, p.aware, p.satisfaction, p.expectation, p.tie_financial, p.tie_social,
                 p.tie_structural, p.tenure, p.window_spend, self._measures)
@@ -356,6 +356,11 @@ class MarketModel(mesa.Model):
             amount = spend_amounts(self._key(self.period, rng.STREAM_SPEND), shape,
                                    self.population.basket_size, customer, category, firm, units)
         revenue = amount * firms.price[firm, category]
+        time_constant = self.behaviour[layout.TENURE_TIME_CONSTANT]
+        if time_constant > 0.0:  # the tenure profile (marketsim.kernels.accounting.book_customer)
+            tenure = self.population.tenure[customer, firm].astype(np.float64)
+            revenue = revenue * (1.0 + self.behaviour[layout.TENURE_SPEND_GROWTH]
+                                 * (1.0 - np.exp(-tenure / time_constant)))
         self._transactions.append((np.full(customer.shape, self.period, np.int32),
                                    customer.astype(np.int64), firm.astype(np.int16),
                                    category.astype(np.int16), units.astype(np.int32), revenue))

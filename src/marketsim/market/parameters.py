@@ -63,4 +63,9 @@ def behaviour_parameters(scenario: Scenario) -> np.ndarray:
     values[layout.PERSONAL_BONDED] = 1.0 if b.personal_benefit == "bonded" else 0.0
     values[layout.TRIAL_ON_AWARENESS] = 1.0 if b.trial_on_awareness else 0.0
     values[layout.SPEND_SHAPE] = b.spend.shape if b.spend is not None else 0.0
+    profile = b.active_tenure_profile()  # none: the kernels skip the exp()
+    if profile is not None:
+        values[layout.TENURE_SPEND_GROWTH] = profile.spend_growth
+        values[layout.TENURE_COST_DECLINE] = profile.cost_decline
+        values[layout.TENURE_TIME_CONSTANT] = profile.time_constant
     return values

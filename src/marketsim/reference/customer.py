@@ -27,6 +27,7 @@ from marketsim.kernels.layout import (
     TASTE_DRAWS,
 )
 from marketsim.market.parameters import reference_performance
+from marketsim.reference.accounting import settle
 from marketsim.reference.context import PeriodContext
 from marketsim.reference.initial import draw_initial_state
 from marketsim.reference.network import hears
@@ -364,37 +365,6 @@ class Customer(mesa.Agent):
 
     # ------------------------------------------------------------------ 10. accounting
     def settle(self, period: PeriodContext) -> list[dict[str, float]]:
-        """This period's sales and costs with each firm (:mod:`marketsim.kernels.accounting`).
-
-        ``spend = sum_c units price``; ``margin = spend - cost of goods - reward_rate spend -
-        cost_to_serve``, the cost to serve (personal service and structural investment, each
-        times its cost) charged while the firm holds the customer. ``cumulative_margin`` adds up
-        the current relationship's margin (realised customer value, Gupta and Lehmann 2003),
-        from 0 again at tenure 1 (acquired or back this period); ``window_spend`` is the
-        exponentially weighted spend behind share of customer (``W <- decay W + spend``).
-        """
-        decay = self.model.window_decay
-        accounts = []
-        for firm, rel in zip(period.firms, self.relationships):
-            bought, spend, goods = 0, 0.0, 0.0
-            for c, price in firm.price.items():
-                bought += rel.units[c]
-                amount = self.bought(period, firm.index, c)
-                spend += amount * price
-                goods += amount * firm.unit_cost[c]
-            reward = firm.reward_rate * spend
-            serve = 0.0
-            if rel.is_customer:  # times the customer's service intensity
-                serve = (firm.personal_service * firm.personal_service_cost
-                         + firm.structural_investment * firm.structural_cost)
-                serve = serve * self.service_intensity
-            margin = spend - goods - reward - serve
-            if rel.is_customer and rel.tenure == 1:  # a new relationship
-                rel.cumulative_margin = 0.0
-            if margin != 0.0:
-                rel.cumulative_margin = f32(rel.cumulative_margin + margin)
-            rel.window_spend = f32(decay * rel.window_spend + spend)
-            accounts.append({"units": bought, "revenue": spend, "cost_of_goods": goods,
-                             "reward_cost": reward, "service_cost": serve,
-                             "customer": rel.is_customer})
-        return accounts
+        """This period's sales and costs with each firm (:func:`marketsim.reference.accounting.
+        settle`). Returns one account per firm."""
+        return settle(self, period)

@@ -55,6 +55,7 @@ class ReferenceMarket(mesa.Model):
         self.reference_price = [float(c.reference_price) for c in scenario.categories]
         self.complaint_reach = float(scenario.behaviour.complaint_reach)
         self.window_decay = 1.0 - 1.0 / scenario.market.share_of_customer_window
+        self.tenure_profile = scenario.behaviour.active_tenure_profile()  # reference.accounting
         # Cumulative segment shares, normalised as in marketsim.market.population.segment_arrays.
         shares = np.array([s.share for s in scenario.segments])
         self.segment_cumulative_share = [float(x) for x in np.cumsum(shares) / shares.sum()]
@@ -245,8 +246,7 @@ class ReferenceMarket(mesa.Model):
             customer.revise_expectations(period)
 
     def update_ties(self, period: PeriodContext) -> None:
-        """7. Ties: points, social bond and structural tie; tenure (Berry and Parasuraman
-        1991)."""
+        """7. Ties: points, social bond, structural tie; tenure (Berry and Parasuraman 1991)."""
         for customer in self.customers:
             customer.update_ties(period)
 

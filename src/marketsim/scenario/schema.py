@@ -105,6 +105,29 @@ class Spend(Strict):
                     "nu ~ Gamma(q)); large = customers alike. Must exceed 1 for a finite mean.")
 
 
+class TenureProfile(Strict):
+    """Profit per customer rising with tenure (Reichheld and Sasser 1990, "Zero defections:
+    quality comes to services", HBR 68(5)): with ``h = 1 - exp(-tenure / time_constant)`` a
+    current customer's spend with the firm is multiplied by ``1 + spend_growth h`` and its cost
+    to serve by ``1 - cost_decline h``. Zeros (or no table) = margin flat in tenure."""
+
+    spend_growth: float = Field(
+        0.0, ge=0.0, le=10.0,
+        description="g_T: how much more a long-standing customer spends with the firm per "
+                    "occasion, as a fraction of a new customer's spend (Reichheld and Sasser "
+                    "1990: customers buy more as the relationship lengthens). 0 = none.")
+    cost_decline: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="phi_T: the fraction of the cost to serve a long-standing customer saves "
+                    "(the firm learns to serve it; Reichheld and Sasser 1990). 0 = none.")
+    time_constant: float = Field(
+        104.0, gt=0.0, le=100_000.0,
+        description="tau_T: periods of tenure in which 63% of the growth and of the saving "
+                    "is reached (1 - exp(-1)). 104 = two years of weekly periods (the "
+                    "literature memo's choice; Reichheld and Sasser's profits still rise in "
+                    "year 5).")
+
+
 class Behaviour(Strict):
     """Constants of customer behaviour shared by all segments."""
 
@@ -175,6 +198,11 @@ class Behaviour(Strict):
         description="Spend per purchase occasion varying within and across customers "
                     "(Gamma-Gamma; a table with shape and heterogeneity). None = every "
                     "occasion buys one unit at the price.")
+    tenure_profile: TenureProfile | None = Field(
+        None,
+        description="Spend rising and cost to serve falling with tenure (Reichheld and "
+                    "Sasser 1990; a table with spend_growth, cost_decline, time_constant). "
+                    "None = margin flat in tenure.")
     preference_concentration: float | None = Field(
         None, gt=0.0, le=1e6,
         description="Brand taste: each customer's lasting liking of each firm, log G with G ~ "
@@ -184,6 +212,13 @@ class Behaviour(Strict):
                     "toothpaste); s_f the firms' base_preference, normalised. Small S: customers "
                     "polarised between brands; large S: alike. None = no brand taste (a brand "
                     "is valued by its offer alone).")
+
+    def active_tenure_profile(self) -> TenureProfile | None:
+        """The tenure profile if it changes anything (a growth or a saving above 0), else None."""
+        profile = self.tenure_profile
+        if profile is None or (profile.spend_growth == 0.0 and profile.cost_decline == 0.0):
+            return None
+        return profile
 
 
 class Population(Strict):

@@ -256,7 +256,8 @@ def _differences(findings: Findings) -> list[str]:
             "1 / (1 + d - r)); and their range comes from customers whose margins grow with "
             "tenure (more purchases, referrals, lower cost to serve, price premiums), which "
             "this scenario leaves out: every customer's margin is the same whatever the "
-            "tenure (the optional tenure profile is not built; docs/validity.md, row 10).")
+            "tenure (behaviour.tenure_profile, off in default.toml; docs/validity.md, "
+            "row 10).")
     if findings.cases["closed_form"]["holds"]:
         notes.append(f"- the closed form (margin fixed) predicts {fmt_row(closed, pct=True)}, "
                      "and the simulation cannot be told from it.")
