@@ -16,7 +16,6 @@ from marketsim.kernels import layout, rng
 from marketsim.kernels import relationship as rel
 from marketsim.kernels.accounting import N_ACCOUNTS, book
 from marketsim.kernels.awareness import update_awareness
-from marketsim.kernels.basket import spend_amounts
 from marketsim.kernels.buying_centre import update_buying_centres, veto_defections
 from marketsim.kernels.defection import decide_defection
 from marketsim.kernels.expectation import update_expectations
@@ -37,6 +36,7 @@ from marketsim.market.network import SocialNetwork, build_network
 from marketsim.market.parameters import behaviour_parameters, segment_parameters
 from marketsim.market.population import Population, create_population
 from marketsim.market.relationship import relationship_parameters, uses_relationships
+from marketsim.market.transaction_log import period_transactions, transactions_frame
 from marketsim.measures.metrics import (
     ACCOUNTS_SLICE,
     DEFECTION_SLICE,
@@ -348,22 +348,9 @@ class MarketModel(mesa.Model):
             firm.last_results = record
 
     def _record_transactions(self, firms: FirmArrays) -> None:
-        customer, category, firm = np.nonzero(self.population.units)
-        units = self.population.units[customer, category, firm]
-        amount = units.astype(np.float64)
-        shape = self.behaviour[layout.SPEND_SHAPE]
-        if shape > 0.0:  # what the occasions bought (marketsim.kernels.basket.spend_factor)
-            amount = spend_amounts(self._key(self.period, rng.STREAM_SPEND), shape,
-                                   self.population.basket_size, customer, category, firm, units)
-        revenue = amount * firms.price[firm, category]
-        time_constant = self.behaviour[layout.TENURE_TIME_CONSTANT]
-        if time_constant > 0.0:  # the tenure profile (marketsim.kernels.accounting.book_customer)
-            tenure = self.population.tenure[customer, firm].astype(np.float64)
-            revenue = revenue * (1.0 + self.behaviour[layout.TENURE_SPEND_GROWTH]
-                                 * (1.0 - np.exp(-tenure / time_constant)))
-        self._transactions.append((np.full(customer.shape, self.period, np.int32),
-                                   customer.astype(np.int64), firm.astype(np.int16),
-                                   category.astype(np.int16), units.astype(np.int32), revenue))
+        self._transactions.append(period_transactions(
+            self.period, self._key(self.period, rng.STREAM_SPEND), self.behaviour,
+            self.population, firms.price))
 
     # ------------------------------------------------------------------ results
     def firm(self, name: str) -> Firm:
@@ -389,16 +376,8 @@ class MarketModel(mesa.Model):
 
     def transactions(self):
         """The transaction log as a DataFrame (needs ``record_transactions=True``)."""
-        import pandas as pd
-
-        names = ["period", "customer_id", "firm", "category", "units", "revenue"]
-        if not self._transactions:
-            return pd.DataFrame({n: [] for n in names})
-        parts = [np.concatenate(arrays) for arrays in zip(*self._transactions)]
-        frame = pd.DataFrame(dict(zip(names, parts)))
-        frame["firm"] = pd.Categorical.from_codes(frame["firm"], [f.name for f in self.firms])
-        frame["category"] = pd.Categorical.from_codes(frame["category"], self.categories)
-        return frame
+        return transactions_frame(self._transactions, [f.name for f in self.firms],
+                                  self.categories)
 
     def state_bytes(self) -> int:
         """Bytes of model state: population and network arrays."""

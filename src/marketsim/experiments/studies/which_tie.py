@@ -204,9 +204,9 @@ def figure(findings: Findings, config):
             if shock == "price_cut":
                 r = lookup(t, shock, "none", "excess_loss")
                 ax.axhline(r["mean"], color="#555555", linestyle="--", linewidth=0.8)
-                ax.annotate("no programme", xy=(len(TIES) - 0.55, r["mean"]), xytext=(0, 2),
-                            textcoords="offset points", ha="right", va="bottom", fontsize=6.5,
-                            color="#555555")  # above the line, at the right
+                ax.annotate("no programme", xy=(0.99, r["mean"]), xytext=(0, -2),
+                            xycoords=ax.get_yaxis_transform(), textcoords="offset points",
+                            ha="right", va="top", fontsize=6.5, color="#555555")
             ax.axhline(0, color="#999999", linewidth=0.6)
             ax.set_xticks(range(len(TIES)), [f"{tie}" for tie in TIES])
             ax.yaxis.set_major_formatter(percent_formatter())
