@@ -197,6 +197,20 @@ def markdown_table(frame: pd.DataFrame, columns: Sequence[str], headers: Sequenc
     return "\n".join(lines)
 
 
+def said(holds: bool) -> str:
+    """A verdict in words."""
+    return "holds" if holds else "does not hold"
+
+
+def report_head(study: Study, findings: Findings, name=str) -> list[str]:
+    """A report's first lines: title, claim, source and the verdict with each case's
+    (``**Verdict: holds** (case: holds; ...).``), the case names written by ``name``."""
+    cases = "; ".join(f"{name(c)}: {said(i['holds'])}" for c, i in findings.cases.items())
+    return [f"# {study.title}", "", f"**Claim.** {study.claim}.", "",
+            f"**Source.** {study.source}.", "",
+            f"**Verdict: {said(findings.holds)}** ({cases}).", ""]
+
+
 # ---------------------------------------------------------------------------- writing
 def _json_ready(value):
     if isinstance(value, dict):

@@ -18,7 +18,16 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from marketsim.experiments.studies.base import Findings, Size, Study, fmt_row, lookup, row, table
+from marketsim.experiments.studies.base import (
+    Findings,
+    Size,
+    Study,
+    fmt_row,
+    lookup,
+    report_head,
+    row,
+    table,
+)
 from marketsim.experiments.studies.runs import load_data, run, variant
 
 STUDY = Study(
@@ -182,11 +191,7 @@ def figure(findings: Findings, config):
 def report(findings: Findings, config) -> str:
     t, info = findings.table, findings.data
     e = info["entrant"]
-    lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
-             f"**Source.** {STUDY.source}.", "",
-             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** ("
-              + "; ".join(f"{c.replace('_', ' ')}: {'holds' if i['holds'] else 'does not hold'}"
-                          for c, i in findings.cases.items()) + ")."), "",
+    lines = report_head(STUDY, findings, name=lambda c: c.replace("_", " ")) + [
              "## What the simulation shows", "",
              (f"new_entrant.toml, {info['customers']:,} customers, {info['periods']} weeks; "
               f"{e}'s first purchases per week from its entry, the discrete Bass model fitted "

@@ -15,7 +15,16 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from marketsim.experiments.studies.base import Findings, Size, Study, fmt_row, lookup, row, table
+from marketsim.experiments.studies.base import (
+    Findings,
+    Size,
+    Study,
+    fmt_row,
+    lookup,
+    report_head,
+    row,
+    table,
+)
 from marketsim.experiments.studies.runs import firm, honest_promise, load_data, run, total, variant
 
 STUDY = Study(
@@ -138,11 +147,7 @@ def figure(findings: Findings, config):
 # ---------------------------------------------------------------------------- report
 def report(findings: Findings, config) -> str:
     t, info = findings.table, findings.data
-    lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
-             f"**Source.** {STUDY.source}.", "",
-             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** ("
-              + "; ".join(f"{c}: {'holds' if i['holds'] else 'does not hold'}"
-                          for c, i in findings.cases.items()) + ")."), "",
+    lines = report_head(STUDY, findings) + [
              "## What the simulation shows", "",
              (f"default.toml, {FIRM} (honest promise {info['honest_promise']:.2f}, the file's "
               f"{info['promise_in_file']:.2f}), {info['customers']:,} customers, "

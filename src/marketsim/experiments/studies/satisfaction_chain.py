@@ -25,6 +25,7 @@ from marketsim.experiments.studies.base import (
     Study,
     fmt_row,
     lookup,
+    report_head,
     row,
     table,
 )
@@ -197,11 +198,7 @@ def figure(findings: Findings, config):
 # ---------------------------------------------------------------------------- report
 def report(findings: Findings, config) -> str:
     t = findings.table
-    lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
-             f"**Source.** {STUDY.source}.", "",
-             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** ("
-              + "; ".join(f"{c}: {'holds' if i['holds'] else 'does not hold'}"
-                          for c, i in findings.cases.items()) + ")."), "",
+    lines = report_head(STUDY, findings) + [
              "## What the simulation shows", "",
              ("Per segment, customers of every firm pooled, in satisfaction quintiles within "
               "firm and segment at the end of the warm-up, followed for a year; mean [95% "

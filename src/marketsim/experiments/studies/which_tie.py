@@ -19,7 +19,16 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from marketsim.experiments.studies.base import Findings, Size, Study, fmt_row, lookup, row, table
+from marketsim.experiments.studies.base import (
+    Findings,
+    Size,
+    Study,
+    fmt_row,
+    lookup,
+    report_head,
+    row,
+    table,
+)
 from marketsim.experiments.studies.runs import firm, load_data, variant
 
 STUDY = Study(
@@ -221,11 +230,7 @@ def figure(findings: Findings, config):
 # ---------------------------------------------------------------------------- report
 def report(findings: Findings, config) -> str:
     t, info = findings.table, findings.data
-    lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
-             f"**Source.** {STUDY.source}.", "",
-             (f"**Verdict: {'holds' if findings.holds else 'does not hold'}** ("
-              + "; ".join(f"{c}: {'holds' if i['holds'] else 'does not hold'}"
-                          for c, i in findings.cases.items()) + ")."), "",
+    lines = report_head(STUDY, findings) + [
              "## What the simulation shows", "",
              (f"default.toml, {FIRM} with one tie at a time ("
               + "; ".join(f"{tie}: " + ", ".join(f"{k} {v:g}" for k, v in fields.items())
