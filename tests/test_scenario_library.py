@@ -223,3 +223,25 @@ def test_the_cli_reports_every_bad_edit_without_traceback(tmp_path):
     assert done.stdout.count("FAIL") == len(files)
     for text in expected:
         assert text in done.stdout, text
+
+
+def test_grocery_spend_follows_the_gamma_gamma_it_names():
+    """``grocery_dirichlet.toml`` sets spend per occasion to vary within and across customers
+    (``behaviour.spend``, the CDNOW shapes): the leader's RFM export supports an independent
+    Gamma-Gamma fit (``tests/classic_models.py``) that recovers the file's shapes, where with
+    spend alike for everyone the fit runs off to its bounds (validity row 13)."""
+    from marketsim import run
+    from tests.classic_models import fit_gamma_gamma
+
+    path = ROOT / "scenarios" / "grocery_dirichlet.toml"
+    spend = load_scenario(path).behaviour.spend
+    assert spend is not None
+    table = run(path, customers=20_000, periods=52, seed=3, transactions=True).rfm(firm="Leader")
+    repeat = (table["frequency"] >= 1) & (table["monetary_value"] > 0)
+    mean_spend = table.loc[repeat, "monetary_value"].to_numpy(float)
+    assert mean_spend.std() / mean_spend.mean() > 0.3  # customers' mean spend differs
+    fit = fit_gamma_gamma(table.loc[repeat, "frequency"].to_numpy(float), mean_spend)
+    assert fit.converged
+    for name, value, se in zip(fit.names[:2], fit.params[:2], fit.se[:2]):
+        expected = {"p": spend.shape, "q": spend.heterogeneity}[name]
+        assert abs(value - expected) < 4 * se, (name, value, se)
