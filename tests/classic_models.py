@@ -628,6 +628,21 @@ def fit_bgnbd(x, t_x, T, start=(1.0, 1.0, 1.0, 1.0)):
     return fit
 
 
+def period_midpoint_recency(x, recency):
+    """Recency recorded in whole periods (``RunResult.rfm``: a purchase in the k-th period after
+    the first one is at ``k``, the end of the interval ``(k - 1, k]`` it fell in) moved to the
+    interval's midpoint, ``recency - 1/2`` where ``x > 0`` (0 where ``x = 0``).
+
+    ``fit_bgnbd`` reads ``t_x`` as an exact time; fed the period ends it finds the last purchases
+    later than they were, the customers more alive and their rates less heterogeneous: at the
+    btyd null's size (20,000 customers, T = 545 days) r +0.41% and alpha +1.25% (paired with the
+    continuous-time fit, 400 simulations of :func:`simulate_bgnbd`), the midpoints +0.001% and
+    +0.004%. ``T`` needs no moving: the window ends with its last period.
+    """
+    x = np.asarray(x, dtype=float)
+    return np.where(x > 0, np.asarray(recency, dtype=float) - 0.5, 0.0)
+
+
 def bgnbd_expected_transactions(params, t):
     """E[X(t)], expected repeat transactions of a new customer in (0, t] (FHL 2005a eq. 7):
 

@@ -14,10 +14,12 @@ scipy only; nothing of marketsim), as in ``tests/test_null_*.py``: NBD and Diric
 maximum likelihood, the Bass model by nonlinear least squares on its conditional form, the
 BG/NBD and Gamma-Gamma by maximum likelihood on the RFM export (``RunResult.rfm``). The
 package's own Dirichlet fit (``RunResult.dirichlet``, ``marketsim.measures.dirichlet``) is
-shown beside for S. A parameter is recovered when the file's value lies inside the 95%
-interval over seeds of its estimate (no bias the seeds can detect). Two controls show the
-checks can fail: tastes twice as alike (S = 2.6) must break the Dirichlet's brand measures,
-and with imitation off the Bass fit must find no q.
+shown beside for S. A parameter is recovered when the file's value lies inside the interval
+over seeds of its estimate at a family-wise 95% over the 13 parameters judged together
+(Bonferroni: each at 1 - 0.05/13; thirteen separate 95% intervals would call a null that holds
+"not recovered" in 1 - 0.95^13 = 49% of studies). Two controls show the checks can fail:
+tastes twice as alike (S = 2.6) must break the Dirichlet's brand measures, and with imitation
+off the Bass fit must find no q.
 """
 
 from __future__ import annotations
@@ -58,6 +60,9 @@ GAMMA_GAMMA = {"p": 6.25, "q": 3.74, "gamma": 10.0 * (3.74 - 1) / 6.25}
 TRUTH = {"dirichlet": DIRICHLET, "bass": BASS, "bgnbd": BGNBD, "gamma_gamma": GAMMA_GAMMA}
 BATCHES = 50
 TOLERANCE_SD = 4.0
+#: The parameters judged together, and the family-wise level of their intervals (Bonferroni).
+N_PARAMETERS = sum(len(v) for v in TRUTH.values())
+FAMILY_LEVEL = 0.95
 _ORACLE = "marketsim_study_classic_models"
 
 
@@ -134,8 +139,10 @@ def btyd_seed(seed: int, *, root: str) -> dict:
     result = run(_data(root, "null/btyd.toml"), seed=seed, transactions=True,
                            threads=1)
     rfm = result.rfm(firm="Shop")
-    fit = cm.fit_bgnbd(rfm["frequency"].to_numpy(float), rfm["recency"].to_numpy(float),
-                       rfm["T"].to_numpy(float))
+    x = rfm["frequency"].to_numpy(float)
+    # recency is in whole days (period ends); the continuous-time fit gets the days' midpoints
+    # (read as exact, the ends bias r by +0.4% and alpha by +1.25% at this size)
+    fit = cm.fit_bgnbd(x, cm.period_midpoint_recency(x, rfm["recency"]), rfm["T"].to_numpy(float))
     repeat = rfm["frequency"] > 0
     spend = cm.fit_gamma_gamma(rfm.loc[repeat, "frequency"].to_numpy(float),
                                rfm.loc[repeat, "monetary_value"].to_numpy(float))
@@ -198,12 +205,26 @@ def measure(config) -> Findings:
     return Findings(frame, holds(frame), cases, data)
 
 
+def family_interval(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each row's t-interval over seeds widened from 95% to the family-wise
+    :data:`FAMILY_LEVEL` over the :data:`N_PARAMETERS` parameters (Bonferroni)."""
+    from scipy import stats
+
+    df = rows["n"].to_numpy(float) - 1
+    widen = (stats.t.ppf(1 - (1 - FAMILY_LEVEL) / (2 * N_PARAMETERS), df)
+             / stats.t.ppf(0.975, df))
+    middle, half = (rows["hi"] + rows["lo"]) / 2, (rows["hi"] - rows["lo"]) / 2 * widen
+    return middle - half, middle + half
+
+
 def _recovered(rows: pd.DataFrame) -> pd.Series:
-    return (rows["lo"] <= rows["truth"]) & (rows["truth"] <= rows["hi"])
+    lo, hi = family_interval(rows)
+    return (lo <= rows["truth"]) & (rows["truth"] <= hi)
 
 
 def holds(frame: pd.DataFrame) -> bool:
-    """Every parameter's file value lies inside the 95% interval over seeds of its estimate."""
+    """Every parameter's file value lies inside its family-wise 95% interval over seeds
+    (:func:`family_interval`)."""
     deciding = frame[frame["decides"].astype(bool)]
     return bool(len(deciding) > 0 and _recovered(deciding).all())
 
@@ -277,7 +298,8 @@ def _recovery(ax, t: pd.DataFrame) -> None:
     ok = _recovered(rows)
     ax.axvline(1.0, color="#888888", linewidth=0.8)
     ax.errorbar(ratio[ok], y[ok], xerr=[e[ok] for e in err], fmt="o", color="#009E73",
-                markersize=3, capsize=2, label="file's value inside the interval")
+                markersize=3, capsize=2,
+                label=f"file's value inside its family-wise {FAMILY_LEVEL:.0%} interval")
     if (~ok).any():
         ax.errorbar(ratio[~ok], y[~ok], xerr=[e[~ok] for e in err], fmt="o", color="#D55E00",
                     markersize=3, capsize=2, label="outside: not recovered")
@@ -302,11 +324,14 @@ def report(findings: Findings, config) -> str:
              "package's), on the runs of `scenarios/null/*.toml` at the files' own sizes."), "",
              "## What the simulation shows", "",
              ("| model | parameter | file's value | estimate, mean [95% interval] over seeds | "
-             "recovered |"), "| --- | --- | --- | --- | --- |"]
+             f"family-wise {FAMILY_LEVEL:.0%} interval (Bonferroni, {N_PARAMETERS} parameters) "
+             "| recovered |"), "| --- | --- | --- | --- | --- | --- |"]
     deciding = t[t["decides"].astype(bool)]
-    for (_, r), ok in zip(deciding.iterrows(), _recovered(deciding)):
+    family = zip(*family_interval(deciding))
+    for (_, r), ok, (lo, hi) in zip(deciding.iterrows(), _recovered(deciding), family):
         lines.append(f"| {r['case']} | {r['quantity']} | {_num(r['truth'])} | "
-                     f"{fmt_row(r, digits=4)} | {'yes' if ok else 'no'} |")
+                     f"{fmt_row(r, digits=4)} | [{lo:.4g}, {hi:.4g}] | "
+                     f"{'yes' if ok else 'no'} |")
     z = lookup(t, "dirichlet", "all", "max_abs_z_brand_measures")
     z2 = lookup(t, "dirichlet_S_doubled", "all", "max_abs_z_brand_measures")
     own = lookup(t, "dirichlet", "all", "S_package_fit")
@@ -322,16 +347,31 @@ def report(findings: Findings, config) -> str:
         f"{fmt_row(z2, digits=1)}: the check tells 1.3 from 2.6 at this size."),
         (f"- Bass fit quality R^2 {fmt_row(r2, digits=4)}. Control: with imitation off the "
         f"fitted q is {fmt_row(q_off, digits=4)}: q measures word of mouth, not the shape of "
-        "a two-stage process."), "", "## Where and why the simulation differs", ""]
+        "a two-stage process."),
+        ("- The BG/NBD is fitted with recency at the days' midpoints (recency - 1/2 for "
+         "repeat buyers): the export records whole days, and read as exact times they bias a "
+         "continuous-time fit by r +0.4% and alpha +1.25% at this size "
+         "(tests/test_classic_models.py)."), "", "## Where and why the simulation differs", ""]
     missed = deciding[~_recovered(deciding)]
     if missed.empty:
-        lines.append("- Nowhere measured: every parameter's file value lies inside its interval.")
+        lines.append("- Nowhere measured: every parameter's file value lies inside its "
+                     f"family-wise {FAMILY_LEVEL:.0%} interval.")
+    alone = deciding[_recovered(deciding) & ~((deciding["lo"] <= deciding["truth"])
+                                              & (deciding["truth"] <= deciding["hi"]))]
+    if not alone.empty:
+        names = ", ".join(f"{r['case']} {r['quantity']} "
+                          f"({100 * (r['mean'] / r['truth'] - 1):+.1f}%)"
+                          for _, r in alone.iterrows())
+        lines.append(f"- Outside its own 95% interval but inside the family-wise one: {names}; "
+                     f"{N_PARAMETERS} separate 95% intervals miss {0.05 * N_PARAMETERS:.2f} "
+                     "parameters on average where the null holds, so one such miss is what "
+                     "chance gives; more seeds tell chance from a bias.")
     for case in pd.unique(missed["case"]):
         parts = [f"{r['quantity']} {fmt_row(r, digits=4)} against the file's "
                  f"{_num(r['truth'])} ({100 * (r['mean'] / r['truth'] - 1):+.1f}%)"
                  for _, r in missed[missed["case"] == case].iterrows()]
-        lines.append(f"- {case}: {'; '.join(parts)}: a bias the {len(config.seeds)} seeds "
-                     f"pooled detect. " + _why(t, case))
+        lines.append(f"- {case}: {'; '.join(parts)}: outside its family-wise interval, a bias "
+                     f"the {len(config.seeds)} seeds pooled detect. " + _why(t, case))
     return "\n".join(lines)
 
 
@@ -347,10 +387,11 @@ def _why(t: pd.DataFrame, case: str) -> str:
             text += (f" The mean purchase rate r / alpha is recovered ("
                      f"{fmt_row(rate, digits=5)} a day against "
                      f"{BGNBD['r'] / BGNBD['alpha']:.5f}): customers' rates look slightly less "
-                     "heterogeneous than the file's. The cause is not isolated by this study; "
-                     "a candidate is the daily clock (occasions of one day share its time, so "
-                     "recency and T are whole days), although the oracle's own "
-                     "continuous-time simulation recorded by the day refits alpha within 1% "
-                     "(tests/test_null_btyd.py).")
+                     "heterogeneous than the file's. The fit reads recency at the days' "
+                     "midpoints, which removes the daily clock's bias (r +0.4%, alpha +1.25% "
+                     "with whole days; tests/test_classic_models.py); over 200 seeds the "
+                     "engine then gives r +0.06% and alpha +0.2%, within their intervals, so "
+                     "a bias left over at this study's size is most likely its seeds' chance "
+                     "(seeds 1-8 draw r 2.5 standard errors above seeds 9-200).")
         return text
     return "The cause is not isolated by this study."
