@@ -102,3 +102,12 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_dashboard_period(page, period: int, timeout: float = 60_000) -> None:
+    """Wait until the dashboard's status line and its table of values both show ``period``."""
+    page.wait_for_function(
+        "n => { const e = document.querySelector('[data-testid=period]');"
+        " const t = document.querySelector('[data-testid=values]');"
+        " return e !== null && e.textContent === n && t !== null && t.dataset.period === n; }",
+        arg=str(period), timeout=timeout)

@@ -16,7 +16,13 @@ import time
 
 import pytest
 
-from tests.browser_support import browser, free_port, marketsim_server, screenshot
+from tests.browser_support import (
+    browser,
+    free_port,
+    marketsim_server,
+    screenshot,
+    wait_dashboard_period,
+)
 
 FIRM = "Fast Cup"
 PERIODS = 4
@@ -27,20 +33,11 @@ def _period(page) -> int:
     return int(page.locator("[data-testid=period]").text_content())
 
 
-def _wait_period(page, period: int, timeout: float = 60_000) -> None:
-    """Wait until the status line and the table of values both show ``period``."""
-    page.wait_for_function(
-        "n => { const e = document.querySelector('[data-testid=period]');"
-        " const t = document.querySelector('[data-testid=values]');"
-        " return e !== null && e.textContent === n && t !== null && t.dataset.period === n; }",
-        arg=str(period), timeout=timeout)
-
-
 def _step(page, periods: int) -> None:
     start = _period(page)
     for k in range(1, periods + 1):
         page.locator(".ms-step").click()
-        _wait_period(page, start + k)
+        wait_dashboard_period(page, start + k)
 
 
 def _wait_label(page, lever: str, text: str) -> None:
@@ -117,7 +114,7 @@ def test_moving_a_price_slider_moves_the_market_as_the_model_says():
         thumb.press("End")  # the top of the slider: 2.5 times the scenario's price
         _wait_label(page, "price", "Price: 7.50")
         page.locator(".ms-reset").click()  # the same market again, the new price from period 1
-        _wait_period(page, 0, timeout=LOAD_TIMEOUT_MS)
+        wait_dashboard_period(page, 0, timeout=LOAD_TIMEOUT_MS)
         _step(page, PERIODS)
         moved_share = _value(page, FIRM, "market_share_units")
         moved_price = _value(page, FIRM, "price")
@@ -134,7 +131,7 @@ def test_moving_a_price_slider_moves_the_market_as_the_model_says():
         assert moved_share < 0.5 * base_share
 
         page.locator(".ms-play").click()  # play, then pause: periods per second are shown
-        _wait_period(page, PERIODS + 3)
+        wait_dashboard_period(page, PERIODS + 3)
         page.locator(".ms-play").click()
         rate = float(page.locator("[data-testid=periods-per-second]").get_attribute(
             "data-value"))
@@ -142,7 +139,7 @@ def test_moving_a_price_slider_moves_the_market_as_the_model_says():
         screenshot(page, "dashboard_played")
 
         page.locator(".ms-regime button", has_text="captive").click()  # a market control
-        _wait_period(page, 0, timeout=LOAD_TIMEOUT_MS)  # resets the market
+        wait_dashboard_period(page, 0, timeout=LOAD_TIMEOUT_MS)  # resets the market
         assert "switching is slow" in page.locator(".ms-regime-help").text_content()
         page.close(run_before_unload=True)  # a closed browser: one line, no traceback
         deadline = time.monotonic() + 20

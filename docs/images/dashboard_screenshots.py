@@ -22,26 +22,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import browser, free_port, marketsim_server  # noqa: E402
+from tests.browser_support import (  # noqa: E402
+    browser,
+    free_port,
+    marketsim_server,
+    wait_dashboard_period,
+)
 
 OUT = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1280, "height": 800}
 LOAD_TIMEOUT_MS = 180_000
 
 
-def _wait_period(page, period: int, timeout: float = 60_000) -> None:
-    page.wait_for_function(
-        "n => { const e = document.querySelector('[data-testid=period]');"
-        " const t = document.querySelector('[data-testid=values]');"
-        " return e !== null && e.textContent === n && t !== null && t.dataset.period === n; }",
-        arg=str(period), timeout=timeout)
-
-
 def _step_to(page, week: int) -> None:
     start = int(page.locator("[data-testid=period]").text_content())
     for k in range(start + 1, week + 1):
         page.locator(".ms-step").click()
-        _wait_period(page, k)
+        wait_dashboard_period(page, k)
 
 
 def _settle(page) -> None:
@@ -73,7 +70,7 @@ def main() -> None:
             " return e !== null && e.textContent.startsWith('Reward rate: 0.150'); }",
             timeout=30_000)
         page.locator(".ms-reset").click()
-        _wait_period(page, 0, timeout=LOAD_TIMEOUT_MS)
+        wait_dashboard_period(page, 0, timeout=LOAD_TIMEOUT_MS)
         _step_to(page, 27)
         _settle(page)
         page.screenshot(path=str(OUT / "dashboard-exercise-rewards.png"))
