@@ -12,8 +12,8 @@ mean and interval, the settings, ``holds``) and ``validity.md`` (the table) to `
 
 A row whose scenario lacks what it needs is recorded as "not measurable: <why>"; a row that
 fails is recorded as "error: <message>" with its traceback in the JSON; the others still run.
-``--quick`` (2 seeds, small markets) takes about 3 minutes on 2 cores; the default (5 seeds)
-about half an hour.
+``--quick`` (2 seeds, small markets) takes about 6 minutes on 2 cores (5.7 on 2026-12-07); the
+default (5 seeds) 45-60 minutes on a shared 2-core machine.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ ROWS = {**rows_market.ROWS, **rows_satisfaction.ROWS, **rows_brand.ROWS,
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="2 seeds and small markets (about 3 minutes)")
+                        help="2 seeds and small markets (about 6 minutes)")
     parser.add_argument("--seeds", type=int, help="number of paired seeds (1..N)")
     parser.add_argument("--out", type=Path, help="output folder")
     parser.add_argument("--threads", type=int, default=1,
