@@ -20,6 +20,7 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from marketsim import run
@@ -74,8 +75,6 @@ def in_dashboard(scenario, firm: str, lever: str, value: float, weeks: int, seed
             market.step()
             rows += [{"firm": f.name, **{q: float(f.last_results[q]) for q in QUANTITIES}}
                      for f in market.firms]
-        import pandas as pd
-
         return _summary(pd.DataFrame(rows), [f.name for f in market.firms])
 
     base, moved = play(False), play(True)
