@@ -33,16 +33,8 @@ import numpy as np
 import pandas as pd
 
 from marketsim.errors import RunOptionError
-from marketsim.experiments.studies.base import (
-    Findings,
-    Size,
-    Study,
-    fmt_row,
-    lookup,
-    row,
-    said,
-    table,
-)
+from marketsim.experiments.studies import base
+from marketsim.experiments.studies.base import Findings, Size, Study, fmt_row, lookup, row, table
 
 STUDY = Study(
     name="classic_nulls",
@@ -214,16 +206,8 @@ def measure(config) -> Findings:
     return Findings(frame, holds(frame), cases, data)
 
 
-def family_interval(rows: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Each row's t-interval over seeds widened from 95% to the family-wise
-    :data:`FAMILY_LEVEL` over the :data:`N_PARAMETERS` parameters (Bonferroni)."""
-    from scipy import stats
-
-    df = rows["n"].to_numpy(float) - 1
-    widen = (stats.t.ppf(1 - (1 - FAMILY_LEVEL) / (2 * N_PARAMETERS), df)
-             / stats.t.ppf(0.975, df))
-    middle, half = (rows["hi"] + rows["lo"]) / 2, (rows["hi"] - rows["lo"]) / 2 * widen
-    return middle - half, middle + half
+#: Each deciding row's interval at the family-wise level over the 13 parameters.
+family_interval = partial(base.family_interval, count=N_PARAMETERS, level=FAMILY_LEVEL)
 
 
 def _inside(rows: pd.DataFrame, lo, hi) -> pd.Series:
@@ -329,7 +313,7 @@ def report(findings: Findings, config) -> str:
     t = findings.table
     lines = [f"# {STUDY.title}", "", f"**Claim.** {STUDY.claim}.", "",
              f"**Source.** {STUDY.source}.", "",
-             f"**Verdict: {said(findings.holds)}**: "
+             f"**Verdict: {base.said(findings.holds)}**: "
              + "; ".join(f"{c} {'recovered' if i['holds'] else 'NOT recovered'}"
                          for c, i in findings.cases.items()) + ".", "",
              ("Fits: the independent implementations of `tests/classic_models.py` (not the "
